@@ -1,0 +1,222 @@
+import {
+  Bucketer,
+  Checks,
+  ClientData,
+  Condition,
+  EvaluationTrace,
+  FeatureFlagStoreItem,
+  FeatureFlagStoreMeta,
+  FlagDoesNotExistError,
+  FlipperError,
+  InvalidArgumentError,
+  evaluate,
+  isJsonObject,
+  validateFlagName,
+  validatePage,
+} from '../shared';
+import { EventType, FlipperEventEmitter, IEventEmitter } from './events';
+import type { Explanation } from './explanation';
+import { FeatureFlag } from './feature-flag';
+import { defaultLogger, FlipperLogger } from './logger';
+import type { FeatureFlagStore, ListOptions } from './stores/feature-flag-store';
+
+export interface IsEnabledOptions {
+  /** Returned when the flag is missing, malformed or unreachable. Default false. */
+  default?: boolean;
+}
+
+export interface CreateFlagOptions {
+  /** Default false. */
+  isEnabled?: boolean;
+  /** Any JSON object, stored with the flag. Default `{}`. */
+  clientData?: ClientData;
+}
+
+export interface FeatureFlagClientOptions {
+  /** Where evaluation failures are logged (once per flag each time the failure changes). Default: pino at warn on stderr. */
+  logger?: FlipperLogger;
+}
+
+/**
+ * The library's entry point: evaluates flags and changes them, over any `FeatureFlagStore`.
+ * `isEnabled` and `explain` never throw; changes to a missing flag throw `FlagDoesNotExistError`.
+ */
+export class FeatureFlagClient {
+  /** Emits an `EventType` before and after every change; replace it with your own `IEventEmitter` if you like. */
+  events: IEventEmitter = new FlipperEventEmitter();
+  readonly store: FeatureFlagStore;
+  private readonly logger: FlipperLogger;
+  /** The last failure logged per flag, so a failing flag logs once per change, not once per call. */
+  private readonly failing = new Map<string, string>();
+
+  constructor(store: FeatureFlagStore, options: FeatureFlagClientOptions = {}) {
+    this.store = store;
+    this.logger = options.logger ?? defaultLogger({ component: 'flipper-client' });
+  }
+
+  /** Whether the flag is on for these checks; the default (false) when it is missing, malformed or unreachable. */
+  async isEnabled(featureName: string, checks?: Checks, options?: IsEnabledOptions): Promise<boolean> {
+    let item: FeatureFlagStoreItem | undefined;
+    try {
+      item = await this.store.get(featureName);
+      if (item === undefined) return options?.default ?? false;
+      const value = evaluate(item, checks);
+      if (this.failing.size > 0) this.recovered(featureName);
+      return value;
+    } catch (error) {
+      this.failed(featureName, error);
+      return options?.default ?? false;
+    }
+  }
+
+  /** What `isEnabled` would return, and why, from the same evaluator. Never throws. */
+  async explain(featureName: string, checks?: Checks, options?: IsEnabledOptions): Promise<Explanation> {
+    const fallback = options?.default ?? false;
+    try {
+      const item = await this.store.get(featureName);
+      if (item === undefined) return { featureName, value: fallback, reason: 'FLAG_NOT_FOUND' };
+      const trace: EvaluationTrace = {};
+      const value = evaluate(item, checks, trace);
+      return {
+        featureName,
+        value,
+        reason: trace.reason ?? 'BUCKETER',
+        ...(trace.condition && { condition: trace.condition }),
+        ...(trace.bucketer && { bucketer: trace.bucketer }),
+      };
+    } catch (error) {
+      this.failed(featureName, error);
+      const code = error instanceof FlipperError ? error.code : 'UNKNOWN';
+      return {
+        featureName,
+        value: fallback,
+        reason: 'ERROR',
+        error: { code, message: String((error as Error)?.message ?? error) },
+      };
+    }
+  }
+
+  /** Creates (or replaces) a flag, off unless `isEnabled`, and returns its handle. */
+  async create(featureName: string, options: CreateFlagOptions = {}): Promise<FeatureFlag> {
+    validateFlagName(featureName);
+    const isEnabled = options.isEnabled ?? false;
+    if (typeof isEnabled !== 'boolean') throw new InvalidArgumentError('isEnabled must be a boolean');
+    const clientData = options.clientData;
+    if (clientData !== undefined) assertClientData(clientData);
+    this.events.emit(EventType.PRE_CREATE, featureName, { isEnabled, clientData });
+    await this.store.create(featureName, { isEnabled, clientData });
+    this.events.emit(EventType.POST_CREATE, featureName, { isEnabled, clientData });
+    return this.get(featureName);
+  }
+
+  /** Whether a flag of that name is stored. */
+  async exists(featureName: string): Promise<boolean> {
+    return (await this.store.get(featureName)) !== undefined;
+  }
+
+  /** A handle on the flag; does not touch the store. */
+  get(featureName: string): FeatureFlag {
+    return new FeatureFlag(featureName, this);
+  }
+
+  async enable(featureName: string): Promise<void> {
+    await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_ENABLE, featureName, {});
+    await this.store.set(featureName, true);
+    this.events.emit(EventType.POST_ENABLE, featureName, {});
+  }
+
+  async disable(featureName: string): Promise<void> {
+    await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_DISABLE, featureName, {});
+    await this.store.set(featureName, false);
+    this.events.emit(EventType.POST_DISABLE, featureName, {});
+  }
+
+  async destroy(featureName: string): Promise<void> {
+    await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_DESTROY, featureName, {});
+    await this.store.delete(featureName);
+    this.events.emit(EventType.POST_DESTROY, featureName, {});
+  }
+
+  /** Every flag, in name order, `offset` skipped, at most `limit`. */
+  async *list(options: ListOptions = {}): AsyncIterable<FeatureFlag> {
+    validatePage(options.limit, options.offset);
+    for (const item of await this.store.list(options)) yield this.get(item.featureName);
+  }
+
+  /** Merges `clientData` into the flag's client data (top-level keys replace). */
+  async setClientData(featureName: string, clientData: ClientData): Promise<void> {
+    assertClientData(clientData);
+    const item = await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_SET_CLIENT_DATA, featureName, { clientData });
+    const merged = { ...item.meta.clientData, ...clientData };
+    await this.store.setMeta(featureName, item.meta.with({ clientData: merged }));
+    this.events.emit(EventType.POST_SET_CLIENT_DATA, featureName, { clientData });
+  }
+
+  /** A copy of the flag's client data. */
+  async getClientData(featureName: string): Promise<ClientData> {
+    const item = await this.mustGet(featureName);
+    return structuredClone(item.meta.clientData) as ClientData;
+  }
+
+  /** `{ createdDate, clientData, conditions, bucketer }`; `toJSON()` gives Python's `get_meta()` dict. */
+  async getMeta(featureName: string): Promise<FeatureFlagStoreMeta> {
+    return (await this.mustGet(featureName)).meta;
+  }
+
+  async addCondition(featureName: string, condition: Condition): Promise<void> {
+    assertCondition(condition);
+    const item = await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_ADD_CONDITION, featureName, { condition });
+    const conditions = [...item.meta.conditions, condition];
+    await this.store.setMeta(featureName, item.meta.with({ conditions }));
+    this.events.emit(EventType.POST_ADD_CONDITION, featureName, { condition });
+  }
+
+  async setConditions(featureName: string, conditions: readonly Condition[]): Promise<void> {
+    if (!Array.isArray(conditions)) throw new InvalidArgumentError('conditions must be an array of Condition');
+    conditions.forEach(assertCondition);
+    const item = await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_SET_CONDITIONS, featureName, { conditions });
+    await this.store.setMeta(featureName, item.meta.with({ conditions }));
+    this.events.emit(EventType.POST_SET_CONDITIONS, featureName, { conditions });
+  }
+
+  async setBucketer(featureName: string, bucketer: Bucketer): Promise<void> {
+    if (!bucketer || typeof bucketer.check !== 'function' || typeof bucketer.toJSON !== 'function') {
+      throw new InvalidArgumentError('bucketer must be a Bucketer (NoOpBucketer, PercentageBucketer, ...)');
+    }
+    const item = await this.mustGet(featureName);
+    this.events.emit(EventType.PRE_SET_BUCKETER, featureName, { bucketer });
+    await this.store.setMeta(featureName, item.meta.with({ bucketer }));
+    this.events.emit(EventType.POST_SET_BUCKETER, featureName, { bucketer });
+  }
+
+  private async mustGet(featureName: string): Promise<FeatureFlagStoreItem> {
+    const item = await this.store.get(featureName);
+    if (item === undefined) throw new FlagDoesNotExistError(featureName);
+    return item;
+  }
+
+  private failed(featureName: string, error: unknown): void {
+    const message = String((error as Error)?.message ?? error);
+    if (this.failing.get(featureName) === message) return;
+    this.failing.set(featureName, message);
+    this.logger.warn({ flag: featureName, err: error }, 'flag evaluation failed; returning the default');
+  }
+
+  private recovered(featureName: string): void {
+    if (this.failing.delete(featureName)) this.logger.info({ flag: featureName }, 'flag evaluation recovered');
+  }
+}
+
+function assertClientData(clientData: unknown): asserts clientData is ClientData {
+  if (!isJsonObject(clientData)) throw new InvalidArgumentError('clientData must be a plain JSON object');
+}
+
+function assertCondition(condition: unknown): asserts condition is Condition {
+  if (!(condition instanceof Condition)) throw new InvalidArgumentError('condition must be a Condition');
+}

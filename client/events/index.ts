@@ -1,0 +1,4 @@
+export * from './event-type';
+export * from './event-args';
+export * from './subscriber';
+export * from './emitter';

@@ -1,0 +1,15 @@
+import type { ConditionTrace, EvaluationReason, FlipperErrorCode } from '../shared';
+
+/** What `client.explain` returns: the result `isEnabled` would give, and why. */
+export interface Explanation {
+  featureName: string;
+  /** Exactly what `isEnabled` returns for the same arguments and store state. */
+  value: boolean;
+  reason: EvaluationReason;
+  /** The check that decided, for `CONDITION_FAILED` and `CONDITIONS_HELD`. */
+  condition?: ConditionTrace;
+  /** The bucketer's type, score and percentage, for `BUCKETER`. */
+  bucketer?: { type: string; score?: number; percentage?: number };
+  /** What went wrong, for `ERROR`. */
+  error?: { code: FlipperErrorCode | 'UNKNOWN'; message: string };
+}

@@ -1,0 +1,14 @@
+import pino from 'pino';
+
+/** The logging calls the library makes; a pino logger fits, and so does any object with these. */
+export interface FlipperLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** A pino logger on stderr at `warn`, used when the application passes none. */
+export function defaultLogger(bindings: Record<string, string>): FlipperLogger {
+  return pino({ name: 'flipper', level: 'warn' }, pino.destination(2)).child(bindings);
+}

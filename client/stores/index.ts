@@ -1,0 +1,3 @@
+export * from './feature-flag-store';
+export * from './memory-store';
+export * from './serialized-store';

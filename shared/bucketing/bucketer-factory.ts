@@ -1,0 +1,43 @@
+import { InvalidBucketerError } from '../errors';
+import { Bucketer } from './bucketer';
+import { ConsistentHashPercentageBucketer } from './consistent-hash-bucketer';
+import { NoOpBucketer } from './noop-bucketer';
+import { FactoryOptions, percentageFromJSON } from './percentage';
+import { PercentageBucketer } from './percentage-bucketer';
+import { Random } from '../clock';
+
+export interface BucketerFactoryOptions extends FactoryOptions {
+  random?: Random;
+}
+
+/** Rebuilds a bucketer from its stored form; an unknown `type` throws `InvalidBucketerError`. */
+export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions = {}): Bucketer {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidBucketerError(`A bucketer must be an object, got ${JSON.stringify(json)}`);
+  }
+  const fields = json as Record<string, unknown>;
+  switch (fields.type) {
+    case 'NoOpBucketer':
+      return new NoOpBucketer();
+    case 'PercentageBucketer':
+      return new PercentageBucketer({ percentage: percentageOf(fields, options), random: options.random });
+    case 'ConsistentHashPercentageBucketer': {
+      const whitelist = fields.key_whitelist ?? [];
+      if (!Array.isArray(whitelist) || !whitelist.every((k) => typeof k === 'string')) {
+        throw new InvalidBucketerError(`key_whitelist must be a list of strings, got ${JSON.stringify(whitelist)}`);
+      }
+      return new ConsistentHashPercentageBucketer({
+        keyWhitelist: whitelist,
+        percentage: percentageOf(fields, options),
+      });
+    }
+    default:
+      throw new InvalidBucketerError(
+        `Unknown bucketer type ${JSON.stringify(fields.type)}; expected NoOpBucketer, PercentageBucketer or ConsistentHashPercentageBucketer`,
+      );
+  }
+}
+
+function percentageOf(fields: Record<string, unknown>, options: FactoryOptions) {
+  return fields.percentage === undefined ? undefined : percentageFromJSON(fields.percentage, options);
+}

@@ -1,0 +1,127 @@
+import { Clock, systemClock } from '../clock';
+import { InvalidPercentageError } from '../errors';
+
+/** A percentage as a fraction in [0, 1], fixed or changing over time. */
+export interface AbstractPercentage {
+  /** The fraction now. */
+  readonly value: number;
+  /** The Python library's stored form. */
+  toJSON(): PercentageJSON;
+}
+
+export interface FixedPercentageJSON {
+  type: 'Percentage';
+  value: number;
+}
+
+export interface LinearRampPercentageJSON {
+  type: 'LinearRampPercentage';
+  initial_value: number;
+  final_value: number;
+  ramp_duration: number;
+  initial_time: number;
+}
+
+export type PercentageJSON = FixedPercentageJSON | LinearRampPercentageJSON;
+
+function fraction(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidPercentageError(`${name} must be a finite number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** A fixed percentage: `new Percentage(0.1)` is 10%. */
+export class Percentage implements AbstractPercentage {
+  readonly value: number;
+
+  constructor(value = 1.0) {
+    this.value = fraction('Percentage value', value);
+  }
+
+  toJSON(): FixedPercentageJSON {
+    return { type: 'Percentage', value: this.value };
+  }
+}
+
+export interface LinearRampPercentageOptions {
+  /** The fraction at `initialTime`. Default 0. */
+  initialValue?: number;
+  /** The fraction once the ramp is done. Default 1. */
+  finalValue?: number;
+  /** Seconds from start to finish. Default 3600. */
+  rampDuration?: number;
+  /** Unix seconds when the ramp starts. Default: now, from `clock`. */
+  initialTime?: number;
+  /** Source of the current time in Unix seconds. Default: the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * A percentage that moves in a straight line from `initialValue` to `finalValue` over
+ * `rampDuration` seconds, then stays at `finalValue`. As in Python, the value is
+ * `min(final, initial + (final - initial) * elapsed / duration)`, and `final` when the duration is
+ * 0, so a decreasing ramp is at its final value from the start.
+ */
+export class LinearRampPercentage implements AbstractPercentage {
+  readonly initialValue: number;
+  readonly finalValue: number;
+  readonly rampDuration: number;
+  readonly initialTime: number;
+  private readonly clock: Clock;
+  private readonly slope: number;
+
+  constructor(options: LinearRampPercentageOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.initialValue = fraction('initial_value', options.initialValue ?? 0.0);
+    this.finalValue = fraction('final_value', options.finalValue ?? 1.0);
+    this.rampDuration = fraction('ramp_duration', options.rampDuration ?? 3600);
+    this.initialTime = fraction('initial_time', options.initialTime ?? Math.floor(this.clock()));
+    this.slope = this.rampDuration === 0 ? 0 : (this.finalValue - this.initialValue) / this.rampDuration;
+  }
+
+  get value(): number {
+    if (this.rampDuration === 0) return this.finalValue;
+    const elapsed = this.clock() - this.initialTime;
+    return Math.min(this.finalValue, this.initialValue + this.slope * elapsed);
+  }
+
+  toJSON(): LinearRampPercentageJSON {
+    return {
+      type: 'LinearRampPercentage',
+      initial_value: this.initialValue,
+      final_value: this.finalValue,
+      ramp_duration: this.rampDuration,
+      initial_time: this.initialTime,
+    };
+  }
+}
+
+/** Options used when rebuilding percentages and bucketers from JSON. */
+export interface FactoryOptions {
+  clock?: Clock;
+}
+
+/** Rebuilds a percentage from its stored form; an unknown `type` throws `InvalidPercentageError`. */
+export function percentageFromJSON(json: unknown, options: FactoryOptions = {}): AbstractPercentage {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new InvalidPercentageError(`A percentage must be an object, got ${JSON.stringify(json)}`);
+  }
+  const fields = json as Record<string, unknown>;
+  switch (fields.type) {
+    case 'Percentage':
+      return new Percentage(fields.value as number);
+    case 'LinearRampPercentage':
+      return new LinearRampPercentage({
+        initialValue: fields.initial_value as number,
+        finalValue: fields.final_value as number,
+        rampDuration: fields.ramp_duration as number,
+        initialTime: fields.initial_time as number,
+        clock: options.clock,
+      });
+    default:
+      throw new InvalidPercentageError(
+        `Unknown percentage type ${JSON.stringify(fields.type)}; expected Percentage or LinearRampPercentage`,
+      );
+  }
+}

@@ -1,0 +1,96 @@
+/** Codes carried by every error this library throws, stable across releases. */
+export type FlipperErrorCode =
+  | 'FLAG_DOES_NOT_EXIST'
+  | 'INVALID_FLAG_NAME'
+  | 'INVALID_CONDITION'
+  | 'INVALID_BUCKETER'
+  | 'INVALID_PERCENTAGE'
+  | 'INVALID_ITEM'
+  | 'INVALID_ARGUMENT'
+  | 'STORE_ERROR'
+  | 'TIMEOUT'
+  | 'CONNECTION_ERROR';
+
+/** Base of every error the library throws: a stable `code` and the underlying `cause`. */
+export class FlipperError extends Error {
+  readonly code: FlipperErrorCode;
+
+  constructor(code: FlipperErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A mutation named a flag that is not in the store. */
+export class FlagDoesNotExistError extends FlipperError {
+  readonly featureName: string;
+
+  constructor(featureName: string) {
+    super('FLAG_DOES_NOT_EXIST', `Feature flag ${JSON.stringify(featureName)} does not exist`);
+    this.featureName = featureName;
+  }
+}
+
+/** A flag name is empty, too long, or not a string. */
+export class InvalidFlagNameError extends FlipperError {
+  constructor(message: string) {
+    super('INVALID_FLAG_NAME', message);
+  }
+}
+
+/** A condition uses an unknown operator or a value the operator cannot take. */
+export class InvalidConditionError extends FlipperError {
+  constructor(message: string) {
+    super('INVALID_CONDITION', message);
+  }
+}
+
+/** A bucketer's JSON has an unknown `type` or fields of the wrong type. */
+export class InvalidBucketerError extends FlipperError {
+  constructor(message: string) {
+    super('INVALID_BUCKETER', message);
+  }
+}
+
+/** A percentage's JSON has an unknown `type` or fields of the wrong type. */
+export class InvalidPercentageError extends FlipperError {
+  constructor(message: string) {
+    super('INVALID_PERCENTAGE', message);
+  }
+}
+
+/** A stored item is not valid JSON or does not have the shape of a flag. */
+export class InvalidItemError extends FlipperError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_ITEM', message, options);
+  }
+}
+
+/** An argument is out of range or of the wrong type (a negative limit, client data not an object). */
+export class InvalidArgumentError extends FlipperError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+/** The backend failed; `cause` holds its own error. */
+export class StoreError extends FlipperError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_ERROR', message, options);
+  }
+}
+
+/** A network call did not finish within its deadline. */
+export class TimeoutError extends FlipperError {
+  constructor(message: string) {
+    super('TIMEOUT', message);
+  }
+}
+
+/** A connection was refused, lost, or closed while a call was in flight. */
+export class ConnectionError extends FlipperError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONNECTION_ERROR', message, options);
+  }
+}

@@ -1,0 +1,33 @@
+import { InvalidArgumentError, InvalidFlagNameError } from './errors';
+
+/** Longest flag name, in characters (UTF-16 code units counted as JavaScript does). */
+export const MAX_NAME_LENGTH = 255;
+
+/** Largest client data, in bytes of its JSON. */
+export const MAX_CLIENT_DATA_BYTES = 64 * 1024;
+
+/** Throws `InvalidFlagNameError` unless `name` is a string of 1 to 255 characters. */
+export function validateFlagName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') {
+    throw new InvalidFlagNameError(`A feature flag name must be a string, got ${typeof name}`);
+  }
+  if (name.length === 0) throw new InvalidFlagNameError('A feature flag name must not be empty');
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new InvalidFlagNameError(
+      `A feature flag name must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}`,
+    );
+  }
+}
+
+/** Throws `InvalidArgumentError` unless limit and offset are absent or non-negative integers. */
+export function validatePage(limit: unknown, offset: unknown): void {
+  for (const [label, value] of [
+    ['limit', limit],
+    ['offset', offset],
+  ] as const) {
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new InvalidArgumentError(`${label} must be a non-negative integer, got ${String(value)}`);
+    }
+  }
+}
