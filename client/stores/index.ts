@@ -1,3 +1,4 @@
 export * from './feature-flag-store';
 export * from './memory-store';
 export * from './serialized-store';
+export * from './sqlite-store';
