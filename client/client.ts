@@ -56,10 +56,11 @@ export class FeatureFlagClient {
 
   /** Whether the flag is on for these checks; the default (false) when it is missing, malformed or unreachable. */
   async isEnabled(featureName: string, checks?: Checks, options?: IsEnabledOptions): Promise<boolean> {
-    let item: FeatureFlagStoreItem | undefined;
     try {
-      item = await this.store.get(featureName);
-      if (item === undefined) return options?.default ?? false;
+      // A store that can answer from memory saves the await (and its promise) on every call.
+      let item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
+      if (item === undefined) item = await this.store.get(featureName);
+      if (item == null) return options?.default ?? false;
       const value = evaluate(item, checks);
       if (this.failing.size > 0) this.recovered(featureName);
       return value;

@@ -32,6 +32,13 @@ export interface FeatureFlagStore {
   /** The flag, or `undefined` when there is none of that name. */
   get(featureName: string): Promise<FeatureFlagStoreItem | undefined>;
 
+  /**
+   * Optional fast path for stores that hold items in memory (the memory store, a cache hit): the
+   * item when it can be had without I/O, `null` when it is known to be absent, `undefined` when
+   * the caller must use `get`. Never throws; `isEnabled` uses it to skip a promise per call.
+   */
+  peek?(featureName: string): FeatureFlagStoreItem | null | undefined;
+
   /** Turns a flag on or off, keeping its meta; a missing flag is created with that state. */
   set(featureName: string, isEnabled: boolean): Promise<void>;
 

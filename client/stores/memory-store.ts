@@ -37,6 +37,10 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
     return this.items.get(featureName);
   }
 
+  peek(featureName: string): FeatureFlagStoreItem | null {
+    return this.items.get(featureName) ?? null;
+  }
+
   async set(featureName: string, isEnabled: boolean): Promise<void> {
     const item = this.items.get(featureName);
     if (item) this.items.set(featureName, item.withEnabled(isEnabled));

@@ -1,0 +1,59 @@
+/** Ops per second of `fn`, best of `rounds` timed rounds of `iterations` calls each, after a warm-up. */
+export async function opsPerSecond(
+  fn: (i: number) => unknown,
+  options: { iterations?: number; rounds?: number } = {},
+): Promise<number> {
+  const iterations = options.iterations ?? 200_000;
+  const rounds = options.rounds ?? 5;
+  for (let i = 0; i < Math.min(iterations, 20_000); i++) await fn(i);
+  let best = 0;
+  let offset = 0;
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) await fn(offset + i);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    offset += iterations;
+    best = Math.max(best, iterations / seconds);
+  }
+  return best;
+}
+
+/** Same, for a synchronous function: no await in the loop, so the baseline pays no promise cost. */
+export function opsPerSecondSync(fn: (i: number) => unknown, options: { iterations?: number; rounds?: number } = {}) {
+  const iterations = options.iterations ?? 200_000;
+  const rounds = options.rounds ?? 5;
+  let sink: unknown;
+  for (let i = 0; i < Math.min(iterations, 20_000); i++) sink = fn(i);
+  let best = 0;
+  let offset = 0;
+  for (let r = 0; r < rounds; r++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) sink = fn(offset + i);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    offset += iterations;
+    best = Math.max(best, iterations / seconds);
+  }
+  if (sink === Symbol.for('never')) console.log(sink);
+  return best;
+}
+
+function format(n: number): string {
+  return Math.round(n).toLocaleString('en-US').padStart(12);
+}
+
+/**
+ * One line: our ops/s, the baseline's, and how far we are from it (baseline / ours: 1.0 is as
+ * fast as the baseline, 2.0 twice as slow), with the target.
+ */
+export function report(name: string, ours: number, baseline: number, baselineName: string, target?: number): void {
+  const slowdown = baseline / ours;
+  const verdict =
+    target === undefined
+      ? ''
+      : slowdown <= target
+        ? `  (target <= ${target}x: met)`
+        : `  (target <= ${target}x: MISSED)`;
+  console.log(
+    `${name.padEnd(44)} ours ${format(ours)} ops/s | ${baselineName.padEnd(34)} ${format(baseline)} ops/s | slowdown ${slowdown.toFixed(2)}x${verdict}`,
+  );
+}

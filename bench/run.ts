@@ -1,0 +1,16 @@
+// `make bench`: every benchmark in one run. Each line prints our ops/s, a baseline measured in
+// the same run, and the ratio. Numbers vary by machine; ratios are what to compare.
+import { runEvaluationBench } from './evaluation';
+
+async function main(): Promise<void> {
+  console.log(`node ${process.version}, ${new Date().toISOString()}`);
+  await runEvaluationBench();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
