@@ -37,7 +37,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
     return this.items.get(featureName);
   }
 
-  peek(featureName: string): FeatureFlagStoreItem | null {
+  peek(featureName: string): FeatureFlagStoreItem | null | undefined {
     return this.items.get(featureName) ?? null;
   }
 

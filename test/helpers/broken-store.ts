@@ -6,6 +6,11 @@ export class BrokenStore extends MemoryFeatureFlagStore {
   failReads = false;
   rawOverrides = new Map<string, string>();
 
+  /** Never answers from memory, so every read goes through the failing `get`. */
+  override peek(): undefined {
+    return undefined;
+  }
+
   override async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
     if (this.failReads) throw new StoreError('backend down');
     const raw = this.rawOverrides.get(featureName);
