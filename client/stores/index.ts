@@ -2,3 +2,4 @@ export * from './feature-flag-store';
 export * from './memory-store';
 export * from './serialized-store';
 export * from './sqlite-store';
+export * from './redis-store';
