@@ -20,7 +20,9 @@ export function readmeBlocks(path = join(__dirname, '..', '..', '..', 'README.md
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i].trim() !== '```'; i++) body.push(lines[i]);
-    const above = lines[start - 1]?.match(/<!--\s*readme-test:\s*(.*?)\s*-->/);
+    let prev = start - 1;
+    while (prev > 0 && lines[prev].trim() === '') prev--; // Prettier puts a blank line after the comment
+    const above = lines[prev]?.match(/<!--\s*readme-test:\s*(.*?)\s*-->/);
     blocks.push({ line: start + 1, code: body.join('\n'), directive: above?.[1] });
   }
   return blocks;
