@@ -3,3 +3,4 @@ export * from './memory-store';
 export * from './serialized-store';
 export * from './sqlite-store';
 export * from './redis-store';
+export * from './postgres-store';

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ConnectionError, FlipperError, StoreError, TimeoutError, compareUtf8 } from '../../shared';
 import { validateTimeout, withDeadline } from './deadline';
+import { Reachability } from './reachability';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 
 export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
@@ -32,8 +33,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly redis: Redis;
   private readonly commandTimeout: number;
   private readonly pattern: string;
-  /** Whether the last command reached Redis, so an outage is logged once, not once per call. */
-  private reachable = true;
+  private readonly reachability: Reachability;
 
   constructor(redis: Redis, options: RedisFeatureFlagStoreOptions = {}) {
     super(options);
@@ -41,6 +41,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     this.baseKey = options.baseKey ?? 'features';
     this.commandTimeout = validateTimeout(options.commandTimeout ?? 1000, 'commandTimeout');
     this.pattern = `${escapeGlob(this.baseKey)}/*`;
+    this.reachability = new Reachability(this.logger, { store: 'redis', baseKey: this.baseKey }, 'Redis');
   }
 
   protected async readRaw(featureName: string): Promise<string | undefined> {
@@ -100,28 +101,13 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
         this.commandTimeout,
         `Redis ${name} (commandTimeout)`,
       );
-      this.markReachable();
+      this.reachability.ok();
       return result;
     } catch (error) {
-      throw this.markFailed(name, error);
+      const typed = toTypedError(name, error);
+      if (typed instanceof ConnectionError || typed instanceof TimeoutError) this.reachability.failed(typed);
+      throw typed;
     }
-  }
-
-  private markReachable(): void {
-    if (this.reachable) return;
-    this.reachable = true;
-    this.logger?.info({ store: 'redis', baseKey: this.baseKey }, 'Redis is reachable again');
-  }
-
-  private markFailed(command: string, error: unknown): FlipperError {
-    const typed = toTypedError(command, error);
-    if (typed instanceof ConnectionError || typed instanceof TimeoutError) {
-      if (this.reachable) {
-        this.reachable = false;
-        this.logger?.warn({ store: 'redis', baseKey: this.baseKey, err: typed }, 'Redis is unreachable');
-      }
-    }
-    return typed;
   }
 }
 

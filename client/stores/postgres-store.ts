@@ -1,0 +1,178 @@
+import type { Pool, QueryConfig, QueryResultRow } from 'pg';
+import { ConnectionError, FlipperError, InvalidFlagNameError, StoreError, TimeoutError } from '../../shared';
+import { validateTimeout, withDeadline } from './deadline';
+import { Reachability } from './reachability';
+import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+import { quoteIdentifier } from './sql-identifier';
+
+export interface PostgreSQLFeatureFlagStoreOptions extends SerializedStoreOptions {
+  /** The table holding the flags, as the Python library names it. Default `'feature_flags'`. */
+  tableName?: string;
+  /** The primary-key column holding flag names. Default `'name'`. */
+  nameColumn?: string;
+  /** The `bytea` column holding each flag's JSON. Default `'item'`. */
+  itemColumn?: string;
+  /**
+   * Create the table when missing (`name varchar(255) PRIMARY KEY, item bytea NOT NULL`), once,
+   * before the first call. Default true, as Python's `run_migrations`.
+   */
+  runMigrations?: boolean;
+  /**
+   * Deadline of each call in milliseconds, waiting for a pooled connection included; a query past
+   * it is abandoned and its connection discarded. Default 5000.
+   */
+  queryTimeout?: number;
+}
+
+/** What the store needs of a `pg` `Pool` (a `Client` fits too). */
+export type PostgreSQLQueryable = Pick<Pool, 'query'>;
+
+/** Length of our name column; the Python library's is 40. */
+const NAME_LENGTH = 255;
+
+/**
+ * Keeps flags in the Python library's table: one row per flag, its name and its JSON as `bytea`,
+ * so Python and Node services share one table. Lists in the byte order of UTF-8 names
+ * (`COLLATE "C"`). On a table the Python library made (`name varchar(40)`), a longer name is
+ * rejected with `InvalidFlagNameError`.
+ *
+ * The application passes its own `pg` `Pool` (`pg` is not imported here) and keeps owning it:
+ * `close()` does not end it.
+ */
+export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
+  /** The table, unquoted. */
+  readonly tableName: string;
+  private readonly pool: PostgreSQLQueryable;
+  private readonly nameColumn: string;
+  private readonly queryTimeout: number;
+  private readonly sql: { create: string; get: string; upsert: string; delete: string; page: string };
+  private migration?: Promise<void>;
+  private readonly reachability: Reachability;
+
+  constructor(pool: PostgreSQLQueryable, options: PostgreSQLFeatureFlagStoreOptions = {}) {
+    super(options);
+    this.pool = pool;
+    this.tableName = options.tableName ?? 'feature_flags';
+    this.nameColumn = options.nameColumn ?? 'name';
+    this.queryTimeout = validateTimeout(options.queryTimeout ?? 5000, 'queryTimeout');
+    const t = quoteIdentifier(this.tableName);
+    const n = quoteIdentifier(this.nameColumn);
+    const i = quoteIdentifier(options.itemColumn ?? 'item');
+    this.sql = {
+      create: `CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL)`,
+      get: `SELECT ${i} AS item FROM ${t} WHERE ${n} = $1`,
+      upsert: `INSERT INTO ${t} (${n}, ${i}) VALUES ($1, $2) ON CONFLICT (${n}) DO UPDATE SET ${i} = EXCLUDED.${i}`,
+      delete: `DELETE FROM ${t} WHERE ${n} = $1`,
+      page: `SELECT ${n} AS name, ${i} AS item FROM ${t} ORDER BY ${n} COLLATE "C" LIMIT $1 OFFSET $2`,
+    };
+    if (options.runMigrations === false) this.migration = Promise.resolve();
+    this.reachability = new Reachability(this.logger, { store: 'postgresql', table: this.tableName }, 'PostgreSQL');
+  }
+
+  protected async readRaw(featureName: string): Promise<Buffer | undefined> {
+    const rows = await this.query<{ item: Buffer }>('read', this.sql.get, [featureName]);
+    return rows[0]?.item;
+  }
+
+  protected async writeRaw(featureName: string, json: string): Promise<void> {
+    try {
+      await this.query('write', this.sql.upsert, [featureName, Buffer.from(json, 'utf8')]);
+    } catch (error) {
+      if (isPgError(error, '22001')) throw await this.nameTooLong(featureName);
+      throw error;
+    }
+  }
+
+  protected async deleteRaw(featureName: string): Promise<void> {
+    await this.query('delete', this.sql.delete, [featureName]);
+  }
+
+  protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, Buffer]>> {
+    const rows = await this.query<{ name: string; item: Buffer }>('list', this.sql.page, [limit ?? null, offset]);
+    return rows.map((r): [string, Buffer] => [r.name, r.item]);
+  }
+
+  /** Creates the table once; concurrent first calls share the attempt, and a failed one is retried later. */
+  private migrate(): Promise<void> {
+    this.migration ??= this.send('create table', this.sql.create, []).then(
+      () => undefined,
+      (error: unknown) => {
+        // Two processes creating the table at once: the loser sees a duplicate, and the table is there.
+        if (isPgError(error, '23505') || isPgError(error, '42P07')) return;
+        this.migration = undefined;
+        throw error;
+      },
+    );
+    return this.migration;
+  }
+
+  private async query<R extends QueryResultRow>(operation: string, text: string, values: unknown[]): Promise<R[]> {
+    await this.migrate();
+    return (await this.send<R>(operation, text, values)).rows;
+  }
+
+  /** One query under the deadline, every failure turned into a typed error (keeping its `cause`). */
+  private async send<R extends QueryResultRow>(operation: string, text: string, values: unknown[]) {
+    // pg reads `query_timeout` per query: on expiry it fails the query and discards the connection.
+    const config = { text, values, query_timeout: this.queryTimeout } as QueryConfig;
+    try {
+      const result = await withDeadline(
+        Promise.resolve().then(() => this.pool.query<R>(config)),
+        this.queryTimeout,
+        `PostgreSQL ${operation} on ${JSON.stringify(this.tableName)} (queryTimeout)`,
+      );
+      this.reachability.ok();
+      return result;
+    } catch (error) {
+      const typed = toTypedError(operation, this.tableName, error);
+      if (typed instanceof ConnectionError || typed instanceof TimeoutError) this.reachability.failed(typed);
+      throw typed;
+    }
+  }
+
+  private async nameTooLong(featureName: string): Promise<InvalidFlagNameError> {
+    let length: number | undefined;
+    try {
+      const rows = await this.query<{ length: number | null }>(
+        'column length',
+        `SELECT character_maximum_length AS length FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`,
+        [this.tableName, this.nameColumn],
+      );
+      length = rows[0]?.length ?? undefined;
+    } catch {
+      // The message below is still clear without the number.
+    }
+    const column = `column ${JSON.stringify(this.nameColumn)} of table ${JSON.stringify(this.tableName)}`;
+    const limit =
+      length === undefined ? 'is shorter' : `is varchar(${length}) (the Python library creates varchar(40))`;
+    return new InvalidFlagNameError(
+      `Feature flag name ${JSON.stringify(truncate(featureName))} has ${[...featureName].length} characters, but ` +
+        `${column} ${limit}: use a shorter name, or widen the column with ALTER TABLE ... ALTER COLUMN ... ` +
+        `TYPE varchar(${NAME_LENGTH})`,
+    );
+  }
+}
+
+function truncate(name: string): string {
+  return name.length > 60 ? `${name.slice(0, 57)}...` : name;
+}
+
+function isPgError(error: unknown, code: string): boolean {
+  const cause = error instanceof FlipperError ? error.cause : error;
+  return (cause as { code?: unknown } | undefined)?.code === code;
+}
+
+function toTypedError(operation: string, table: string, error: unknown): FlipperError {
+  if (error instanceof FlipperError) return error;
+  const err = error as { message?: string; code?: unknown };
+  const message = `PostgreSQL ${operation} on ${JSON.stringify(table)} failed: ${err?.message ?? String(error)}`;
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (code === '57014' || /timeout/i.test(err?.message ?? '')) return new TimeoutError(message);
+  // Node socket errors (ECONNREFUSED...), SQLSTATE class 08 (connection exception), server shutting down.
+  if (/^E[A-Z]+$/.test(code) || code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) {
+    return new ConnectionError(message, { cause: error });
+  }
+  if (/Connection terminated|connect/i.test(err?.message ?? '')) return new ConnectionError(message, { cause: error });
+  return new StoreError(message, { cause: error });
+}
