@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Checks, JsonValue } from '../../shared';
 
-/** `../shared/` beside the project: data given to us, not the project's own `shared/`. */
-export const SHARED_DATA = join(__dirname, '..', '..', '..', '..', 'shared');
+/**
+ * Copies of `../shared/conformance/` (vectors made by the Python library), kept in the repository
+ * so the tests do not depend on where that folder is mounted.
+ */
+const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures');
 
 export interface HashVector {
   checks: Record<string, JsonValue>;
@@ -19,7 +22,7 @@ export interface PythonItem {
 }
 
 function load<T>(file: string): T {
-  return JSON.parse(readFileSync(join(SHARED_DATA, 'conformance', file), 'utf8')) as T;
+  return JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as T;
 }
 
 export const hashVectors = (): HashVector[] => load<{ vectors: HashVector[] }>('consistent-hash-vectors.json').vectors;
