@@ -4,3 +4,7 @@ export * from './serialized-store';
 export * from './sqlite-store';
 export * from './redis-store';
 export * from './postgres-store';
+export * from './cached-store';
+export * from './replicated-store';
+export * from './s3-store';
+export * from './consul-store';

@@ -1,0 +1,314 @@
+import { EventEmitter } from 'node:events';
+import {
+  ConnectionError,
+  FlipperError,
+  InvalidArgumentError,
+  StoreError,
+  TimeoutError,
+  type FeatureFlagStoreItem,
+} from '../../shared';
+import { defaultLogger, type FlipperLogger } from '../logger';
+import { ConsulLocalCopy } from './consul-local-copy';
+import { validateTimeout, withDeadline } from './deadline';
+import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+
+/** Options of the `consul` client's KV calls that the store passes. */
+export interface ConsulKvCallOptions {
+  key: string;
+  recurse?: boolean;
+  index?: string;
+  wait?: string;
+  /** Milliseconds before the client aborts the request. */
+  timeout?: number;
+  /** An EventEmitter: `'cancel'` aborts the request; `includeResponse: true` makes calls answer `[response, body]`. */
+  ctx?: EventEmitter;
+}
+
+/** The part of the `consul` npm client (v2) the store uses; a `Consul` instance fits. */
+export interface ConsulClientLike {
+  kv: {
+    get(options: ConsulKvCallOptions): Promise<unknown>;
+    set(options: ConsulKvCallOptions & { value: string }): Promise<unknown>;
+    del(options: ConsulKvCallOptions): Promise<unknown>;
+  };
+}
+
+export interface ConsulFeatureFlagStoreOptions extends SerializedStoreOptions {
+  /** Keys are `<baseKey>/<name>`, as in the Python library. Default `'features'`. */
+  baseKey?: string;
+  /** Seconds each blocking query of the watch waits for a change (Consul caps it at 600). Default 30. */
+  wait?: number;
+  /** Deadline of each write, and of the first load that reads wait for, in milliseconds. Default 5000. */
+  timeout?: number;
+  /** Milliseconds before the watch retries after its first failure; doubled per failure. Default 100. */
+  minBackoff?: number;
+  /** Longest pause between the watch's retries, in milliseconds. Default 30000. */
+  maxBackoff?: number;
+  /** Where watch failures (once per outage) and skipped items are logged. Default: pino on stderr at warn. */
+  logger?: FlipperLogger;
+}
+
+/** A context whose calls answer `[response, body]`, so the watch can read `X-Consul-Index`. */
+class ResponseContext extends EventEmitter {
+  readonly includeResponse = true;
+}
+
+type KvItem = { Key: string; Value: string | null; ModifyIndex: number };
+type KvResponse = [{ headers: Record<string, string | string[] | undefined> }, (KvItem[] | KvItem)?];
+
+/**
+ * Keeps each flag under `<baseKey>/<name>` in Consul's KV store as the Python library's JSON
+ * (Python's `ConsulFeatureFlagStore` layout), and a local copy of all of them that a background
+ * watch keeps current with Consul's blocking queries: reads cost no network call, a key deleted in
+ * Consul leaves the copy too, and after an error the watch retries with exponential backoff while
+ * reads go on being served from the last copy. Writes go to Consul, then into the copy.
+ *
+ * The watch starts on first use (or `ready()`). Until its first load, reads wait for it, at most
+ * `timeout`; when it failed, they reject with `ConnectionError` at once. `close()` stops the
+ * watch; the application owns the `consul` client (`consul.destroy()` closes its sockets).
+ */
+export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
+  readonly baseKey: string;
+  private readonly consul: ConsulClientLike;
+  private readonly prefix: string;
+  private readonly copy: ConsulLocalCopy;
+  private readonly wait: number;
+  private readonly timeout: number;
+  private readonly minBackoff: number;
+  private readonly maxBackoff: number;
+  private readonly log: FlipperLogger;
+  private readonly watchContext = new ResponseContext();
+  private watching?: Promise<void>;
+  private loaded = false;
+  private firstLoad = deferred();
+  private lastError?: unknown;
+  private closed = false;
+  private backoffTimer?: NodeJS.Timeout;
+  private wakeUp?: () => void;
+
+  constructor(consul: ConsulClientLike, options: ConsulFeatureFlagStoreOptions = {}) {
+    const log = options.logger ?? defaultLogger({ store: 'consul' });
+    super({ ...options, logger: log });
+    this.log = log;
+    this.consul = consul;
+    this.baseKey = options.baseKey ?? 'features';
+    if (this.baseKey === '' || this.baseKey.endsWith('/')) {
+      throw new InvalidArgumentError(
+        `baseKey must be non-empty and not end with "/", got ${JSON.stringify(this.baseKey)}`,
+      );
+    }
+    this.prefix = `${this.baseKey}/`;
+    this.copy = new ConsulLocalCopy({ clock: options.clock, random: options.random });
+    this.wait = validateTimeout(options.wait ?? 30, 'wait');
+    this.timeout = validateTimeout(options.timeout ?? 5000, 'timeout');
+    this.minBackoff = validateTimeout(options.minBackoff ?? 100, 'minBackoff');
+    this.maxBackoff = Math.max(this.minBackoff, validateTimeout(options.maxBackoff ?? 30000, 'maxBackoff'));
+    this.watchContext.setMaxListeners(0);
+  }
+
+  /** Starts the watch if needed and resolves once the local copy holds Consul's flags. */
+  async ready(): Promise<void> {
+    await this.loadedOrFail();
+  }
+
+  /** The flag from the local copy, `null` when absent, `undefined` before the first load. No I/O. */
+  peek(featureName: string): FeatureFlagStoreItem | null | undefined {
+    if (!this.loaded) {
+      this.start();
+      return undefined;
+    }
+    try {
+      return this.copy.item(featureName) ?? null;
+    } catch {
+      return undefined; // `get` raises the InvalidItemError
+    }
+  }
+
+  override async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    if (!this.loaded) await this.loadedOrFail();
+    return this.copy.item(featureName);
+  }
+
+  /**
+   * Stops the watch and aborts its query in flight; later calls reject with `StoreError`. Leaves
+   * the `consul` client open. Safe to call twice.
+   */
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.loaded = false; // reads now take the slow path, which rejects
+    this.watchContext.emit('cancel');
+    clearTimeout(this.backoffTimer);
+    this.wakeUp?.();
+    this.firstLoad.reject(new StoreError('ConsulFeatureFlagStore was closed before its first load'));
+    await this.watching;
+  }
+
+  protected async readRaw(featureName: string): Promise<string | undefined> {
+    if (!this.loaded) await this.loadedOrFail();
+    return this.copy.raw(featureName);
+  }
+
+  protected async writeRaw(featureName: string, json: string): Promise<void> {
+    if (this.closed) throw closedError();
+    this.start();
+    const key = this.prefix + featureName;
+    const ok = await this.call('PUT', () => this.consul.kv.set({ key, value: json, timeout: this.timeout }));
+    if (ok === false) throw new StoreError(`Consul refused to store ${JSON.stringify(key)}`);
+    this.copy.applyWrite(featureName, json);
+  }
+
+  protected async deleteRaw(featureName: string): Promise<void> {
+    if (this.closed) throw closedError();
+    this.start();
+    const key = this.prefix + featureName;
+    await this.call('DELETE', () => this.consul.kv.del({ key, timeout: this.timeout }));
+    this.copy.applyWrite(featureName, undefined);
+  }
+
+  protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
+    if (!this.loaded) await this.loadedOrFail();
+    return this.copy.page(limit, offset);
+  }
+
+  private start(): void {
+    if (this.watching === undefined && !this.closed) this.watching = this.watch();
+  }
+
+  private async loadedOrFail(): Promise<void> {
+    if (this.closed) throw closedError();
+    if (this.loaded) return;
+    this.start();
+    if (this.lastError !== undefined) {
+      throw new ConnectionError(`No flags loaded from Consul yet: ${describe(this.lastError)}`, {
+        cause: this.lastError,
+      });
+    }
+    await withDeadline(this.firstLoad.promise, this.timeout, 'The first load of flags from Consul (timeout)');
+  }
+
+  /** Blocking queries on the base key until closed; never rejects. */
+  private async watch(): Promise<void> {
+    let index = '0';
+    let backoff = this.minBackoff;
+    while (!this.closed) {
+      const sentAt = this.copy.sequence;
+      try {
+        const blocking = index !== '0';
+        const [response, body] = (await this.call('GET', () =>
+          this.consul.kv.get({
+            key: this.prefix,
+            recurse: true,
+            ...(blocking ? { index, wait: `${this.wait}s` } : {}),
+            // Consul may hold a blocking query up to wait * 17/16 before it answers.
+            timeout: blocking ? Math.ceil((this.wait * 1000 * 17) / 16) + this.timeout : this.timeout,
+            ctx: this.watchContext,
+          }),
+        )) as KvResponse;
+        const next = String(response.headers['x-consul-index'] ?? '');
+        if (!/^[1-9][0-9]*$/.test(next)) {
+          throw new StoreError(`Consul answered without a valid X-Consul-Index (got ${JSON.stringify(next)})`);
+        }
+        if (next !== index) this.copy.applySnapshot(this.entries(body), sentAt);
+        // An index that went backwards (Consul restored a snapshot) starts over with a full read.
+        index = BigInt(next) < BigInt(index) ? '0' : next;
+        backoff = this.minBackoff;
+        this.synced();
+      } catch (error) {
+        if (this.closed) break;
+        this.failed(error);
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.maxBackoff);
+      }
+    }
+  }
+
+  private *entries(body: KvItem[] | KvItem | undefined): Iterable<{ name: string; raw: string; modifyIndex: number }> {
+    const items = body === undefined ? [] : Array.isArray(body) ? body : [body];
+    for (const item of items) {
+      const name = item.Key.slice(this.prefix.length);
+      if (!item.Key.startsWith(this.prefix) || name === '') continue;
+      yield { name, raw: item.Value ?? '', modifyIndex: item.ModifyIndex };
+    }
+  }
+
+  private synced(): void {
+    if (this.closed) return;
+    if (!this.loaded) {
+      this.loaded = true;
+      this.firstLoad.resolve();
+    }
+    if (this.lastError !== undefined) {
+      this.lastError = undefined;
+      this.log.info({ store: 'consul', baseKey: this.baseKey, flags: this.copy.size }, 'Consul watch is working again');
+    }
+  }
+
+  private failed(error: unknown): void {
+    if (!this.loaded) {
+      // Readers waiting for the first load learn of the failure now rather than at their deadline.
+      this.firstLoad.reject(error);
+      this.firstLoad = deferred();
+    }
+    if (this.lastError === undefined) {
+      this.log.warn(
+        { store: 'consul', baseKey: this.baseKey, err: error },
+        this.loaded ? 'Consul watch failed; serving the last copy and retrying' : 'Consul watch failed; retrying',
+      );
+    }
+    this.lastError = error;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeUp = resolve;
+      this.backoffTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  /** One Consul call, its failure turned into a typed error. */
+  private async call<T>(method: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw toTypedError(method, this.baseKey, error);
+    }
+  }
+}
+
+function closedError(): StoreError {
+  return new StoreError('ConsulFeatureFlagStore is closed: its local copy is no longer kept current');
+}
+
+function toTypedError(method: string, baseKey: string, error: unknown): FlipperError {
+  if (error instanceof FlipperError) return error;
+  const err = error as { isTimeout?: boolean; statusCode?: number; isResponse?: boolean; code?: string };
+  const message = `Consul ${method} under ${JSON.stringify(baseKey)} failed: ${describe(error)}`;
+  if (err?.isTimeout) return new TimeoutError(message);
+  if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code))
+    return new ConnectionError(message, { cause: error });
+  return new StoreError(message, { cause: error });
+}
+
+function describe(error: unknown): string {
+  const err = error as { message?: string; isResponse?: boolean; statusCode?: number };
+  const status = err?.isResponse ? ` (HTTP ${String(err.statusCode)})` : '';
+  return `${err?.message ?? String(error)}${status}`;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // a failure nobody waited for is not an unhandled rejection
+  return { promise, resolve, reject };
+}

@@ -1,0 +1,177 @@
+import { EventEmitter } from 'node:events';
+import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../shared';
+import { defaultLogger, type FlipperLogger } from '../logger';
+import { validateTimeout, withDeadline } from './deadline';
+import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+
+/** `'async'`: writes return once the primary has them; `'sync'`: they also wait for the replicas. */
+export type ReplicationMode = 'async' | 'sync';
+
+/** The store methods that replicate. */
+export type ReplicatedOperation = 'create' | 'set' | 'delete' | 'setMeta';
+
+export interface ReplicatedFeatureFlagStoreOptions {
+  /** Where reads come from and every write goes first. */
+  primary: FeatureFlagStore;
+  /** Stores each write is repeated on, after the primary accepted it. Default none. */
+  replicas?: readonly FeatureFlagStore[];
+  /** Default `'async'`, as in Python. */
+  replication?: ReplicationMode;
+  /**
+   * Milliseconds each replica write may take before it is reported as failed; in `'sync'` mode also
+   * the longest a write waits for its replicas. Default 5000.
+   */
+  timeout?: number;
+  /** Where replica failures are logged. Default: pino on stderr at warn. */
+  logger?: FlipperLogger;
+}
+
+/** What a `'replicationError'` listener receives: which replica failed which write, and why. */
+export interface ReplicationErrorEvent {
+  /** Index of the replica in `replicas`. */
+  replica: number;
+  operation: ReplicatedOperation;
+  featureName: string;
+  error: Error;
+}
+
+export interface ReplicatedStoreEvents {
+  replicationError: [ReplicationErrorEvent];
+}
+
+/**
+ * Reads from a primary store and repeats every write on replicas (Python's
+ * `ReplicatedFeatureFlagStore`), for example Redis as primary and S3 as a backup. A replica that
+ * fails or hangs never fails a write, and delays one by at most `timeout` (`'sync'` mode) or not at
+ * all (`'async'`); each replica failure is logged and emitted as `'replicationError'`. There is no
+ * rollback: a replica that missed a write stays behind until the flag is written again, and a write
+ * that timed out may still land on its replica later.
+ */
+export class ReplicatedFeatureFlagStore extends EventEmitter<ReplicatedStoreEvents> implements FeatureFlagStore {
+  readonly primary: FeatureFlagStore;
+  readonly replicas: readonly FeatureFlagStore[];
+  readonly replication: ReplicationMode;
+  private readonly timeout: number;
+  private readonly logger: FlipperLogger;
+  /** Async mode: each replica's writes run one after another, in the primary's order. */
+  private readonly queues: Array<Promise<void>>;
+  private readonly pending = new Set<Promise<void>>();
+  private closing?: Promise<void>;
+
+  constructor(options: ReplicatedFeatureFlagStoreOptions) {
+    super();
+    if (!options?.primary) throw new InvalidArgumentError('ReplicatedFeatureFlagStore needs a primary store');
+    const replication = options.replication ?? 'async';
+    if (replication !== 'async' && replication !== 'sync') {
+      throw new InvalidArgumentError(`replication must be 'async' or 'sync', got ${String(replication)}`);
+    }
+    this.primary = options.primary;
+    this.replicas = [...(options.replicas ?? [])];
+    this.replication = replication;
+    this.timeout = validateTimeout(options.timeout ?? 5000, 'timeout');
+    this.logger = options.logger ?? defaultLogger({ store: 'replicated' });
+    this.queues = this.replicas.map(() => Promise.resolve());
+  }
+
+  /** The primary's fast path, when it has one. */
+  peek(featureName: string): FeatureFlagStoreItem | null | undefined {
+    return this.primary.peek?.(featureName);
+  }
+
+  get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    return this.primary.get(featureName);
+  }
+
+  list(options?: ListOptions): Promise<FeatureFlagStoreItem[]> {
+    return this.primary.list(options);
+  }
+
+  async create(featureName: string, options?: CreateOptions): Promise<FeatureFlagStoreItem> {
+    const item = await this.primary.create(featureName, options);
+    await this.replicate('create', featureName, async (replica) => {
+      const copy = await replica.create(featureName, options);
+      // Created a second later than the primary's: make the copy exact.
+      if (copy.meta.createdDate !== item.meta.createdDate) await replica.setMeta(featureName, item.meta);
+    });
+    return item;
+  }
+
+  async set(featureName: string, isEnabled: boolean): Promise<void> {
+    await this.primary.set(featureName, isEnabled);
+    await this.replicate('set', featureName, (replica) => replica.set(featureName, isEnabled));
+  }
+
+  async delete(featureName: string): Promise<void> {
+    await this.primary.delete(featureName);
+    await this.replicate('delete', featureName, (replica) => replica.delete(featureName));
+  }
+
+  async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
+    await this.primary.setMeta(featureName, meta);
+    await this.replicate('setMeta', featureName, (replica) => replica.setMeta(featureName, meta));
+  }
+
+  /** Resolves once every replica write started so far has finished, failed or timed out. Never rejects. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Waits for replica writes in flight, then closes the primary and the replicas. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
+    await this.flush();
+    const results = await Promise.allSettled([this.primary, ...this.replicas].map((s) => s.close?.()));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected' && i > 0) {
+        this.logger.error({ store: 'replicated', replica: i - 1, err: result.reason }, 'closing a replica failed');
+      }
+    });
+    if (results[0].status === 'rejected') throw results[0].reason;
+  }
+
+  private replicate(
+    operation: ReplicatedOperation,
+    featureName: string,
+    write: (replica: FeatureFlagStore) => Promise<unknown>,
+  ): Promise<unknown> {
+    const tasks = this.replicas.map((replica, index) => {
+      const run = () =>
+        withDeadline(
+          Promise.resolve().then(() => write(replica)),
+          this.timeout,
+          `replica ${index} ${operation} of ${JSON.stringify(featureName)}`,
+        ).then(
+          () => undefined,
+          (error: unknown) => this.report({ replica: index, operation, featureName, error: asError(error) }),
+        );
+      // Sync: the caller awaits each write, which orders them. Async: the queue keeps the order.
+      const task = this.replication === 'sync' ? run() : this.queues[index].then(run);
+      if (this.replication === 'async') this.queues[index] = task;
+      this.pending.add(task);
+      void task.then(() => this.pending.delete(task));
+      return task;
+    });
+    return this.replication === 'sync' ? Promise.all(tasks) : Promise.resolve();
+  }
+
+  private report(event: ReplicationErrorEvent): void {
+    const { replica, operation, featureName, error } = event;
+    this.logger.error(
+      { store: 'replicated', replica, operation, flag: featureName, err: error },
+      'replica write failed',
+    );
+    try {
+      this.emit('replicationError', event);
+    } catch (listenerError) {
+      this.logger.error({ store: 'replicated', err: listenerError }, "a 'replicationError' listener threw");
+    }
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
