@@ -1,3 +1,7 @@
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { FakeConsul } from './fake-consul';
+import { S3Server } from './s3-server';
+
 /**
  * What a README example needs around it, named by the `<!-- readme-test: NAME -->` comment above
  * its block: servers started on loopback before it runs and stopped after.
@@ -12,6 +16,51 @@ const nothing: ReadmeSetup = {
   },
 };
 
+/** Sets environment variables for the example and gives back a function that restores them. */
+function withEnv(values: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(values).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
+
+/** s3rver on loopback with the example's bucket; the AWS SDK finds it through the environment. */
+const s3: ReadmeSetup = {
+  async before() {
+    const server = await new S3Server().start();
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    await client.send(new CreateBucketCommand({ Bucket: 'my-flipper-bucket' }));
+    client.destroy();
+    const restore = withEnv({
+      AWS_ENDPOINT_URL_S3: server.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    return { globals: {}, after: async () => (restore(), server.close()) };
+  },
+};
+
+/** The fake Consul KV server on loopback, found through CONSUL_HTTP_ADDR. */
+const consul: ReadmeSetup = {
+  async before() {
+    const fake = await new FakeConsul().start();
+    const restore = withEnv({ CONSUL_HTTP_ADDR: `127.0.0.1:${fake.port}` });
+    return { globals: {}, after: async () => (restore(), fake.close()) };
+  },
+};
+
 export const readmeSetups: Record<string, ReadmeSetup> = {
   none: nothing,
+  s3,
+  consul,
 };
