@@ -78,8 +78,12 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
     if (entry !== undefined) return entry === ABSENT ? undefined : entry;
     let loading = this.loading.get(featureName);
     if (loading === undefined) {
-      loading = this.load(featureName).finally(() => this.loading.delete(featureName));
-      this.loading.set(featureName, loading);
+      const started: Promise<FeatureFlagStoreItem | undefined> = this.load(featureName).finally(() => {
+        // A write may have replaced this read with a newer one: leave that one in place.
+        if (this.loading.get(featureName) === started) this.loading.delete(featureName);
+      });
+      this.loading.set(featureName, started);
+      loading = started;
     }
     return loading;
   }
