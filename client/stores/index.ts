@@ -8,3 +8,4 @@ export * from './cached-store';
 export * from './replicated-store';
 export * from './s3-store';
 export * from './consul-store';
+export * from './thrift-rpc-store';

@@ -1,0 +1,243 @@
+import { connect, type Socket } from 'node:net';
+import { ConnectionError, TimeoutError } from '../../shared';
+import {
+  MessageAssembler,
+  OutputBuffer,
+  protocolClasses,
+  type ProtocolClasses,
+  type ProtocolName,
+  type ProtocolReader,
+  type TransportName,
+} from '../../shared/wire';
+import type { FlipperLogger } from '../logger';
+import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
+
+export interface RpcConnectionSettings {
+  host: string;
+  port: number;
+  transport: TransportName;
+  protocol: ProtocolName;
+  /** Deadline of each call, connecting included, in ms. */
+  timeoutMs: number;
+  /** Largest reply accepted, in bytes. */
+  maxMessageBytes: number;
+  logger?: FlipperLogger;
+}
+
+type Finish = (error: unknown, value?: unknown) => void;
+
+/** The generated client's internals this connection drives: its seqid counter, callbacks and `recv_*`. */
+type DrivenClient = GeneratedClient & {
+  _seqid: number;
+  _reqs: Record<number, unknown>;
+} & Record<string, unknown>;
+
+const MAX_SEQID = 0x7fffffff;
+
+/**
+ * One TCP connection to the flag server, owned by the RPC store: connects on the first call,
+ * reconnects on the next call after a loss, and pipelines calls (replies are matched by seqid).
+ * Every call has a deadline covering connecting and the round trip; a call still waiting when the
+ * connection drops fails at once with `ConnectionError`, one past its deadline with `TimeoutError`.
+ * Encoding, framing and decoding are the project's own wire code; the generated client supplies
+ * the method signatures and result structs.
+ */
+export class RpcConnection implements RpcCaller {
+  private socket: Socket | undefined;
+  private connecting: Promise<void> | undefined;
+  private connectingSocket: Socket | undefined;
+  private assembler: MessageAssembler;
+  private readonly client: DrivenClient;
+  private readonly protocol: ProtocolClasses;
+  private readonly pending = new Map<number, Finish>();
+  private closed = false;
+  private state: 'new' | 'up' | 'down' = 'new';
+  private corked = false;
+  private readonly onReply = (buf: Buffer, start: number, end: number) => this.receive(buf, start, end);
+
+  constructor(private readonly settings: RpcConnectionSettings) {
+    this.protocol = protocolClasses(settings.protocol);
+    this.assembler = this.newAssembler();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const service = require('../../gen-nodejs/FeatureFlagStore') as {
+      Client: new (output: OutputBuffer, pClass: ProtocolClasses['Writer']) => DrivenClient;
+    };
+    const output = new OutputBuffer(settings.transport === 'framed', (bytes) => this.write(bytes));
+    this.client = new service.Client(output, this.protocol.Writer);
+  }
+
+  /** `host:port`, for messages. */
+  get target(): string {
+    return `${this.settings.host}:${this.settings.port}`;
+  }
+
+  call(method: RpcMethod, args: unknown[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
+    return new Promise((resolve, reject) => {
+      let seqid = -1;
+      let done = false;
+      const finish: Finish = (error, value) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (seqid >= 0) {
+          this.pending.delete(seqid);
+          delete this.client._reqs[seqid];
+        }
+        if (error !== null && error !== undefined) reject(error);
+        else resolve(value);
+      };
+      const timer = setTimeout(
+        () =>
+          finish(new TimeoutError(`${method} to ${this.target} did not finish within ${this.settings.timeoutMs} ms`)),
+        this.settings.timeoutMs,
+      );
+      const send = () => {
+        if (done) return;
+        if (this.closed) return finish(new ConnectionError(`The RPC store for ${this.target} is closed`));
+        if (this.client._seqid >= MAX_SEQID) this.client._seqid = 0;
+        try {
+          this.client[method](...args, finish);
+        } catch (error) {
+          return finish(error);
+        }
+        seqid = this.client._seqid;
+        this.pending.set(seqid, finish);
+      };
+      if (this.socket) send();
+      else this.connect().then(send, finish);
+    });
+  }
+
+  /** Closes the connection; calls still waiting fail with `ConnectionError`. Leaves no timer. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failPending(new ConnectionError(`The RPC store for ${this.target} was closed with the call in flight`));
+    this.connectingSocket?.destroy();
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= new Promise<void>((resolve, reject) => {
+      const socket = connect({ host: this.settings.host, port: this.settings.port });
+      this.connectingSocket = socket;
+      socket.setNoDelay(true);
+      let settled = false;
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.connecting = undefined;
+        this.connectingSocket = undefined;
+        socket.destroy();
+        if (!this.closed) this.changeState('down', { err: error }, 'cannot connect to the flag server');
+        reject(
+          error instanceof TimeoutError || error instanceof ConnectionError
+            ? error
+            : new ConnectionError(`Cannot connect to the flag server at ${this.target}: ${error.message}`, {
+                cause: error,
+              }),
+        );
+      };
+      const timer = setTimeout(
+        () => fail(new TimeoutError(`Connecting to ${this.target} took over ${this.settings.timeoutMs} ms`)),
+        this.settings.timeoutMs,
+      );
+      socket.once('error', fail);
+      socket.once('close', () => fail(new ConnectionError(`The connection to ${this.target} closed while opening`)));
+      socket.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.off('error', fail);
+        socket.removeAllListeners('close');
+        this.connecting = undefined;
+        this.connectingSocket = undefined;
+        this.attach(socket);
+        resolve();
+      });
+    });
+    return this.connecting;
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    this.assembler = this.newAssembler();
+    this.changeState('up', {}, 'connected to the flag server');
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        this.assembler.push(chunk, this.onReply);
+      } catch (error) {
+        this.drop(socket, `the server sent bytes that are not a reply: ${(error as Error).message}`);
+      }
+    });
+    socket.on('error', (error) => this.drop(socket, error.message));
+    socket.on('close', () => this.drop(socket, 'the server closed the connection'));
+  }
+
+  /** Forgets a lost connection and fails the calls waiting on it; the next call reconnects. */
+  private drop(socket: Socket, reason: string): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    socket.destroy();
+    if (this.closed) return;
+    this.changeState('down', { reason }, 'lost the connection to the flag server');
+    this.failPending(new ConnectionError(`Connection to the flag server at ${this.target} lost: ${reason}`));
+  }
+
+  private failPending(error: Error): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const finish of waiting) finish(error);
+  }
+
+  private write(bytes: Buffer): void {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return; // the close handler fails the call
+    // Calls made in the same tick go out in one write.
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    socket.write(bytes);
+  }
+
+  private receive(buf: Buffer, start: number, end: number): void {
+    const reader: ProtocolReader = new this.protocol.Reader(buf, start, end);
+    let seqid = -1;
+    try {
+      const header = reader.readMessageBegin();
+      seqid = header.rseqid;
+      const recv = this.client[`recv_${header.fname}`];
+      if (typeof recv !== 'function') throw new Error(`a reply to unknown method ${JSON.stringify(header.fname)}`);
+      recv.call(this.client, reader, header.mtype, header.rseqid);
+    } catch (error) {
+      const reason = `a reply does not decode: ${(error as Error).message}`;
+      this.pending.get(seqid)?.(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
+      if (this.socket) this.drop(this.socket, reason);
+    }
+  }
+
+  private newAssembler(): MessageAssembler {
+    return new MessageAssembler({
+      transport: this.settings.transport,
+      protocol: this.settings.protocol,
+      maxMessageBytes: this.settings.maxMessageBytes,
+    });
+  }
+
+  /** Logs once per change between connected and not. */
+  private changeState(state: 'up' | 'down', fields: object, message: string): void {
+    if (this.state === state) return;
+    const was = this.state;
+    this.state = state;
+    if (state === 'down') this.settings.logger?.warn({ target: this.target, ...fields }, message);
+    else if (was === 'down') this.settings.logger?.info({ target: this.target }, message);
+  }
+}

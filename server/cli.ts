@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// `flipper-server`: the flag server as a command. Options: `flipper-server --help`.
+import pino from 'pino';
+import { parseCli, helpText, type CliOptions } from './cli-options';
+import { FlagServer } from './flag-server';
+import { openStore, type OpenedStore } from './store-url';
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseCli(process.argv.slice(2), process.env);
+  } catch (error) {
+    process.stderr.write(`flipper-server: ${(error as Error).message}\nRun flipper-server --help for the options.\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(helpText());
+    process.exit(0);
+  }
+  const logger = pino({ name: 'flipper-server', level: options.logLevel });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
+  let opened: OpenedStore;
+  try {
+    opened = await openStore(options.store, { baseKey: options.baseKey, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot open the store');
+    process.exit(1);
+  }
+  const server = new FlagServer({
+    store: opened.store,
+    host: options.host,
+    port: options.port,
+    transport: options.transport,
+    protocol: options.protocol,
+    maxMessageBytes: options.maxMessageBytes,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxConnections: options.maxConnections,
+    shutdownTimeoutMs: options.shutdownTimeoutMs,
+    logger,
+  });
+  try {
+    const address = await server.listen();
+    logger.info(
+      {
+        address: address.address,
+        port: address.port,
+        store: opened.description,
+        transport: options.transport,
+        protocol: options.protocol,
+        maxMessageBytes: options.maxMessageBytes,
+        idleTimeoutMs: options.idleTimeoutMs,
+        maxConnections: options.maxConnections,
+      },
+      'listening',
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot listen');
+    await opened.close();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing calls in flight');
+    server
+      .close()
+      .then(() => opened.close())
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+void main();

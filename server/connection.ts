@@ -1,0 +1,216 @@
+import type { Socket } from 'node:net';
+import type { FlipperLogger } from '../client/logger';
+import { InvalidArgumentError } from '../shared';
+import {
+  MessageAssembler,
+  MessageType,
+  OutputBuffer,
+  ProtocolError,
+  type MessageAssemblerOptions,
+  type MessageHeader,
+  type ProtocolClasses,
+  type ProtocolReader,
+  type ProtocolWriter,
+} from '../shared/wire';
+import { ApplicationExceptionType, writeApplicationException, writeFlipperException } from './replies';
+
+/** The generated processor: reads one call from `input`, answers through `output`. */
+export interface Processor {
+  process(input: ProtocolReader, output: ProtocolWriter): void;
+}
+
+export interface ConnectionSettings {
+  processor: Processor;
+  protocol: ProtocolClasses;
+  assembler: MessageAssemblerOptions;
+  /** Calls one connection may have in flight before we stop reading from it. */
+  maxInFlight: number;
+  logger: FlipperLogger;
+}
+
+const HTTP_METHODS = ['GET ', 'POST', 'PUT ', 'HEAD', 'DELE', 'OPTI', 'PATC', 'CONN', 'TRAC', 'PRI '];
+const HTTP_BODY = 'This port speaks Thrift (the FeatureFlagStore service), not HTTP.\n';
+const HTTP_RESPONSE =
+  'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n' +
+  `Content-Length: ${HTTP_BODY.length}\r\n\r\n${HTTP_BODY}`;
+
+/**
+ * One client connection: cuts the byte stream into messages, hands each to the processor, writes
+ * replies as they complete (calls may be pipelined; replies carry their seqid), and stops reading
+ * while too many calls are in flight or the peer is not reading its replies. Bytes that are not a
+ * message close this connection only.
+ */
+export class ServerConnection {
+  /** Calls received whose reply is not written yet. */
+  inFlight = 0;
+  /** When bytes last moved either way (ms since epoch). */
+  lastActivity = Date.now();
+  /** When the incomplete message now buffered started arriving, 0 when none is. */
+  partialSince = 0;
+  /** Set once the server shuts down or the connection is being closed: no new calls are read. */
+  closing = false;
+  private readonly assembler: MessageAssembler;
+  private prefix: Buffer | undefined;
+  private checkedHttp = false;
+  private paused = false;
+  private corked = false;
+  private readonly onMessage = (buf: Buffer, start: number, end: number) => this.dispatch(buf, start, end);
+  private readonly sendReply = (bytes: Buffer) => this.send(bytes);
+  private readonly uncork = () => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  constructor(
+    readonly socket: Socket,
+    private readonly settings: ConnectionSettings,
+  ) {
+    this.assembler = new MessageAssembler(settings.assembler);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => this.updateFlow());
+    socket.on('error', (err) => {
+      this.settings.logger.debug({ remote: this.remote, err }, 'connection error');
+      socket.destroy();
+    });
+  }
+
+  /** `host:port` of the peer, for logs. */
+  get remote(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /** Stops reading calls; closes now when idle, else once the calls in flight are answered. */
+  shutdown(): void {
+    this.closing = true;
+    this.socket.pause();
+    if (this.inFlight === 0) this.end();
+  }
+
+  /** Closes after flushing what was written, so no written reply is lost. */
+  end(): void {
+    this.closing = true;
+    if (this.socket.destroyed) return;
+    this.socket.end(() => this.socket.destroy());
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastActivity = Date.now();
+    if (!this.checkedHttp) {
+      const head = this.prefix ? Buffer.concat([this.prefix, chunk]) : chunk;
+      if (head.length < 4) {
+        this.prefix = head;
+        return;
+      }
+      this.prefix = undefined;
+      this.checkedHttp = true;
+      if (HTTP_METHODS.includes(head.toString('latin1', 0, 4))) {
+        this.settings.logger.warn({ remote: this.remote }, 'rejected an HTTP request on the Thrift port');
+        this.closing = true;
+        this.socket.end(HTTP_RESPONSE, () => this.socket.destroy());
+        return;
+      }
+      chunk = head;
+    }
+    try {
+      this.assembler.push(chunk, this.onMessage);
+    } catch (error) {
+      this.reject(error);
+      return;
+    }
+    if (this.assembler.buffered === 0) this.partialSince = 0;
+    else if (this.partialSince === 0) this.partialSince = this.lastActivity;
+  }
+
+  /** Closes a connection whose bytes cannot be trusted any more. */
+  private reject(error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof ProtocolError) {
+      this.settings.logger.warn({ remote: this.remote, error: reason }, 'closed a connection that sent bad bytes');
+    } else {
+      this.settings.logger.error({ remote: this.remote, err: error }, 'closed a connection after an internal error');
+    }
+    this.assembler.clear();
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  private dispatch(buf: Buffer, start: number, end: number): void {
+    const { Reader, Writer } = this.settings.protocol;
+    const reader = new Reader(buf, start, end);
+    // Peeked first, so a call whose arguments do not decode can still be answered by name and seqid.
+    const header = reader.readMessageBegin();
+    reader.rewind();
+    const writer = new Writer(new OutputBuffer(this.settings.assembler.transport === 'framed', this.sendReply));
+    this.inFlight++;
+    if (header.mtype !== MessageType.CALL && header.mtype !== MessageType.ONEWAY) {
+      writeApplicationException(
+        writer,
+        header.fname,
+        header.rseqid,
+        ApplicationExceptionType.INVALID_MESSAGE_TYPE,
+        `expected a call, got message type ${header.mtype}`,
+      );
+      return;
+    }
+    try {
+      this.settings.processor.process(reader, writer);
+    } catch (error) {
+      this.answerUndecodable(writer, header, error);
+    }
+    this.updateFlow();
+  }
+
+  /** A well-framed call whose arguments do not decode: answered, and the connection goes on. */
+  private answerUndecodable(writer: ProtocolWriter, header: MessageHeader, error: unknown): void {
+    (writer as ProtocolWriter & { reset(): void }).reset();
+    const reason = error instanceof Error ? error.message : String(error);
+    this.settings.logger.warn({ method: header.fname, error: reason }, 'call failed: arguments do not decode');
+    if (error instanceof ProtocolError && error.kind === 'invalid-utf8') {
+      writeFlipperException(
+        writer,
+        header.fname,
+        header.rseqid,
+        new InvalidArgumentError(`${header.fname}: a string argument is not valid UTF-8`),
+      );
+    } else {
+      writeApplicationException(
+        writer,
+        header.fname,
+        header.rseqid,
+        ApplicationExceptionType.PROTOCOL_ERROR,
+        `${header.fname}: the arguments do not decode: ${reason}`,
+      );
+    }
+  }
+
+  private send(bytes: Buffer): void {
+    this.inFlight--;
+    if (!this.socket.destroyed && this.socket.writable) {
+      this.lastActivity = Date.now();
+      // Replies finished in the same tick go out in one write.
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(this.uncork);
+      }
+      this.socket.write(bytes);
+    }
+    if (this.closing && this.inFlight === 0) this.end();
+    else this.updateFlow();
+  }
+
+  /** Reads while few calls are in flight and the peer takes its replies; pauses otherwise. */
+  private updateFlow(): void {
+    if (this.closing) return;
+    const busy = this.inFlight >= this.settings.maxInFlight || this.socket.writableNeedDrain;
+    if (busy && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!busy && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+}

@@ -1,0 +1,202 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
+import type { FlipperLogger } from '../client/logger';
+import { InvalidArgumentError } from '../shared';
+import { protocolClasses, type ProtocolName, type TransportName } from '../shared/wire';
+import { ServerConnection, type ConnectionSettings, type Processor } from './connection';
+import { FeatureFlagStoreHandler } from './handler';
+
+export interface FlagServerOptions {
+  /** The store the server serves; the caller owns it and closes it. */
+  store: FeatureFlagStore;
+  /** Interface to listen on. Default `'127.0.0.1'`. */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 9090. */
+  port?: number;
+  /** `buffered` (what the Python README's client uses) or `framed`. Default `'buffered'`. */
+  transport?: TransportName;
+  /** `binary` or `compact`. Default `'binary'`. */
+  protocol?: ProtocolName;
+  /** Largest call accepted, in bytes; a larger one (or a length claiming more) closes the connection. Default 1 MiB. */
+  maxMessageBytes?: number;
+  /** A connection with nothing in flight and no bytes moving for this long is closed; so is one taking this long to send one call. Default 60000 ms. */
+  idleTimeoutMs?: number;
+  /** Connections served at once; more are closed as they arrive. Default 10000. */
+  maxConnections?: number;
+  /** Calls one connection may have in flight before the server stops reading from it. Default 256. */
+  maxInFlightPerConnection?: number;
+  /** On `close()`, how long calls in flight may take before their connections are cut. Default 10000 ms. */
+  shutdownTimeoutMs?: number;
+  /** Where the server logs. */
+  logger: FlipperLogger;
+}
+
+export const SERVER_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 9090,
+  transport: 'buffered' as TransportName,
+  protocol: 'binary' as ProtocolName,
+  maxMessageBytes: 1024 * 1024,
+  idleTimeoutMs: 60_000,
+  maxConnections: 10_000,
+  maxInFlightPerConnection: 256,
+  shutdownTimeoutMs: 10_000,
+};
+
+/**
+ * The flag server: the FeatureFlagStore Thrift service over a store, on its own connection
+ * handling (npm thrift's server has no message size limit, idle timeout or connection cap, and dies
+ * on a bad frame). Bad bytes close only their connection; the process stays up.
+ */
+export class FlagServer {
+  private readonly server: Server;
+  private readonly connections = new Set<ServerConnection>();
+  private readonly settings: ConnectionSettings;
+  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger'>>;
+  private readonly logger: FlipperLogger;
+  private sweeper: NodeJS.Timeout | undefined;
+  private atCapacity = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: FlagServerOptions) {
+    this.options = {
+      host: options.host ?? SERVER_DEFAULTS.host,
+      port: options.port ?? SERVER_DEFAULTS.port,
+      transport: options.transport ?? SERVER_DEFAULTS.transport,
+      protocol: options.protocol ?? SERVER_DEFAULTS.protocol,
+      maxMessageBytes: positive(options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes, 'maxMessageBytes'),
+      idleTimeoutMs: positive(options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
+      maxConnections: positive(options.maxConnections ?? SERVER_DEFAULTS.maxConnections, 'maxConnections'),
+      maxInFlightPerConnection: positive(
+        options.maxInFlightPerConnection ?? SERVER_DEFAULTS.maxInFlightPerConnection,
+        'maxInFlightPerConnection',
+      ),
+      shutdownTimeoutMs: positive(options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs, 'shutdownTimeoutMs'),
+    };
+    if (!['buffered', 'framed'].includes(this.options.transport)) {
+      throw new InvalidArgumentError(`transport must be buffered or framed, got ${String(this.options.transport)}`);
+    }
+    if (!['binary', 'compact'].includes(this.options.protocol)) {
+      throw new InvalidArgumentError(`protocol must be binary or compact, got ${String(this.options.protocol)}`);
+    }
+    this.logger = options.logger;
+    this.settings = {
+      processor: makeProcessor(new FeatureFlagStoreHandler(options.store, options.logger)),
+      protocol: protocolClasses(this.options.protocol),
+      assembler: {
+        transport: this.options.transport,
+        protocol: this.options.protocol,
+        maxMessageBytes: this.options.maxMessageBytes,
+      },
+      maxInFlight: this.options.maxInFlightPerConnection,
+      logger: options.logger,
+    };
+    this.server = createServer((socket) => this.accept(socket));
+    this.server.maxConnections = this.options.maxConnections;
+    this.server.on('drop', () => {
+      if (this.atCapacity) return;
+      this.atCapacity = true;
+      this.logger.warn(
+        { maxConnections: this.options.maxConnections },
+        'connection limit reached: new connections are closed',
+      );
+    });
+  }
+
+  /** Starts listening; resolves with the address (useful with port 0). */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.server.once('error', onError);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', onError);
+        this.server.on('error', (err) => this.logger.error({ err }, 'server error'));
+        const period = Math.max(10, Math.min(1000, Math.floor(this.options.idleTimeoutMs / 4)));
+        this.sweeper = setInterval(() => this.sweep(), period);
+        this.sweeper.unref();
+        resolve(this.address);
+      });
+    });
+  }
+
+  /** Where the server listens. */
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Connections open now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Stops accepting, closes idle connections at once, lets calls in flight finish (for at most
+   * `shutdownTimeoutMs`), then resolves. The store is the caller's to close. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close();
+      for (const connection of this.connections) connection.shutdown();
+      const force = setTimeout(() => {
+        for (const connection of this.connections) connection.socket.destroy();
+      }, this.options.shutdownTimeoutMs);
+      const done = () => {
+        clearTimeout(force);
+        clearInterval(this.sweeper);
+        resolve();
+      };
+      if (this.connections.size === 0) done();
+      else this.whenEmpty = done;
+    });
+    return this.closing;
+  }
+
+  private whenEmpty: (() => void) | undefined;
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const connection = new ServerConnection(socket, this.settings);
+    this.connections.add(connection);
+    socket.on('close', () => {
+      this.connections.delete(connection);
+      if (this.atCapacity && this.connections.size < this.options.maxConnections) {
+        this.atCapacity = false;
+        this.logger.info({ connections: this.connections.size }, 'below the connection limit again');
+      }
+      if (this.connections.size === 0) this.whenEmpty?.();
+    });
+  }
+
+  /** Closes idle connections, and connections taking longer than the idle timeout to send one call. */
+  private sweep(): void {
+    const now = Date.now();
+    const limit = this.options.idleTimeoutMs;
+    for (const connection of this.connections) {
+      const idle = connection.inFlight === 0 && now - connection.lastActivity > limit;
+      const slow = connection.partialSince !== 0 && now - connection.partialSince > limit;
+      if (idle || slow) {
+        this.logger.debug({ remote: connection.remote, reason: slow ? 'slow message' : 'idle' }, 'closing connection');
+        connection.socket.destroy();
+      }
+    }
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function makeProcessor(handler: FeatureFlagStoreHandler): Processor {
+  // The generated service code, loaded with the server (it loads npm thrift).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const service = require('../gen-nodejs/FeatureFlagStore') as {
+    Processor: new (handler: object) => Processor;
+  };
+  return new service.Processor(handler);
+}

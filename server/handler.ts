@@ -1,0 +1,139 @@
+import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
+import type { FlipperLogger } from '../client/logger';
+import { FeatureFlagStoreMeta, FlagDoesNotExistError, InvalidArgumentError } from '../shared';
+import {
+  clientDataFromThrift,
+  errorToThrift,
+  flagNameFromThrift,
+  itemToThrift,
+  metaFieldsFromThrift,
+  pageFromThrift,
+  thriftTypes,
+  type ThriftException,
+  type ThriftItem,
+  type ThriftMeta,
+} from '../shared/thrift-mapping';
+
+/** How the generated processor expects an answer: `result(null, value)` or `result(exception)`. */
+export type Result<T> = (error: ThriftException | null, value?: T) => void;
+
+/** Longest flag name written to a log line; longer (bad) names are cut. */
+const LOGGED_NAME_LENGTH = 300;
+
+/**
+ * Serves the `FeatureFlagStore` Thrift service over any store of the library, in the generated
+ * processor's callback style. Every argument may be absent on the wire (absent `is_enabled` is
+ * false, `client_data` `{}`, `limit` all, `offset` 0; absent `feature_name` or `meta` is refused).
+ * Bad input is a FlipperException INVALID_ARGUMENT naming the problem, with nothing stored; a
+ * missing flag on Get or SetMeta is NOT_FOUND; a store failure is INTERNAL, logged once with its
+ * stack. A handler method never throws.
+ */
+export class FeatureFlagStoreHandler {
+  constructor(
+    private readonly store: FeatureFlagStore,
+    private readonly logger: FlipperLogger,
+  ) {}
+
+  // The method names and arities are the generated processor's: it picks the callback style by arity.
+
+  Create(feature_name: unknown, is_enabled: unknown, client_data: unknown, result: Result<ThriftItem>): void {
+    this.run('Create', feature_name, result, async () => {
+      const name = flagNameFromThrift(feature_name);
+      const clientData = clientDataFromThrift(client_data);
+      return itemToThrift(await this.store.create(name, { isEnabled: is_enabled === true, clientData }));
+    });
+  }
+
+  Get(feature_name: unknown, result: Result<ThriftItem>): void {
+    this.run('Get', feature_name, result, async () => {
+      const name = flagNameFromThrift(feature_name);
+      const item = await this.store.get(name);
+      if (item === undefined) throw new FlagDoesNotExistError(name);
+      return itemToThrift(item);
+    });
+  }
+
+  Set(feature_name: unknown, is_enabled: unknown, result: Result<void>): void {
+    this.run('Set', feature_name, result, async () => {
+      await this.store.set(flagNameFromThrift(feature_name), is_enabled === true);
+    });
+  }
+
+  Delete(feature_name: unknown, result: Result<void>): void {
+    this.run('Delete', feature_name, result, async () => {
+      await this.store.delete(flagNameFromThrift(feature_name));
+    });
+  }
+
+  List(limit: unknown, offset: unknown, result: Result<ThriftItem[]>): void {
+    this.run('List', undefined, result, async () => {
+      const items = await this.store.list(pageFromThrift(limit, offset));
+      return items.map(itemToThrift);
+    });
+  }
+
+  /** Absent meta fields keep the flag's stored values; a missing flag is NOT_FOUND. */
+  SetMeta(feature_name: unknown, meta: unknown, result: Result<void>): void {
+    this.run('SetMeta', feature_name, result, async () => {
+      const name = flagNameFromThrift(feature_name);
+      if (meta === null || meta === undefined) throw new InvalidArgumentError('meta is required');
+      const fields = metaFieldsFromThrift(meta as Partial<ThriftMeta>);
+      let full: FeatureFlagStoreMeta;
+      if (
+        fields.createdDate !== undefined &&
+        fields.clientData !== undefined &&
+        fields.conditions !== undefined &&
+        fields.bucketer !== undefined
+      ) {
+        full = new FeatureFlagStoreMeta({ createdDate: fields.createdDate, ...fields });
+      } else {
+        const item = await this.store.get(name);
+        if (item === undefined) throw new FlagDoesNotExistError(name);
+        full = item.meta.with(fields);
+      }
+      await this.store.setMeta(name, full);
+    });
+  }
+
+  private run<T>(method: string, featureName: unknown, result: Result<T>, body: () => Promise<T>): void {
+    const flag = typeof featureName === 'string' ? featureName.slice(0, LOGGED_NAME_LENGTH) : undefined;
+    let promise: Promise<T>;
+    try {
+      promise = body();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => {
+        this.logger.debug({ method, flag }, 'call');
+        this.answer(method, result, null, value);
+      },
+      (error: unknown) => {
+        const exception = errorToThrift(error);
+        this.logFailure(method, flag, exception, error);
+        this.answer(method, result, exception);
+      },
+    );
+  }
+
+  private answer<T>(method: string, result: Result<T>, error: ThriftException | null, value?: T): void {
+    try {
+      result(error, value);
+    } catch (err) {
+      // Only a bug can get here (a reply that cannot be encoded); the process must stay up.
+      this.logger.error({ method, err }, 'could not write a reply');
+    }
+  }
+
+  private logFailure(method: string, flag: string | undefined, exception: ThriftException, error: unknown): void {
+    const codes = thriftTypes().ErrorCode;
+    if (exception.code === codes.NOT_FOUND) {
+      this.logger.debug({ method, flag, error: exception.message }, 'call failed: not found');
+    } else if (exception.code === codes.INVALID_ARGUMENT) {
+      this.logger.warn({ method, flag, error: exception.message }, 'call failed: invalid argument');
+    } else {
+      // The one line for a store failure, with the stack.
+      this.logger.error({ method, flag, error: exception.message, err: error }, 'call failed: store error');
+    }
+  }
+}

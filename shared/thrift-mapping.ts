@@ -1,0 +1,313 @@
+/**
+ * The one place that converts between the generated Thrift structs (`gen-nodejs/`) and the flag
+ * model, in both directions, for the server and the RPC client alike. JSON fields travel as text;
+ * a condition travels as a map of variable -> checks (the Python client sends one check per map).
+ *
+ * The generated code (and with it the `thrift` package) is loaded on first use, so importing the
+ * library does not pay for it.
+ */
+import type * as T from '../gen-nodejs/feature_flag_store_types';
+import { bucketerFromJSON, type BucketerFactoryOptions } from './bucketing/bucketer-factory';
+import type { Bucketer } from './bucketing/bucketer';
+import { NoOpBucketer } from './bucketing/noop-bucketer';
+import { Check } from './conditions/check';
+import { Condition } from './conditions/condition';
+import { isOperatorSymbol, operatorFor } from './conditions/operator';
+import {
+  FlagDoesNotExistError,
+  FlipperError,
+  InvalidArgumentError,
+  InvalidBucketerError,
+  InvalidConditionError,
+  InvalidItemError,
+  StoreError,
+} from './errors';
+import { isJsonObject, type ClientData, type JsonValue } from './json';
+import { MAX_CLIENT_DATA_BYTES, validateFlagName } from './limits';
+import { FeatureFlagStoreItem } from './model/item';
+import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from './model/meta';
+import { i64ToBigInt, int64FromNumber } from './wire/int64';
+import type { I64Value } from './wire/types';
+
+export type ThriftTypes = typeof T;
+export type ThriftItem = T.FeatureFlagStoreItem;
+export type ThriftMeta = T.FeatureFlagStoreMeta;
+export type ThriftCondition = { [variable: string]: T.ConditionCheck[] };
+export type ThriftException = T.FlipperException;
+
+/** Deepest nesting accepted in JSON sent by a client: deeper values could not be written back safely. */
+export const MAX_JSON_DEPTH = 64;
+
+let loaded: ThriftTypes | undefined;
+
+/** The generated struct classes, loaded on first use. */
+export function thriftTypes(): ThriftTypes {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('../gen-nodejs/feature_flag_store_types') as ThriftTypes;
+  return loaded;
+}
+
+// ---------------------------------------------------------------- model -> Thrift
+
+/** A reply item: every field set, as the Python client needs (it reads them without checking). */
+export function itemToThrift(item: FeatureFlagStoreItem): ThriftItem {
+  return new (thriftTypes().FeatureFlagStoreItem)({
+    feature_name: item.featureName,
+    is_enabled: item.isEnabled,
+    meta: metaToThrift(item.meta),
+  });
+}
+
+/** Meta with every field set: JSON fields as text, one Condition map per condition. */
+export function metaToThrift(meta: FeatureFlagStoreMeta): ThriftMeta {
+  return new (thriftTypes().FeatureFlagStoreMeta)({
+    created_date: int64FromNumber(meta.createdDate),
+    client_data: JSON.stringify(meta.clientData),
+    conditions: meta.conditions.map(conditionToThrift),
+    bucketer: JSON.stringify(meta.bucketer.toJSON()),
+  });
+}
+
+/** One condition as a map of variable -> checks; equality sends an operator struct with no symbol. */
+export function conditionToThrift(condition: Condition): ThriftCondition {
+  const t = thriftTypes();
+  const map: ThriftCondition = {};
+  for (const variable of condition.variables) {
+    const checks = condition.checksFor(variable)!.map(
+      (check) =>
+        new t.ConditionCheck({
+          variable,
+          value: JSON.stringify(check.value),
+          operator: new t.ConditionOperator({ symbol: check.operator ?? undefined }),
+        }),
+    );
+    // defineProperty, so that a variable named "__proto__" is an ordinary key.
+    Object.defineProperty(map, variable, { value: checks, enumerable: true, writable: true, configurable: true });
+  }
+  return map;
+}
+
+// ---------------------------------------------------------------- Thrift -> model
+
+/** A flag name argument: absent, empty or too long is a typed error naming it. */
+export function flagNameFromThrift(value: unknown, argument = 'feature_name'): string {
+  if (value === null || value === undefined) throw new InvalidArgumentError(`${argument} is required`);
+  validateFlagName(value);
+  return value;
+}
+
+/** `client_data` JSON text: absent is `{}`; not JSON, not an object, too deep or over 64 KiB is refused. */
+export function clientDataFromThrift(text: unknown, argument = 'client_data'): ClientData {
+  if (text === null || text === undefined) return {};
+  if (typeof text !== 'string') throw new InvalidArgumentError(`${argument} must be JSON text`);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CLIENT_DATA_BYTES) {
+    throw new InvalidArgumentError(`${argument} is ${bytes} bytes, over the ${MAX_CLIENT_DATA_BYTES}-byte limit`);
+  }
+  const value = parseJson(text, argument, InvalidArgumentError);
+  if (!isJsonObject(value)) {
+    throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A bucketer's JSON text; absent is the no-op bucketer. Unknown types are `InvalidBucketerError`. */
+export function bucketerFromThrift(text: unknown, options?: BucketerFactoryOptions): Bucketer {
+  if (text === null || text === undefined) return new NoOpBucketer();
+  if (typeof text !== 'string') throw new InvalidBucketerError('bucketer must be JSON text');
+  return bucketerFromJSON(parseJson(text, 'bucketer', InvalidBucketerError), options);
+}
+
+/**
+ * Conditions as sent: each map becomes one condition holding its checks. Splitting or grouping
+ * checks never changes what a flag evaluates to (every condition must hold). `stored` keeps a
+ * malformed `in` check (as stores do) instead of refusing it (as a write must).
+ */
+export function conditionsFromThrift(list: unknown, stored = false): Condition[] {
+  if (list === null || list === undefined) return [];
+  if (!Array.isArray(list)) throw new InvalidConditionError('conditions must be a list');
+  return list.map((map: unknown, i) => {
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+      throw new InvalidConditionError(`conditions[${i}] must be a map of variable to checks`);
+    }
+    // The generated reader assigns keys with `obj[key] =`, so a "__proto__" key replaces the prototype.
+    if (Object.getPrototypeOf(map) !== Object.prototype) {
+      throw new InvalidConditionError(`conditions[${i}] uses the variable name "__proto__", which is not supported`);
+    }
+    const byVariable = new Map<string, Check[]>();
+    for (const [key, checks] of Object.entries(map as Record<string, unknown>)) {
+      if (!Array.isArray(checks)) throw new InvalidConditionError(`conditions[${i}]["${key}"] must be a list`);
+      for (const raw of checks) {
+        const check = checkFromThrift(raw, key, stored);
+        const group = byVariable.get(check.variable);
+        if (group) group.push(check);
+        else byVariable.set(check.variable, [check]);
+      }
+    }
+    return Condition.fromChecks(byVariable);
+  });
+}
+
+function checkFromThrift(raw: unknown, key: string, stored: boolean): Check {
+  const t = (raw ?? {}) as Partial<T.ConditionCheck>;
+  const variable = t.variable ?? key;
+  if (typeof variable !== 'string' || variable === '') {
+    throw new InvalidConditionError(`a condition check under "${key}" has no variable name`);
+  }
+  if (t.value === null || t.value === undefined) {
+    throw new InvalidConditionError(`the condition check on "${variable}" has no value`);
+  }
+  const value = parseJson(t.value, `the condition value for "${variable}"`, InvalidConditionError);
+  const symbol = t.operator?.symbol ?? null;
+  if (symbol !== null && !isOperatorSymbol(symbol)) operatorFor(symbol); // throws, naming the operator
+  return new Check(variable, value, symbol as Check['operator'], stored);
+}
+
+/**
+ * The meta fields a client sent, each parsed and validated; absent fields are left out so the
+ * caller decides what absence means (the server keeps the stored value).
+ */
+export function metaFieldsFromThrift(
+  meta: Partial<ThriftMeta>,
+  options?: BucketerFactoryOptions,
+  stored = false,
+): Partial<FeatureFlagStoreMetaInit> {
+  const fields: Partial<FeatureFlagStoreMetaInit> = {};
+  if (meta.created_date !== null && meta.created_date !== undefined) {
+    fields.createdDate = i64ToNumber(meta.created_date as I64Value);
+  }
+  if (meta.client_data !== null && meta.client_data !== undefined) {
+    fields.clientData = clientDataFromThrift(meta.client_data, 'meta.client_data');
+  }
+  if (meta.conditions !== null && meta.conditions !== undefined) {
+    fields.conditions = conditionsFromThrift(meta.conditions, stored);
+  }
+  if (meta.bucketer !== null && meta.bucketer !== undefined) {
+    fields.bucketer = bucketerFromThrift(meta.bucketer, options);
+  }
+  return fields;
+}
+
+/** An item from a reply; anything malformed is `InvalidItemError` naming the flag and the problem. */
+export function itemFromThrift(item: Partial<ThriftItem>, options?: BucketerFactoryOptions): FeatureFlagStoreItem {
+  const name = item.feature_name;
+  if (typeof name !== 'string') throw new InvalidItemError('The server sent a flag with no feature_name');
+  try {
+    const fields = metaFieldsFromThrift(item.meta ?? {}, options, true);
+    return new FeatureFlagStoreItem(
+      name,
+      item.is_enabled ?? false,
+      new FeatureFlagStoreMeta({ createdDate: 0, ...fields }),
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidItemError(`The server sent flag ${JSON.stringify(name)} malformed: ${reason}`, { cause: error });
+  }
+}
+
+/** `List`'s limit and offset: absent limit is all, absent offset 0, negative ones are refused. */
+export function pageFromThrift(limit: unknown, offset: unknown): { limit?: number; offset: number } {
+  const page: { limit?: number; offset: number } = { offset: 0 };
+  if (limit !== null && limit !== undefined) {
+    const n = i64ToNumber(limit as I64Value);
+    if (n < 0) throw new InvalidArgumentError(`limit must be a non-negative integer, got ${n}`);
+    if (n < Number.MAX_SAFE_INTEGER) page.limit = n;
+  }
+  if (offset !== null && offset !== undefined) {
+    const n = i64ToNumber(offset as I64Value);
+    if (n < 0) throw new InvalidArgumentError(`offset must be a non-negative integer, got ${n}`);
+    page.offset = Math.min(n, Number.MAX_SAFE_INTEGER);
+  }
+  return page;
+}
+
+/** An i64 (number or node-int64) as a number; values beyond 2^53 lose precision, never sign. */
+export function i64ToNumber(value: I64Value): number {
+  return typeof value === 'number' ? Math.trunc(value) : Number(i64ToBigInt(value));
+}
+
+// ---------------------------------------------------------------- errors
+
+/** The FlipperException code for an error: what the caller did wrong, missing, or the store's fault. */
+export function errorToThrift(error: unknown): ThriftException {
+  const t = thriftTypes();
+  if (error instanceof FlagDoesNotExistError) {
+    return new t.FlipperException({ code: t.ErrorCode.NOT_FOUND, message: error.message });
+  }
+  if (isCallerError(error)) {
+    return new t.FlipperException({ code: t.ErrorCode.INVALID_ARGUMENT, message: error.message });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new t.FlipperException({ code: t.ErrorCode.INTERNAL, message: `The store failed: ${reason}` });
+}
+
+/** True for errors caused by what the caller sent, as opposed to the store failing. */
+export function isCallerError(error: unknown): error is FlipperError {
+  return (
+    error instanceof FlipperError &&
+    ['INVALID_FLAG_NAME', 'INVALID_CONDITION', 'INVALID_BUCKETER', 'INVALID_PERCENTAGE', 'INVALID_ARGUMENT'].includes(
+      error.code,
+    )
+  );
+}
+
+/** NOT_FOUND for a flag that is not there. */
+export function notFoundToThrift(featureName: string): ThriftException {
+  return errorToThrift(new FlagDoesNotExistError(featureName));
+}
+
+/**
+ * A typed error for what a server answered: NOT_FOUND is `FlagDoesNotExistError`, INVALID_ARGUMENT
+ * `InvalidArgumentError`, anything else (INTERNAL, an application exception) `StoreError`.
+ */
+export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
+  if (error instanceof FlipperError) return error;
+  const t = thriftTypes();
+  if (error instanceof t.FlipperException) {
+    if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
+    if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
+    return new StoreError(`The flag server failed: ${error.message}`, { cause: error });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new StoreError(`The flag server failed: ${reason}`, { cause: error });
+}
+
+/** True when a server answer is FlipperException NOT_FOUND. */
+export function isNotFound(error: unknown): boolean {
+  const t = thriftTypes();
+  return error instanceof t.FlipperException && error.code === t.ErrorCode.NOT_FOUND;
+}
+
+// ---------------------------------------------------------------- JSON helpers
+
+type ErrorClass = new (message: string) => FlipperError;
+
+function parseJson(text: unknown, what: string, ErrorType: ErrorClass): JsonValue {
+  if (typeof text !== 'string') throw new ErrorType(`${what} must be JSON text`);
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new ErrorType(`${what} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!withinDepth(value, MAX_JSON_DEPTH)) {
+    throw new ErrorType(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return value;
+}
+
+/** True when `value` nests at most `levels` arrays or objects deep (stops early, so never deep itself). */
+function withinDepth(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (levels === 0) return false;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) {
+    if (!withinDepth(child, levels - 1)) return false;
+  }
+  return true;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}

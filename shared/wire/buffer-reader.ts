@@ -1,0 +1,66 @@
+import { isUtf8 } from 'node:buffer';
+import { ProtocolError } from './types';
+
+/**
+ * Bounds-checked reads over one complete message. Every length the peer claims is checked against
+ * the bytes actually there before anything is allocated, so a huge prefix costs nothing.
+ */
+export abstract class BufferReader {
+  protected pos: number;
+
+  constructor(
+    protected readonly buf: Buffer,
+    protected readonly start = 0,
+    protected readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  /** Goes back to the first byte of the message. */
+  rewind(): void {
+    this.pos = this.start;
+  }
+
+  /** Bytes left in the message. */
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  protected need(n: number, what: string): void {
+    if (this.pos + n > this.end) {
+      throw new ProtocolError('invalid', `${what} needs ${n} bytes but the message has ${this.end - this.pos} left`);
+    }
+  }
+
+  /** Refuses a container whose claimed element count cannot fit in the bytes left (each takes at least one). */
+  protected checkCount(size: number, perElement: number, what: string): number {
+    if (size < 0) throw new ProtocolError('invalid', `negative ${what} size ${size}`);
+    if (size * perElement > this.end - this.pos) {
+      throw new ProtocolError('too-large', `${what} of ${size} elements is larger than the message`);
+    }
+    return size;
+  }
+
+  /** `len` bytes as UTF-8 text; bytes that are not UTF-8 are refused rather than replaced. */
+  protected utf8(len: number): string {
+    if (len < 0) throw new ProtocolError('invalid', `negative string length ${len}`);
+    this.need(len, 'a string');
+    const from = this.pos;
+    this.pos += len;
+    const text = this.buf.toString('utf8', from, from + len);
+    // Replacement characters only appear when the bytes were not UTF-8, or when they really were U+FFFD.
+    if (text.includes('\ufffd') && !isUtf8(this.buf.subarray(from, from + len))) {
+      throw new ProtocolError('invalid-utf8', 'a string is not valid UTF-8');
+    }
+    return text;
+  }
+
+  protected bytes(len: number): Buffer {
+    if (len < 0) throw new ProtocolError('invalid', `negative binary length ${len}`);
+    this.need(len, 'a binary value');
+    const copy = Buffer.allocUnsafe(len);
+    this.buf.copy(copy, 0, this.pos, this.pos + len);
+    this.pos += len;
+    return copy;
+  }
+}

@@ -1,0 +1,24 @@
+import { BinaryProtocolReader, BinaryProtocolWriter } from './binary-protocol';
+import { CompactProtocolReader, CompactProtocolWriter } from './compact-protocol';
+import type { ProtocolName } from './message-assembler';
+import type { OutputBuffer } from './output-buffer';
+import type { ProtocolReader, ProtocolWriter } from './types';
+
+export * from './types';
+export * from './output-buffer';
+export * from './message-assembler';
+export * from './binary-protocol';
+export * from './compact-protocol';
+
+/** The reader and writer classes of a protocol. */
+export interface ProtocolClasses {
+  Reader: new (buf: Buffer, start?: number, end?: number) => ProtocolReader;
+  Writer: new (out: OutputBuffer) => ProtocolWriter;
+}
+
+/** The classes for `binary` or `compact`. */
+export function protocolClasses(name: ProtocolName): ProtocolClasses {
+  return name === 'compact'
+    ? { Reader: CompactProtocolReader, Writer: CompactProtocolWriter }
+    : { Reader: BinaryProtocolReader, Writer: BinaryProtocolWriter };
+}
