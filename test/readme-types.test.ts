@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { readmeBlocks } from './helpers/readme-blocks';
@@ -11,7 +10,8 @@ describe('README examples type-check against the library, as a user compiles the
   this.timeout(120_000);
 
   it('has no type errors in any ```ts block (strict mode)', function () {
-    const dir = mkdtempSync(join(tmpdir(), 'readme-types-'));
+    // Inside the project, so the examples' own imports (ioredis, pg) resolve from node_modules.
+    const dir = mkdtempSync(join(ROOT, 'dist', 'readme-types-'));
     try {
       const files = readmeBlocks()
         .filter((b) => !(b.directive ?? '').startsWith('skip:'))
