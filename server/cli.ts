@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     process.stdout.write(helpText());
     process.exit(0);
   }
-  const logger = pino({ name: 'flipper-server', level: options.logLevel });
+  // Synchronous writes: lines stay in order and none is lost when the process exits.
+  const logger = pino({ name: 'flipper-server', level: options.logLevel }, pino.destination({ dest: 1, sync: true }));
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   let opened: OpenedStore;
@@ -39,27 +40,6 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: options.shutdownTimeoutMs,
     logger,
   });
-  try {
-    const address = await server.listen();
-    logger.info(
-      {
-        address: address.address,
-        port: address.port,
-        store: opened.description,
-        transport: options.transport,
-        protocol: options.protocol,
-        maxMessageBytes: options.maxMessageBytes,
-        idleTimeoutMs: options.idleTimeoutMs,
-        maxConnections: options.maxConnections,
-      },
-      'listening',
-    );
-  } catch (error) {
-    logger.fatal({ err: error }, 'cannot listen');
-    await opened.close();
-    process.exit(1);
-  }
-
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -82,8 +62,30 @@ async function main(): Promise<void> {
         },
       );
   };
+  // Installed before listening: a signal sent as soon as the listening line appears is handled.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  try {
+    const address = await server.listen();
+    logger.info(
+      {
+        address: address.address,
+        port: address.port,
+        store: opened.description,
+        transport: options.transport,
+        protocol: options.protocol,
+        maxMessageBytes: options.maxMessageBytes,
+        idleTimeoutMs: options.idleTimeoutMs,
+        maxConnections: options.maxConnections,
+      },
+      'listening',
+    );
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot listen');
+    await opened.close();
+    process.exit(1);
+  }
 }
 
 void main();

@@ -28,6 +28,7 @@ export interface ConnectionSettings {
   logger: FlipperLogger;
 }
 
+const EMPTY = Buffer.alloc(0);
 const HTTP_METHODS = ['GET ', 'POST', 'PUT ', 'HEAD', 'DELE', 'OPTI', 'PATC', 'CONN', 'TRAC', 'PRI '];
 const HTTP_BODY = 'This port speaks Thrift (the FeatureFlagStore service), not HTTP.\n';
 const HTTP_RESPONSE =
@@ -54,7 +55,13 @@ export class ServerConnection {
   private checkedHttp = false;
   private paused = false;
   private corked = false;
-  private readonly onMessage = (buf: Buffer, start: number, end: number) => this.dispatch(buf, start, end);
+  /** True while the assembler is delivering messages, so a reply written meanwhile does not re-enter it. */
+  private delivering = false;
+  private readonly onMessage = (buf: Buffer, start: number, end: number) => {
+    this.dispatch(buf, start, end);
+    // At the cap, the rest of what was received waits in the assembler until replies go out.
+    return this.inFlight < this.settings.maxInFlight && !this.closing;
+  };
   private readonly sendReply = (bytes: Buffer) => this.send(bytes);
   private readonly uncork = () => {
     this.corked = false;
@@ -113,14 +120,23 @@ export class ServerConnection {
       }
       chunk = head;
     }
+    this.deliver(chunk);
+    this.updateFlow();
+  }
+
+  /** Feeds bytes (or none, to go on with held ones) to the assembler, which dispatches whole calls. */
+  private deliver(chunk: Buffer): void {
+    this.delivering = true;
     try {
       this.assembler.push(chunk, this.onMessage);
     } catch (error) {
       this.reject(error);
       return;
+    } finally {
+      this.delivering = false;
     }
     if (this.assembler.buffered === 0) this.partialSince = 0;
-    else if (this.partialSince === 0) this.partialSince = this.lastActivity;
+    else if (this.partialSince === 0) this.partialSince = Date.now();
   }
 
   /** Closes a connection whose bytes cannot be trusted any more. */
@@ -133,7 +149,9 @@ export class ServerConnection {
     }
     this.assembler.clear();
     this.closing = true;
-    this.socket.destroy();
+    this.socket.pause();
+    // Calls read before the bad bytes still get their replies; then the connection closes.
+    if (this.inFlight === 0) this.socket.destroy();
   }
 
   private dispatch(buf: Buffer, start: number, end: number): void {
@@ -159,7 +177,6 @@ export class ServerConnection {
     } catch (error) {
       this.answerUndecodable(writer, header, error);
     }
-    this.updateFlow();
   }
 
   /** A well-framed call whose arguments do not decode: answered, and the connection goes on. */
@@ -203,12 +220,15 @@ export class ServerConnection {
 
   /** Reads while few calls are in flight and the peer takes its replies; pauses otherwise. */
   private updateFlow(): void {
+    if (this.closing || this.delivering) return;
+    const busy = () => this.inFlight >= this.settings.maxInFlight || this.socket.writableNeedDrain;
+    // Calls held back at the cap go first, before more bytes are read.
+    if (!busy() && this.assembler.buffered > 0) this.deliver(EMPTY);
     if (this.closing) return;
-    const busy = this.inFlight >= this.settings.maxInFlight || this.socket.writableNeedDrain;
-    if (busy && !this.paused) {
+    if (busy() && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    } else if (!busy && this.paused) {
+    } else if (!busy() && this.paused) {
       this.paused = false;
       this.socket.resume();
     }

@@ -176,7 +176,7 @@ export class FlagServer {
     const limit = this.options.idleTimeoutMs;
     for (const connection of this.connections) {
       const idle = connection.inFlight === 0 && now - connection.lastActivity > limit;
-      const slow = connection.partialSince !== 0 && now - connection.partialSince > limit;
+      const slow = connection.inFlight === 0 && connection.partialSince !== 0 && now - connection.partialSince > limit;
       if (idle || slow) {
         this.logger.debug({ remote: connection.remote, reason: slow ? 'slow message' : 'idle' }, 'closing connection');
         connection.socket.destroy();

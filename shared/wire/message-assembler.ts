@@ -13,8 +13,11 @@ export interface MessageAssemblerOptions {
   maxMessageBytes: number;
 }
 
-/** Called with each complete message: its bytes are `buf[start, end)`, valid only during the call. */
-export type MessageHandler = (buf: Buffer, start: number, end: number) => void;
+/**
+ * Called with each complete message: its bytes are `buf[start, end)`, valid only during the call.
+ * Returning `false` stops delivery: the bytes after this message are held until the next `push`.
+ */
+export type MessageHandler = (buf: Buffer, start: number, end: number) => unknown;
 
 /**
  * Cuts a byte stream into whole messages. Holds at most one incomplete message, growing its buffer
@@ -44,12 +47,15 @@ export class MessageAssembler {
     return this.pendingLength;
   }
 
-  /** Takes received bytes and calls `onMessage` for every message they complete. Throws `ProtocolError`. */
+  /**
+   * Takes received bytes (possibly none, to deliver what was held) and calls `onMessage` for every
+   * message they complete, until it returns false. Throws `ProtocolError`.
+   */
   push(chunk: Buffer, onMessage: MessageHandler): void {
     let data: Buffer;
     let end: number;
     if (this.pending) {
-      this.append(chunk);
+      if (chunk.length > 0) this.append(chunk);
       data = this.pending;
       end = this.pendingLength;
     } else {
@@ -60,9 +66,9 @@ export class MessageAssembler {
     while (start < end) {
       const length = this.framed ? this.frameLength(data, start, end) : this.scanner!.scan(data, start, end);
       if (length < 0) break;
-      if (this.framed) onMessage(data, start + 4, start + 4 + length);
-      else onMessage(data, start, start + length);
-      start += this.framed ? 4 + length : length;
+      const from = this.framed ? start + 4 : start;
+      start = from + length;
+      if (onMessage(data, from, start) === false) break;
     }
     this.keep(data, start, end);
   }

@@ -19,9 +19,14 @@ export interface ServerProcess {
  * Starts `node dist/server/cli.js` with `args` (plus `--port 0` unless a port is given) and
  * resolves once it logs that it listens.
  */
-export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Promise<ServerProcess> {
   const full = args.includes('--port') ? args : ['--port', '0', ...args];
   const child = spawn(process.execPath, [CLI, ...full], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -29,13 +34,18 @@ export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv 
   let stderr = '';
   let buffered = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let onEarlyExit: ((code: number | null) => void) | undefined;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 10 s: ${stderr}`)), 10_000);
-    child.once('exit', (code) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 10 s: ${stderr}${lines.join('\n')}`));
+    }, 10_000);
+    onEarlyExit = (code: number | null) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening: ${stderr}${lines.join('\n')}`));
-    });
+    };
+    child.once('exit', onEarlyExit);
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       let nl: number;
@@ -51,7 +61,7 @@ export async function startServerProcess(args: string[], env: NodeJS.ProcessEnv 
       }
     });
   });
-  child.removeAllListeners('exit');
+  child.off('exit', onEarlyExit!);
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill(signal);
