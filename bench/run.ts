@@ -1,10 +1,12 @@
 // `make bench`: every benchmark in one run. Each line prints our ops/s, a baseline measured in
 // the same run, and the ratio. Numbers vary by machine; ratios are what to compare.
 import { runEvaluationBench } from './evaluation';
+import { runRpcBench } from './rpc';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   await runEvaluationBench();
+  await runRpcBench();
 }
 
 main().then(

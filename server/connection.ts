@@ -62,7 +62,11 @@ export class ServerConnection {
     // At the cap, the rest of what was received waits in the assembler until replies go out.
     return this.inFlight < this.settings.maxInFlight && !this.closing;
   };
-  private readonly sendReply = (bytes: Buffer) => this.send(bytes);
+  /**
+   * One writer for every reply: a reply is written whole in one synchronous run (the generated
+   * code writes and flushes it in its callback), so replies never interleave.
+   */
+  private readonly writer: ProtocolWriter;
   private readonly uncork = () => {
     this.corked = false;
     this.socket.uncork();
@@ -73,6 +77,9 @@ export class ServerConnection {
     private readonly settings: ConnectionSettings,
   ) {
     this.assembler = new MessageAssembler(settings.assembler);
+    this.writer = new settings.protocol.Writer(
+      new OutputBuffer(settings.assembler.transport === 'framed', (bytes) => this.send(bytes)),
+    );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('drain', () => this.updateFlow());
@@ -155,12 +162,11 @@ export class ServerConnection {
   }
 
   private dispatch(buf: Buffer, start: number, end: number): void {
-    const { Reader, Writer } = this.settings.protocol;
-    const reader = new Reader(buf, start, end);
+    const reader = new this.settings.protocol.Reader(buf, start, end);
     // Peeked first, so a call whose arguments do not decode can still be answered by name and seqid.
     const header = reader.readMessageBegin();
     reader.rewind();
-    const writer = new Writer(new OutputBuffer(this.settings.assembler.transport === 'framed', this.sendReply));
+    const writer = this.writer;
     this.inFlight++;
     if (header.mtype !== MessageType.CALL && header.mtype !== MessageType.ONEWAY) {
       writeApplicationException(

@@ -49,8 +49,20 @@ export function thriftTypes(): ThriftTypes {
 
 // ---------------------------------------------------------------- model -> Thrift
 
+/** Items are immutable, so a store that hands out the same item again gets the same struct back. */
+const converted = new WeakMap<FeatureFlagStoreItem, ThriftItem>();
+
 /** A reply item: every field set, as the Python client needs (it reads them without checking). */
 export function itemToThrift(item: FeatureFlagStoreItem): ThriftItem {
+  let wire = converted.get(item);
+  if (wire === undefined) {
+    wire = convertItem(item);
+    converted.set(item, wire);
+  }
+  return wire;
+}
+
+function convertItem(item: FeatureFlagStoreItem): ThriftItem {
   return new (thriftTypes().FeatureFlagStoreItem)({
     feature_name: item.featureName,
     is_enabled: item.isEnabled,
@@ -97,14 +109,14 @@ export function flagNameFromThrift(value: unknown, argument = 'feature_name'): s
 }
 
 /** `client_data` JSON text: absent is `{}`; not JSON, not an object, too deep or over 64 KiB is refused. */
-export function clientDataFromThrift(text: unknown, argument = 'client_data'): ClientData {
+export function clientDataFromThrift(text: unknown, argument = 'client_data', trusted = false): ClientData {
   if (text === null || text === undefined) return {};
   if (typeof text !== 'string') throw new InvalidArgumentError(`${argument} must be JSON text`);
-  const bytes = Buffer.byteLength(text, 'utf8');
+  const bytes = trusted ? 0 : Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_CLIENT_DATA_BYTES) {
     throw new InvalidArgumentError(`${argument} is ${bytes} bytes, over the ${MAX_CLIENT_DATA_BYTES}-byte limit`);
   }
-  const value = parseJson(text, argument, InvalidArgumentError);
+  const value = parseJson(text, argument, InvalidArgumentError, trusted);
   if (!isJsonObject(value)) {
     throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describe(value)}`);
   }
@@ -112,10 +124,10 @@ export function clientDataFromThrift(text: unknown, argument = 'client_data'): C
 }
 
 /** A bucketer's JSON text; absent is the no-op bucketer. Unknown types are `InvalidBucketerError`. */
-export function bucketerFromThrift(text: unknown, options?: BucketerFactoryOptions): Bucketer {
+export function bucketerFromThrift(text: unknown, options?: BucketerFactoryOptions, trusted = false): Bucketer {
   if (text === null || text === undefined) return new NoOpBucketer();
   if (typeof text !== 'string') throw new InvalidBucketerError('bucketer must be JSON text');
-  return bucketerFromJSON(parseJson(text, 'bucketer', InvalidBucketerError), options);
+  return bucketerFromJSON(parseJson(text, 'bucketer', InvalidBucketerError, trusted), options);
 }
 
 /**
@@ -157,7 +169,7 @@ function checkFromThrift(raw: unknown, key: string, stored: boolean): Check {
   if (t.value === null || t.value === undefined) {
     throw new InvalidConditionError(`the condition check on "${variable}" has no value`);
   }
-  const value = parseJson(t.value, `the condition value for "${variable}"`, InvalidConditionError);
+  const value = parseJson(t.value, () => `the condition value for "${variable}"`, InvalidConditionError, stored);
   const symbol = t.operator?.symbol ?? null;
   if (symbol !== null && !isOperatorSymbol(symbol)) operatorFor(symbol); // throws, naming the operator
   return new Check(variable, value, symbol as Check['operator'], stored);
@@ -165,7 +177,9 @@ function checkFromThrift(raw: unknown, key: string, stored: boolean): Check {
 
 /**
  * The meta fields a client sent, each parsed and validated; absent fields are left out so the
- * caller decides what absence means (the server keeps the stored value).
+ * caller decides what absence means (the server keeps the stored value). `stored` is for what a
+ * server sends back: malformed `in` checks are kept (as stores keep them), and size and depth
+ * limits (which guard the server) are not applied.
  */
 export function metaFieldsFromThrift(
   meta: Partial<ThriftMeta>,
@@ -177,13 +191,13 @@ export function metaFieldsFromThrift(
     fields.createdDate = i64ToNumber(meta.created_date as I64Value);
   }
   if (meta.client_data !== null && meta.client_data !== undefined) {
-    fields.clientData = clientDataFromThrift(meta.client_data, 'meta.client_data');
+    fields.clientData = clientDataFromThrift(meta.client_data, 'meta.client_data', stored);
   }
   if (meta.conditions !== null && meta.conditions !== undefined) {
     fields.conditions = conditionsFromThrift(meta.conditions, stored);
   }
   if (meta.bucketer !== null && meta.bucketer !== undefined) {
-    fields.bucketer = bucketerFromThrift(meta.bucketer, options);
+    fields.bucketer = bucketerFromThrift(meta.bucketer, options, stored);
   }
   return fields;
 }
@@ -282,16 +296,21 @@ export function isNotFound(error: unknown): boolean {
 
 type ErrorClass = new (message: string) => FlipperError;
 
-function parseJson(text: unknown, what: string, ErrorType: ErrorClass): JsonValue {
-  if (typeof text !== 'string') throw new ErrorType(`${what} must be JSON text`);
+/**
+ * Parses JSON text, naming `what` in errors (a function, so the name costs nothing when all is
+ * well). The depth limit is for what clients send; `trusted` text (a server's reply) skips it.
+ */
+function parseJson(text: unknown, what: string | (() => string), ErrorType: ErrorClass, trusted = false): JsonValue {
+  const name = () => (typeof what === 'string' ? what : what());
+  if (typeof text !== 'string') throw new ErrorType(`${name()} must be JSON text`);
   let value: JsonValue;
   try {
     value = JSON.parse(text) as JsonValue;
   } catch (error) {
-    throw new ErrorType(`${what} is not valid JSON: ${(error as Error).message}`);
+    throw new ErrorType(`${name()} is not valid JSON: ${(error as Error).message}`);
   }
-  if (!withinDepth(value, MAX_JSON_DEPTH)) {
-    throw new ErrorType(`${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (!trusted && !withinDepth(value, MAX_JSON_DEPTH)) {
+    throw new ErrorType(`${name()} nests deeper than ${MAX_JSON_DEPTH} levels`);
   }
   return value;
 }

@@ -202,3 +202,34 @@ describe('ThriftRPCFeatureFlagStore: loading', function () {
     expect(files.filter((f) => f.includes('/node_modules/thrift/') || f.includes('/gen-nodejs/'))).to.deep.equal([]);
   });
 });
+
+describe('ThriftRPCFeatureFlagStore: decoding replies', function () {
+  it('reuses the decoded item for a byte-identical Get reply, and decodes afresh once the flag changes', async function () {
+    const s = await serve(new MemoryFeatureFlagStore());
+    try {
+      await s.rpc.create('f', { clientData: { v: 1 } });
+      const first = await s.rpc.get('f');
+      expect(await s.rpc.get('f')).to.equal(first);
+      await s.rpc.set('f', true);
+      const changed = await s.rpc.get('f');
+      expect(changed).to.not.equal(first);
+      expect(changed?.isEnabled).to.equal(true);
+      expect(first?.isEnabled, 'an item handed out earlier never changes').to.equal(false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('keeps a bounded number of replies, dropping the oldest', function () {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ReplyCache } = require('../client/rpc/reply-cache') as typeof import('../client/rpc/reply-cache');
+    const cache = new ReplyCache<number>(2);
+    const bytes = (n: number) => Buffer.from([n]);
+    cache.remember('a', bytes(1), 1);
+    cache.remember('b', bytes(2), 2);
+    cache.remember('c', bytes(3), 3);
+    expect(cache.lookup('a', bytes(1), 0, 1)).to.equal(undefined);
+    expect(cache.lookup('b', bytes(2), 0, 1)).to.equal(2);
+    expect(cache.lookup('c', bytes(9), 0, 1), 'other bytes').to.equal(undefined);
+  });
+});

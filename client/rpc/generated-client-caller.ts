@@ -1,4 +1,5 @@
 import { TimeoutError } from '../../shared';
+import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
 
 /**
@@ -12,7 +13,7 @@ export class GeneratedClientCaller implements RpcCaller {
     private readonly timeoutMs: number,
   ) {}
 
-  call(method: RpcMethod, args: unknown[]): Promise<unknown> {
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let done = false;
       const timer = setTimeout(() => {
@@ -24,7 +25,14 @@ export class GeneratedClientCaller implements RpcCaller {
         done = true;
         clearTimeout(timer);
         if (error !== null && error !== undefined) reject(error);
-        else resolve(value);
+        else if (decoder === undefined) resolve(value);
+        else {
+          try {
+            resolve(decoder.decode(value));
+          } catch (decodeError) {
+            reject(decodeError);
+          }
+        }
       };
       try {
         this.client[method](...args, callback);

@@ -1,10 +1,15 @@
+import type { ReplyDecoder } from './reply-cache';
+
 /** The service's methods, as named in the IDL. */
 export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta';
 
 /** Makes one call of the FeatureFlagStore service and settles with the raw Thrift answer. */
 export interface RpcCaller {
-  /** Resolves with the reply value; rejects with the server's exception or a typed transport error. */
-  call(method: RpcMethod, args: unknown[]): Promise<unknown>;
+  /**
+   * Resolves with the reply value (passed through `decoder` when given); rejects with the server's
+   * exception, a typed transport error, or what `decoder` throws.
+   */
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown>;
   /** Releases what the caller owns. */
   close(): Promise<void>;
 }

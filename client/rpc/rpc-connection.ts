@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { ConnectionError, TimeoutError } from '../../shared';
 import {
   MessageAssembler,
+  MessageType,
   OutputBuffer,
   protocolClasses,
   type ProtocolClasses,
@@ -10,6 +11,7 @@ import {
   type TransportName,
 } from '../../shared/wire';
 import type { FlipperLogger } from '../logger';
+import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
 
 export interface RpcConnectionSettings {
@@ -23,8 +25,6 @@ export interface RpcConnectionSettings {
   maxMessageBytes: number;
   logger?: FlipperLogger;
 }
-
-type Finish = (error: unknown, value?: unknown) => void;
 
 /** The generated client's internals this connection drives: its seqid counter, callbacks and `recv_*`. */
 type DrivenClient = GeneratedClient & {
@@ -49,10 +49,11 @@ export class RpcConnection implements RpcCaller {
   private assembler: MessageAssembler;
   private readonly client: DrivenClient;
   private readonly protocol: ProtocolClasses;
-  private readonly pending = new Map<number, Finish>();
+  private readonly pending = new Map<number, PendingCall>();
   private closed = false;
   private state: 'new' | 'up' | 'down' = 'new';
   private corked = false;
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private readonly onReply = (buf: Buffer, start: number, end: number) => this.receive(buf, start, end);
 
   constructor(private readonly settings: RpcConnectionSettings) {
@@ -66,47 +67,43 @@ export class RpcConnection implements RpcCaller {
     this.client = new service.Client(output, this.protocol.Writer);
   }
 
+  /** Deadline of each call, in ms. */
+  get timeoutMs(): number {
+    return this.settings.timeoutMs;
+  }
+
   /** `host:port`, for messages. */
   get target(): string {
     return `${this.settings.host}:${this.settings.port}`;
   }
 
-  call(method: RpcMethod, args: unknown[]): Promise<unknown> {
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
     if (this.closed) return Promise.reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
     return new Promise((resolve, reject) => {
-      let seqid = -1;
-      let done = false;
-      const finish: Finish = (error, value) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (seqid >= 0) {
-          this.pending.delete(seqid);
-          delete this.client._reqs[seqid];
-        }
-        if (error !== null && error !== undefined) reject(error);
-        else resolve(value);
-      };
-      const timer = setTimeout(
-        () =>
-          finish(new TimeoutError(`${method} to ${this.target} did not finish within ${this.settings.timeoutMs} ms`)),
-        this.settings.timeoutMs,
-      );
-      const send = () => {
-        if (done) return;
-        if (this.closed) return finish(new ConnectionError(`The RPC store for ${this.target} is closed`));
-        if (this.client._seqid >= MAX_SEQID) this.client._seqid = 0;
-        try {
-          this.client[method](...args, finish);
-        } catch (error) {
-          return finish(error);
-        }
-        seqid = this.client._seqid;
-        this.pending.set(seqid, finish);
-      };
-      if (this.socket) send();
-      else this.connect().then(send, finish);
+      const call = new PendingCall(this, method, args, decoder, resolve, reject);
+      if (this.socket) this.send(call);
+      else this.connect().then(() => this.send(call), call.settle);
     });
+  }
+
+  /** Writes a call (the generated client encodes it) and waits for its reply by seqid. */
+  send(call: PendingCall): void {
+    if (call.done) return;
+    if (this.closed) return call.settle(new ConnectionError(`The RPC store for ${this.target} is closed`));
+    if (this.client._seqid >= MAX_SEQID) this.client._seqid = 0;
+    try {
+      this.client[call.method](...call.args, call.settle);
+    } catch (error) {
+      return call.settle(error);
+    }
+    call.seqid = this.client._seqid;
+    this.pending.set(call.seqid, call);
+  }
+
+  /** Forgets a settled call. */
+  forget(seqid: number): void {
+    this.pending.delete(seqid);
+    delete this.client._reqs[seqid];
   }
 
   /** Closes the connection; calls still waiting fail with `ConnectionError`. Leaves no timer. Safe to call twice. */
@@ -121,7 +118,13 @@ export class RpcConnection implements RpcCaller {
 
   private connect(): Promise<void> {
     this.connecting ??= new Promise<void>((resolve, reject) => {
-      const socket = connect({ host: this.settings.host, port: this.settings.port });
+      // Replies are read into one reused buffer (no stream machinery, no allocation per read): the
+      // assembler consumes each read at once and copies only an incomplete message.
+      const socket: Socket = connect({
+        host: this.settings.host,
+        port: this.settings.port,
+        onread: { buffer: this.readBuffer, callback: (n: number, buf: Buffer) => this.read(socket, buf, n) },
+      });
       this.connectingSocket = socket;
       socket.setNoDelay(true);
       let settled = false;
@@ -166,15 +169,20 @@ export class RpcConnection implements RpcCaller {
     this.socket = socket;
     this.assembler = this.newAssembler();
     this.changeState('up', {}, 'connected to the flag server');
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.assembler.push(chunk, this.onReply);
-      } catch (error) {
-        this.drop(socket, `the server sent bytes that are not a reply: ${(error as Error).message}`);
-      }
-    });
     socket.on('error', (error) => this.drop(socket, error.message));
     socket.on('close', () => this.drop(socket, 'the server closed the connection'));
+  }
+
+  /** Takes `n` bytes the socket read into the shared read buffer. */
+  private read(socket: Socket, buf: Buffer, n: number): boolean {
+    if (this.socket !== socket) return false;
+    try {
+      this.assembler.push(buf.subarray(0, n), this.onReply);
+    } catch (error) {
+      this.drop(socket, `the server sent bytes that are not a reply: ${(error as Error).message}`);
+      return false;
+    }
+    return true;
   }
 
   /** Forgets a lost connection and fails the calls waiting on it; the next call reconnects. */
@@ -190,7 +198,7 @@ export class RpcConnection implements RpcCaller {
   private failPending(error: Error): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const finish of waiting) finish(error);
+    for (const call of waiting) call.settle(error);
   }
 
   private write(bytes: Buffer): void {
@@ -214,12 +222,14 @@ export class RpcConnection implements RpcCaller {
     try {
       const header = reader.readMessageBegin();
       seqid = header.rseqid;
+      const call = this.pending.get(seqid);
+      if (call?.decoder && header.mtype === MessageType.REPLY && call.cached(buf, reader.position, end)) return;
       const recv = this.client[`recv_${header.fname}`];
       if (typeof recv !== 'function') throw new Error(`a reply to unknown method ${JSON.stringify(header.fname)}`);
       recv.call(this.client, reader, header.mtype, header.rseqid);
     } catch (error) {
       const reason = `a reply does not decode: ${(error as Error).message}`;
-      this.pending.get(seqid)?.(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
+      this.pending.get(seqid)?.settle(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
       if (this.socket) this.drop(this.socket, reason);
     }
   }
@@ -239,5 +249,64 @@ export class RpcConnection implements RpcCaller {
     this.state = state;
     if (state === 'down') this.settings.logger?.warn({ target: this.target, ...fields }, message);
     else if (was === 'down') this.settings.logger?.info({ target: this.target }, message);
+  }
+}
+
+/** One call in flight: its deadline, its seqid once sent, and how its reply becomes a value. */
+class PendingCall {
+  done = false;
+  seqid = -1;
+  /** The reply's bytes, kept to cache what they decode to. */
+  private replyBytes: Buffer | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly connection: RpcConnection,
+    readonly method: RpcMethod,
+    readonly args: unknown[],
+    readonly decoder: ReplyDecoder | undefined,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    const ms = connection.timeoutMs;
+    this.timer = setTimeout(
+      () => this.settle(new TimeoutError(`${method} to ${connection.target} did not finish within ${ms} ms`)),
+      ms,
+    );
+  }
+
+  /** True when the reply in `buf[start, end)` is byte for byte one decoded before: then it is settled with that. */
+  cached(buf: Buffer, start: number, end: number): boolean {
+    const decoder = this.decoder!;
+    const value = decoder.cache.lookup(decoder.key, buf, start, end);
+    if (value === undefined) {
+      this.replyBytes = Buffer.from(buf.subarray(start, end));
+      return false;
+    }
+    this.finish();
+    this.resolve(value);
+    return true;
+  }
+
+  /** The generated client's callback, and every other way a call ends. Settles once. */
+  readonly settle = (error: unknown, value?: unknown): void => {
+    if (this.done) return;
+    this.finish();
+    if (error !== null && error !== undefined) return this.reject(error);
+    if (this.decoder === undefined) return this.resolve(value);
+    let decoded: unknown;
+    try {
+      decoded = this.decoder.decode(value);
+    } catch (decodeError) {
+      return this.reject(decodeError);
+    }
+    if (this.replyBytes) this.decoder.cache.remember(this.decoder.key, this.replyBytes, decoded);
+    this.resolve(decoded);
+  };
+
+  private finish(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+    if (this.seqid >= 0) this.connection.forget(this.seqid);
   }
 }

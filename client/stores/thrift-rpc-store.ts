@@ -17,6 +17,7 @@ import type { ProtocolName, TransportName } from '../../shared/wire/message-asse
 import type { FlipperLogger } from '../logger';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
+import { ReplyCache } from '../rpc/reply-cache';
 import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
 
@@ -63,6 +64,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   private readonly caller: RpcCaller;
   private readonly codec: CodecOptions;
   private readonly logger?: FlipperLogger;
+  /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
+  private readonly replies = new ReplyCache<FeatureFlagStoreItem>();
+  private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
     const timeout = options.timeout ?? THRIFT_RPC_DEFAULTS.timeout;
@@ -105,14 +109,13 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
-    let reply: unknown;
     try {
-      reply = await this.caller.call('Get', [featureName]);
+      const decoder = { key: featureName, cache: this.replies, decode: this.decodeItem };
+      return (await this.caller.call('Get', [featureName], decoder)) as FeatureFlagStoreItem;
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw errorFromThrift(error, featureName);
     }
-    return itemFromThrift(reply as ThriftItem, this.codec);
   }
 
   async set(featureName: string, isEnabled: boolean): Promise<void> {

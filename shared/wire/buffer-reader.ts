@@ -21,6 +21,11 @@ export abstract class BufferReader {
     this.pos = this.start;
   }
 
+  /** Offset of the next byte to read in the buffer. */
+  get position(): number {
+    return this.pos;
+  }
+
   /** Bytes left in the message. */
   get remaining(): number {
     return this.end - this.pos;

@@ -1,7 +1,11 @@
+/** Bytes reserved per slab; a message larger than that gets a slab of its own. */
+const SLAB_BYTES = 16 * 1024;
+
 /**
  * Where a protocol writer puts one message's bytes. `flush()` hands the finished message (with its
- * 4-byte length prefix when framed) to `sink` and starts a new buffer: the sink may keep the bytes
- * (a socket write holds them until sent), so they are never overwritten.
+ * 4-byte length prefix when framed) to `sink`. Messages are cut from a shared slab and the bytes of
+ * a flushed message are never written again (a socket write may still hold them), so many small
+ * messages cost one allocation.
  *
  * It is also the `output` transport the generated client writes through: the client calls
  * `flush()` on it after each call.
@@ -9,26 +13,28 @@
 export class OutputBuffer {
   buf: Buffer;
   pos: number;
-  private readonly start: number;
+  /** Where the message being written starts (its length prefix, when framed). */
+  private start = 0;
+  private readonly header: number;
 
   constructor(
     private readonly framed: boolean,
     private readonly sink: (bytes: Buffer) => void,
   ) {
-    this.start = framed ? 4 : 0;
-    this.buf = Buffer.allocUnsafe(256);
-    this.pos = this.start;
+    this.header = framed ? 4 : 0;
+    this.buf = Buffer.allocUnsafe(SLAB_BYTES);
+    this.pos = this.header;
   }
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
-    const need = this.pos + n;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
+    if (this.pos + n <= this.buf.length) return;
+    const used = this.pos - this.start;
+    const slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, 2 * (used + n)));
+    this.buf.copy(slab, 0, this.start, this.pos);
+    this.buf = slab;
+    this.start = 0;
+    this.pos = used;
   }
 
   /** Appends raw bytes. */
@@ -40,17 +46,20 @@ export class OutputBuffer {
 
   /** Sends what was written since the last flush as one message; nothing when nothing was written. */
   flush(): void {
-    if (this.pos === this.start) return;
-    if (this.framed) this.buf.writeInt32BE(this.pos - 4, 0);
-    const message = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(256);
-    this.pos = this.start;
+    if (this.pos === this.start + this.header) return;
+    if (this.framed) this.buf.writeInt32BE(this.pos - this.start - 4, this.start);
+    const message = this.buf.subarray(this.start, this.pos);
+    if (this.buf.length - this.pos < 512) {
+      this.buf = Buffer.allocUnsafe(SLAB_BYTES);
+      this.start = 0;
+    } else this.start = this.pos;
+    this.pos = this.start + this.header;
     this.sink(message);
   }
 
   /** Drops what was written since the last flush (a call that failed half way through encoding). */
   reset(): void {
-    this.pos = this.start;
+    this.pos = this.start + this.header;
   }
 
   /** Kept for the generated client and the stock protocols, which report the seqid being written. */

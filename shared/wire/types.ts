@@ -76,6 +76,8 @@ export interface ProtocolReader {
   skip(type: number): void;
   /** Goes back to the first byte, so a message can be peeked at and then handed on whole. */
   rewind(): void;
+  /** Offset of the next byte to read in the buffer. */
+  readonly position: number;
 }
 
 /** The writing half of a Thrift protocol, as the generated code calls it. */
