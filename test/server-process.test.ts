@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Redis from 'ioredis';
+import { Pool } from 'pg';
 import {
   Condition,
   ConsistentHashPercentageBucketer,
@@ -137,6 +139,33 @@ describe('flipper-server as a process', function () {
     // A call at debug level (this one fails in the store: Redis refuses the password).
     expect(logRecords(server).some((r) => r.method === 'Get' && r.flag === 'some-flag')).to.equal(true);
     expect(await server.stop()).to.equal(0);
+  });
+
+  it('--store redis://... and postgres://... keep flags in the Python layout under --base-key', async function () {
+    const unique = `flipper_cli_${process.pid}_${Date.now()}`;
+    const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+    const pool = new Pool({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    try {
+      for (const url of ['redis://127.0.0.1:6379/0', 'postgres://postgres@127.0.0.1:5432/test']) {
+        const server = await start(['--store', url, '--base-key', unique]);
+        const store = new ThriftRPCFeatureFlagStore({ port: server.port });
+        try {
+          await store.create('cli-flag', { isEnabled: true, clientData: { url } });
+          expect((await store.get('cli-flag'))?.meta.clientData).to.deep.equal({ url });
+        } finally {
+          await store.close();
+        }
+        expect(await server.stop()).to.equal(0);
+      }
+      expect(JSON.parse((await redis.get(`${unique}/cli-flag`))!)).to.include({ feature_name: 'cli-flag' });
+      const rows = await pool.query(`SELECT name FROM "${unique}"`);
+      expect(rows.rows).to.deep.equal([{ name: 'cli-flag' }]);
+    } finally {
+      await redis.del(`${unique}/cli-flag`);
+      await pool.query(`DROP TABLE IF EXISTS "${unique}"`);
+      await pool.end();
+      await redis.quit();
+    }
   });
 
   it('reads every option from its environment variable, a flag winning over the variable', async function () {

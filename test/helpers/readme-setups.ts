@@ -1,6 +1,9 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { FakeConsul } from './fake-consul';
 import { S3Server } from './s3-server';
+import { MemoryFeatureFlagStore } from '../../client';
+import { FlagServer } from '../../server/flag-server';
+import { quietLogger } from './rpc-served';
 
 /**
  * What a README example needs around it, named by the `<!-- readme-test: NAME -->` comment above
@@ -59,8 +62,19 @@ const consul: ReadmeSetup = {
   },
 };
 
+/** A flag server (memory store) on loopback, found through FLIPPER_PORT as the RPC examples read it. */
+const flagServer: ReadmeSetup = {
+  async before() {
+    const server = new FlagServer({ store: new MemoryFeatureFlagStore(), port: 0, logger: quietLogger });
+    const { port } = await server.listen();
+    const restore = withEnv({ FLIPPER_PORT: String(port) });
+    return { globals: {}, after: async () => (restore(), server.close()) };
+  },
+};
+
 export const readmeSetups: Record<string, ReadmeSetup> = {
   none: nothing,
   s3,
   consul,
+  'flag-server': flagServer,
 };
