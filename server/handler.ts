@@ -1,6 +1,6 @@
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../client/logger';
-import { FeatureFlagStoreMeta, FlagDoesNotExistError, InvalidArgumentError } from '../shared';
+import { FeatureFlagStoreMeta, FlagDoesNotExistError, InvalidArgumentError, StoreError } from '../shared';
 import {
   clientDataFromThrift,
   errorToThrift,
@@ -120,8 +120,16 @@ export class FeatureFlagStoreHandler {
     try {
       result(error, value);
     } catch (err) {
-      // Only a bug can get here (a reply that cannot be encoded); the process must stay up.
+      // Only a bug can get here (a reply that cannot be encoded); the process must stay up, and the
+      // caller still gets an answer (the half-written reply is dropped by the next message begun).
       this.logger.error({ method, err }, 'could not write a reply');
+      if (error === null) {
+        try {
+          result(errorToThrift(new StoreError(`${method}: the reply could not be encoded`)));
+        } catch {
+          // Nothing more can be sent on this call.
+        }
+      }
     }
   }
 

@@ -175,6 +175,26 @@ describe('flag server: store failures', function () {
     }
   });
 
+  it('a reply that cannot be encoded becomes INTERNAL, and the next reply on the connection is intact', async function () {
+    const store = new ControlledStore();
+    await store.create('good', { isEnabled: true });
+    const good = (await store.get('good'))!;
+    const broken = Object.assign(Object.create(Object.getPrototypeOf(good)), good, { featureName: 42 });
+    const logger = recordingLogger();
+    const s = await serve(store, { server: { logger } });
+    try {
+      const get = store.get.bind(store);
+      store.get = async (name: string) => (name === 'broken' ? broken : get(name));
+      const error = await failure(s.rpc.get('broken'));
+      expect(error).to.be.instanceOf(StoreError);
+      expect((error as Error).message).to.match(/could not be encoded/);
+      expect(logger.lines.filter((l) => l.level === 'error')).to.have.length(1);
+      expect((await s.rpc.get('good'))?.isEnabled).to.equal(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('isEnabled over RPC returns the default while the store behind the server fails', async function () {
     const store = new ControlledStore();
     await store.create('f', { isEnabled: true });

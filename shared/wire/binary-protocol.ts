@@ -132,6 +132,8 @@ export class BinaryProtocolWriter implements ProtocolWriter {
   constructor(private readonly out: OutputBuffer) {}
 
   writeMessageBegin(name: string, type: number, seqid: number): void {
+    // A message starts clean: bytes left by one whose encoding threw are dropped, never sent.
+    this.out.reset();
     this.writeI32(VERSION_1 | type);
     this.writeString(name);
     this.writeI32(seqid);

@@ -225,6 +225,8 @@ export class CompactProtocolWriter implements ProtocolWriter {
   constructor(private readonly out: OutputBuffer) {}
 
   writeMessageBegin(name: string, type: number, seqid: number): void {
+    // A message starts clean: bytes left by one whose encoding threw are dropped, never sent.
+    this.reset();
     this.writeByte(PROTOCOL_ID);
     this.writeByte(VERSION | (type << 5));
     this.varint(seqid >>> 0);
