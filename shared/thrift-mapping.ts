@@ -22,7 +22,8 @@ import {
   InvalidItemError,
   StoreError,
 } from './errors';
-import { isJsonObject, type ClientData, type JsonValue } from './json';
+import { isJsonObject, type ClientData } from './json';
+import { describeJson, parseJsonText } from './json-text';
 import { MAX_CLIENT_DATA_BYTES, validateFlagName } from './limits';
 import { FeatureFlagStoreItem } from './model/item';
 import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from './model/meta';
@@ -34,9 +35,6 @@ export type ThriftItem = T.FeatureFlagStoreItem;
 export type ThriftMeta = T.FeatureFlagStoreMeta;
 export type ThriftCondition = { [variable: string]: T.ConditionCheck[] };
 export type ThriftException = T.FlipperException;
-
-/** Deepest nesting accepted in JSON sent by a client: deeper values could not be written back safely. */
-export const MAX_JSON_DEPTH = 64;
 
 let loaded: ThriftTypes | undefined;
 
@@ -116,9 +114,9 @@ export function clientDataFromThrift(text: unknown, argument = 'client_data', tr
   if (bytes > MAX_CLIENT_DATA_BYTES) {
     throw new InvalidArgumentError(`${argument} is ${bytes} bytes, over the ${MAX_CLIENT_DATA_BYTES}-byte limit`);
   }
-  const value = parseJson(text, argument, InvalidArgumentError, trusted);
+  const value = parseJsonText(text, argument, InvalidArgumentError, trusted);
   if (!isJsonObject(value)) {
-    throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describe(value)}`);
+    throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describeJson(value)}`);
   }
   return value;
 }
@@ -127,7 +125,7 @@ export function clientDataFromThrift(text: unknown, argument = 'client_data', tr
 export function bucketerFromThrift(text: unknown, options?: BucketerFactoryOptions, trusted = false): Bucketer {
   if (text === null || text === undefined) return new NoOpBucketer();
   if (typeof text !== 'string') throw new InvalidBucketerError('bucketer must be JSON text');
-  return bucketerFromJSON(parseJson(text, 'bucketer', InvalidBucketerError, trusted), options);
+  return bucketerFromJSON(parseJsonText(text, 'bucketer', InvalidBucketerError, trusted), options);
 }
 
 /**
@@ -169,7 +167,7 @@ function checkFromThrift(raw: unknown, key: string, stored: boolean): Check {
   if (t.value === null || t.value === undefined) {
     throw new InvalidConditionError(`the condition check on "${variable}" has no value`);
   }
-  const value = parseJson(t.value, () => `the condition value for "${variable}"`, InvalidConditionError, stored);
+  const value = parseJsonText(t.value, () => `the condition value for "${variable}"`, InvalidConditionError, stored);
   const symbol = t.operator?.symbol ?? null;
   if (symbol !== null && !isOperatorSymbol(symbol)) operatorFor(symbol); // throws, naming the operator
   return new Check(variable, value, symbol as Check['operator'], stored);
@@ -290,43 +288,4 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
 export function isNotFound(error: unknown): boolean {
   const t = thriftTypes();
   return error instanceof t.FlipperException && error.code === t.ErrorCode.NOT_FOUND;
-}
-
-// ---------------------------------------------------------------- JSON helpers
-
-type ErrorClass = new (message: string) => FlipperError;
-
-/**
- * Parses JSON text, naming `what` in errors (a function, so the name costs nothing when all is
- * well). The depth limit is for what clients send; `trusted` text (a server's reply) skips it.
- */
-function parseJson(text: unknown, what: string | (() => string), ErrorType: ErrorClass, trusted = false): JsonValue {
-  const name = () => (typeof what === 'string' ? what : what());
-  if (typeof text !== 'string') throw new ErrorType(`${name()} must be JSON text`);
-  let value: JsonValue;
-  try {
-    value = JSON.parse(text) as JsonValue;
-  } catch (error) {
-    throw new ErrorType(`${name()} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!trusted && !withinDepth(value, MAX_JSON_DEPTH)) {
-    throw new ErrorType(`${name()} nests deeper than ${MAX_JSON_DEPTH} levels`);
-  }
-  return value;
-}
-
-/** True when `value` nests at most `levels` arrays or objects deep (stops early, so never deep itself). */
-function withinDepth(value: unknown, levels: number): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (levels === 0) return false;
-  for (const child of Array.isArray(value) ? value : Object.values(value)) {
-    if (!withinDepth(child, levels - 1)) return false;
-  }
-  return true;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return `a ${typeof value}`;
 }

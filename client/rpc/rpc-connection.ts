@@ -11,6 +11,7 @@ import {
   type TransportName,
 } from '../../shared/wire';
 import type { FlipperLogger } from '../logger';
+import { PendingCall } from './pending-call';
 import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
 
@@ -249,64 +250,5 @@ export class RpcConnection implements RpcCaller {
     this.state = state;
     if (state === 'down') this.settings.logger?.warn({ target: this.target, ...fields }, message);
     else if (was === 'down') this.settings.logger?.info({ target: this.target }, message);
-  }
-}
-
-/** One call in flight: its deadline, its seqid once sent, and how its reply becomes a value. */
-class PendingCall {
-  done = false;
-  seqid = -1;
-  /** The reply's bytes, kept to cache what they decode to. */
-  private replyBytes: Buffer | undefined;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly connection: RpcConnection,
-    readonly method: RpcMethod,
-    readonly args: unknown[],
-    readonly decoder: ReplyDecoder | undefined,
-    private readonly resolve: (value: unknown) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {
-    const ms = connection.timeoutMs;
-    this.timer = setTimeout(
-      () => this.settle(new TimeoutError(`${method} to ${connection.target} did not finish within ${ms} ms`)),
-      ms,
-    );
-  }
-
-  /** True when the reply in `buf[start, end)` is byte for byte one decoded before: then it is settled with that. */
-  cached(buf: Buffer, start: number, end: number): boolean {
-    const decoder = this.decoder!;
-    const value = decoder.cache.lookup(decoder.key, buf, start, end);
-    if (value === undefined) {
-      this.replyBytes = Buffer.from(buf.subarray(start, end));
-      return false;
-    }
-    this.finish();
-    this.resolve(value);
-    return true;
-  }
-
-  /** The generated client's callback, and every other way a call ends. Settles once. */
-  readonly settle = (error: unknown, value?: unknown): void => {
-    if (this.done) return;
-    this.finish();
-    if (error !== null && error !== undefined) return this.reject(error);
-    if (this.decoder === undefined) return this.resolve(value);
-    let decoded: unknown;
-    try {
-      decoded = this.decoder.decode(value);
-    } catch (decodeError) {
-      return this.reject(decodeError);
-    }
-    if (this.replyBytes) this.decoder.cache.remember(this.decoder.key, this.replyBytes, decoded);
-    this.resolve(decoded);
-  };
-
-  private finish(): void {
-    this.done = true;
-    clearTimeout(this.timer);
-    if (this.seqid >= 0) this.connection.forget(this.seqid);
   }
 }

@@ -1,5 +1,6 @@
 import { BinaryProtocolReader, BinaryProtocolWriter } from './binary-protocol';
-import { CompactProtocolReader, CompactProtocolWriter } from './compact-protocol';
+import { CompactProtocolReader } from './compact-protocol-reader';
+import { CompactProtocolWriter } from './compact-protocol-writer';
 import type { ProtocolName } from './message-assembler';
 import type { OutputBuffer } from './output-buffer';
 import type { ProtocolReader, ProtocolWriter } from './types';
@@ -8,7 +9,8 @@ export * from './types';
 export * from './output-buffer';
 export * from './message-assembler';
 export * from './binary-protocol';
-export * from './compact-protocol';
+export * from './compact-protocol-reader';
+export * from './compact-protocol-writer';
 
 /** The reader and writer classes of a protocol. */
 export interface ProtocolClasses {

@@ -1,4 +1,6 @@
-import { BinaryMessageScanner, CompactMessageScanner, type MessageScanner } from './message-scanner';
+import { BinaryMessageScanner } from './binary-message-scanner';
+import { CompactMessageScanner } from './compact-message-scanner';
+import type { MessageScanner } from './message-scanner';
 import { ProtocolError } from './types';
 
 export type TransportName = 'buffered' | 'framed';

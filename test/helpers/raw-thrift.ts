@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { thriftTypes } from '../../shared/thrift-mapping';
 import {
+  MessageAssembler,
   MessageType,
   OutputBuffer,
   protocolClasses,
@@ -149,4 +150,33 @@ export function randomBytes(random: () => number, n: number): Buffer {
   const bytes = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) bytes[i] = Math.floor(random() * 256);
   return bytes;
+}
+
+/** A string field. */
+export function stringField(w: ProtocolWriter, id: number, value: string): void {
+  w.writeFieldBegin('f', TType.STRING, id);
+  w.writeString(value);
+  w.writeFieldEnd();
+}
+
+/** Sends messages on one connection and decodes the first `count` replies. */
+export async function readReplies(
+  port: number,
+  format: WireFormat,
+  messages: Buffer[],
+  count: number,
+): Promise<DecodedReply[]> {
+  const result = await exchange(port, [Buffer.concat(messages)], {
+    waitMs: 5000,
+    enough: (received) => splitReplies(format, received).length >= count,
+  });
+  return splitReplies(format, result.received).map((bytes) => decodeReply(format.protocol, bytes));
+}
+
+/** The whole reply messages in `received`. */
+function splitReplies(format: WireFormat, received: Buffer): Buffer[] {
+  const assembler = new MessageAssembler({ ...format, maxMessageBytes: 1 << 24 });
+  const out: Buffer[] = [];
+  assembler.push(received, (buf, s, e) => out.push(Buffer.from(buf.subarray(s, e))));
+  return out;
 }
