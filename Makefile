@@ -36,9 +36,9 @@ lint: $(NPM_STAMP)
 	npx eslint .
 	npx prettier --check .
 
-## run: start the flag server on 127.0.0.1:9090 with ./data/flags.db
+## run: start the flag server on 127.0.0.1:9090 with ./data/flags.db (options: make run ARGS='--store memory')
 run: install build
-	@if [ -f dist/server/cli.js ]; then node dist/server/cli.js $(ARGS); else echo "server not built yet"; fi
+	node dist/server/cli.js $(ARGS)
 
 ## thrift: regenerate gen-nodejs/ from thrift/feature_flag_store.thrift
 thrift: system-deps
