@@ -8,7 +8,13 @@ export interface FlipperLogger {
   error(obj: object, msg?: string): void;
 }
 
-/** A pino logger on stderr at `warn`, used when the application passes none. */
+let root: pino.Logger | undefined;
+
+/**
+ * A child of one shared pino logger on stderr at `warn`, used when the application passes none.
+ * Shared so that many clients or stores do not each open a stream on stderr.
+ */
 export function defaultLogger(bindings: Record<string, string>): FlipperLogger {
-  return pino({ name: 'flipper', level: 'warn' }, pino.destination(2)).child(bindings);
+  root ??= pino({ name: 'flipper', level: 'warn' }, pino.destination(2));
+  return root.child(bindings);
 }
