@@ -4,6 +4,7 @@ import type { FlipperLogger } from '../client/logger';
 import { InvalidArgumentError } from '../shared';
 import { protocolClasses, type ProtocolName, type TransportName } from '../shared/wire';
 import { ServerConnection, type ConnectionSettings, type Processor } from './connection';
+import { withFastGet } from './fast-get';
 import { FeatureFlagStoreHandler } from './handler';
 
 export interface FlagServerOptions {
@@ -198,5 +199,5 @@ function makeProcessor(handler: FeatureFlagStoreHandler): Processor {
   const service = require('../gen-nodejs/FeatureFlagStore') as {
     Processor: new (handler: object) => Processor;
   };
-  return new service.Processor(handler);
+  return withFastGet(new service.Processor(handler), handler);
 }

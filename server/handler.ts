@@ -1,6 +1,13 @@
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../client/logger';
-import { FeatureFlagStoreMeta, FlagDoesNotExistError, InvalidArgumentError, StoreError } from '../shared';
+import {
+  FeatureFlagStoreMeta,
+  FlagDoesNotExistError,
+  InvalidArgumentError,
+  StoreError,
+  validateFlagName,
+  type FeatureFlagStoreItem,
+} from '../shared';
 import {
   clientDataFromThrift,
   errorToThrift,
@@ -45,6 +52,16 @@ export class FeatureFlagStoreHandler {
   }
 
   Get(feature_name: unknown, result: Result<ThriftItem>): void {
+    // A store holding the item in memory answers at once: no promise, and the reply goes out in
+    // the same turn as the call. Anything else (a bad name, absent, unknown) takes the usual path.
+    if (this.store.peek !== undefined && typeof feature_name === 'string') {
+      const item = this.peek(feature_name);
+      if (item) {
+        this.logger.debug({ method: 'Get', flag: feature_name.slice(0, LOGGED_NAME_LENGTH) }, 'call');
+        this.answer('Get', result, null, itemToThrift(item));
+        return;
+      }
+    }
     this.run('Get', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
       const item = await this.store.get(name);
@@ -93,6 +110,16 @@ export class FeatureFlagStoreHandler {
       }
       await this.store.setMeta(name, full);
     });
+  }
+
+  /** The item when the store has it in memory under this (valid) name, else undefined. */
+  private peek(featureName: string): FeatureFlagStoreItem | undefined {
+    try {
+      validateFlagName(featureName);
+      return this.store.peek!(featureName) ?? undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private run<T>(method: string, featureName: unknown, result: Result<T>, body: () => Promise<T>): void {

@@ -28,6 +28,7 @@ import { MAX_CLIENT_DATA_BYTES, validateFlagName } from './limits';
 import { FeatureFlagStoreItem } from './model/item';
 import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from './model/meta';
 import { i64ToBigInt, int64FromNumber } from './wire/int64';
+import { memoizeWrite } from './wire/memoized-write';
 import type { I64Value } from './wire/types';
 
 export type ThriftTypes = typeof T;
@@ -47,7 +48,10 @@ export function thriftTypes(): ThriftTypes {
 
 // ---------------------------------------------------------------- model -> Thrift
 
-/** Items are immutable, so a store that hands out the same item again gets the same struct back. */
+/**
+ * Items are immutable, so a store that hands out the same item again gets the same struct back,
+ * which encodes once per protocol and is copied after that (the struct is never changed).
+ */
 const converted = new WeakMap<FeatureFlagStoreItem, ThriftItem>();
 
 /** A reply item: every field set, as the Python client needs (it reads them without checking). */
@@ -61,11 +65,13 @@ export function itemToThrift(item: FeatureFlagStoreItem): ThriftItem {
 }
 
 function convertItem(item: FeatureFlagStoreItem): ThriftItem {
-  return new (thriftTypes().FeatureFlagStoreItem)({
-    feature_name: item.featureName,
-    is_enabled: item.isEnabled,
-    meta: metaToThrift(item.meta),
-  });
+  return memoizeWrite(
+    new (thriftTypes().FeatureFlagStoreItem)({
+      feature_name: item.featureName,
+      is_enabled: item.isEnabled,
+      meta: metaToThrift(item.meta),
+    }),
+  );
 }
 
 /** Meta with every field set: JSON fields as text, one Condition map per condition. */

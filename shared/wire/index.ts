@@ -11,6 +11,7 @@ export * from './message-assembler';
 export * from './binary-protocol';
 export * from './compact-protocol-reader';
 export * from './compact-protocol-writer';
+export * from './memoized-write';
 
 /** The reader and writer classes of a protocol. */
 export interface ProtocolClasses {

@@ -44,6 +44,16 @@ export class OutputBuffer {
     this.pos += bytes.length;
   }
 
+  /** Bytes of the current message written so far: a mark for `copySince`. */
+  get written(): number {
+    return this.pos - this.start;
+  }
+
+  /** A copy of the bytes written to the current message since `mark` (a `written` value taken in it). */
+  copySince(mark: number): Buffer {
+    return Buffer.from(this.buf.subarray(this.start + mark, this.pos));
+  }
+
   /** Sends what was written since the last flush as one message; nothing when nothing was written. */
   flush(): void {
     if (this.pos === this.start + this.header) return;
