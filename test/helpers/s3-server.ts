@@ -124,7 +124,8 @@ export class S3Server {
 
   async start(): Promise<this> {
     const child = spawn(process.execPath, ['--openssl-legacy-provider', __filename, this.directory], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // stdin stays open while this process lives: the child exits when it closes (see serve()).
+      stdio: ['pipe', 'pipe', 'inherit'],
     });
     this.child = child;
     this.port = await new Promise<number>((resolve, reject) => {
@@ -164,6 +165,10 @@ async function serve(directory: string): Promise<void> {
   const { port } = await server.run();
   process.stdout.write(`listening ${port}\n`);
   process.once('SIGTERM', () => void server.close().then(() => process.exit(0)));
+  // The test run ended without closing us (mocha --exit, a crash): do not outlive it.
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('error', () => process.exit(0));
+  process.stdin.resume();
 }
 
 if (require.main === module) void serve(process.argv[2]);
