@@ -1,6 +1,6 @@
 import { BufferReader } from './buffer-reader';
+import { BufferedProtocolWriter } from './buffered-writer';
 import { int64FromBytes, writeI64Bytes } from './int64';
-import type { OutputBuffer } from './output-buffer';
 import { skipValue } from './skip';
 import {
   ProtocolError,
@@ -128,9 +128,7 @@ export class BinaryProtocolReader extends BufferReader implements ProtocolReader
 }
 
 /** TBinaryProtocol (strict) writing into an `OutputBuffer`; `flush()` sends the message. */
-export class BinaryProtocolWriter implements ProtocolWriter {
-  constructor(private readonly out: OutputBuffer) {}
-
+export class BinaryProtocolWriter extends BufferedProtocolWriter implements ProtocolWriter {
   writeMessageBegin(name: string, type: number, seqid: number): void {
     // A message starts clean: bytes left by one whose encoding threw are dropped, never sent.
     this.out.reset();
@@ -232,26 +230,5 @@ export class BinaryProtocolWriter implements ProtocolWriter {
     const bytes = typeof value === 'string' ? Buffer.from(value, 'binary') : value;
     this.writeI32(bytes.length);
     this.out.write(bytes);
-  }
-
-  flush(): void {
-    this.out.flush();
-  }
-
-  /** Appends bytes this writer class produced earlier for one whole value (see `memoizeWrite`). */
-  writeRaw(bytes: Buffer): void {
-    this.out.write(bytes);
-  }
-
-  /** Runs `write` (which writes one whole value through this writer) and returns a copy of its bytes. */
-  capture(write: () => void): Buffer {
-    const mark = this.out.written;
-    write();
-    return this.out.copySince(mark);
-  }
-
-  /** Drops a half-written message (the generated client calls this when encoding throws). */
-  reset(): void {
-    this.out.reset();
   }
 }

@@ -1,15 +1,13 @@
+import { BufferedProtocolWriter } from './buffered-writer';
 import { PROTOCOL_ID, VERSION, ctypeOf } from './compact-types';
 import { i64ToBigInt } from './int64';
-import type { OutputBuffer } from './output-buffer';
 import { TType, type I64Value, type ProtocolWriter } from './types';
 
 /** TCompactProtocol writing into an `OutputBuffer`; `flush()` sends the message. */
-export class CompactProtocolWriter implements ProtocolWriter {
+export class CompactProtocolWriter extends BufferedProtocolWriter implements ProtocolWriter {
   private lastFieldId = 0;
   private readonly lastFieldIds: number[] = [];
   private pendingBoolField: number | undefined;
-
-  constructor(private readonly out: OutputBuffer) {}
 
   writeMessageBegin(name: string, type: number, seqid: number): void {
     // A message starts clean: bytes left by one whose encoding threw are dropped, never sent.
@@ -127,25 +125,9 @@ export class CompactProtocolWriter implements ProtocolWriter {
     this.out.write(bytes);
   }
 
-  flush(): void {
-    this.out.flush();
-  }
-
-  /** Appends bytes this writer class produced earlier for one whole value (see `memoizeWrite`). */
-  writeRaw(bytes: Buffer): void {
-    this.out.write(bytes);
-  }
-
-  /** Runs `write` (which writes one whole value through this writer) and returns a copy of its bytes. */
-  capture(write: () => void): Buffer {
-    const mark = this.out.written;
-    write();
-    return this.out.copySince(mark);
-  }
-
-  /** Drops a half-written message (the generated client calls this when encoding throws). */
-  reset(): void {
-    this.out.reset();
+  /** Also forgets the field ids of the half-written message. */
+  override reset(): void {
+    super.reset();
     this.lastFieldId = 0;
     this.lastFieldIds.length = 0;
     this.pendingBoolField = undefined;
