@@ -16,20 +16,13 @@ import { recordingLogger } from './helpers/broken-store';
 import { pythonItems } from './helpers/fixtures';
 import { describeStoreConformance } from './helpers/store-conformance';
 import { SilentServer, unusedPort } from './helpers/tcp-faults';
+import { failure, silentLogger } from './helpers/controlled-store';
 
 const RUN = `flipper_test_${process.pid}_${randomBytes(4).toString('hex')}`;
 let serial = 0;
 const uniqueTable = () => `${RUN}_${serial++}`;
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const PYTHON_DDL = (table: string) =>
   `CREATE TABLE IF NOT EXISTS "${table}" (name varchar(40) PRIMARY KEY, item bytea NOT NULL)`;
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-}
 
 describe('PostgreSQLFeatureFlagStore', function () {
   let pool: Pool;
@@ -129,7 +122,7 @@ describe('PostgreSQLFeatureFlagStore', function () {
       const logger = recordingLogger();
       const logged = new PostgreSQLFeatureFlagStore(pool, { tableName: table, logger });
       expect(await failure(logged.get('broken'))).to.be.instanceOf(InvalidItemError);
-      const client = new FeatureFlagClient(logged, { logger: silent });
+      const client = new FeatureFlagClient(logged, { logger: silentLogger });
       expect(await client.isEnabled('broken', {}, { default: true })).to.equal(true);
       const names = (await logged.list()).map((i) => i.featureName);
       expect(names).to.have.length(pythonItems().length).and.not.include('broken');
@@ -201,7 +194,7 @@ describe('PostgreSQLFeatureFlagStore', function () {
       const logger = recordingLogger();
       const store = new PostgreSQLFeatureFlagStore(down, { logger });
       try {
-        const client = new FeatureFlagClient(store, { logger: silent });
+        const client = new FeatureFlagClient(store, { logger: silentLogger });
         expect(await client.isEnabled('x', {}, { default: true })).to.equal(true);
         expect(await failure(store.get('x'))).to.be.instanceOf(ConnectionError);
         expect(await failure(store.create('x'))).to.be.instanceOf(ConnectionError);
@@ -217,7 +210,7 @@ describe('PostgreSQLFeatureFlagStore', function () {
       hung.on('error', () => {});
       const store = new PostgreSQLFeatureFlagStore(hung, { queryTimeout: 300 });
       try {
-        const client = new FeatureFlagClient(store, { logger: silent });
+        const client = new FeatureFlagClient(store, { logger: silentLogger });
         const started = Date.now();
         expect(await client.isEnabled('x', {}, { default: true })).to.equal(true);
         expect(Date.now() - started).to.be.below(3000);

@@ -16,22 +16,15 @@ import { recordingLogger } from './helpers/broken-store';
 import { pythonItems } from './helpers/fixtures';
 import { describeStoreConformance } from './helpers/store-conformance';
 import { SilentServer, TcpProxy, unusedPort } from './helpers/tcp-faults';
+import { failure, silentLogger } from './helpers/controlled-store';
 
 const RUN = `flipper-test-${process.pid}-${randomBytes(4).toString('hex')}`;
 let serial = 0;
 const uniqueBase = () => `${RUN}-${serial++}`;
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 async function deleteUnder(redis: Redis, baseKey: string): Promise<void> {
   const stream = redis.scanStream({ match: `${escapeGlob(baseKey)}/*`, count: 1000 });
   for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 }
 
 describe('RedisFeatureFlagStore', function () {
@@ -143,7 +136,7 @@ describe('RedisFeatureFlagStore', function () {
       const logger = recordingLogger();
       const store = new RedisFeatureFlagStore(down, { commandTimeout: 300, logger });
       try {
-        const client = new FeatureFlagClient(store, { logger: silent });
+        const client = new FeatureFlagClient(store, { logger: silentLogger });
         const started = Date.now();
         expect(await client.isEnabled('x', {}, { default: true })).to.equal(true);
         expect(await client.isEnabled('x')).to.equal(false);
@@ -162,7 +155,7 @@ describe('RedisFeatureFlagStore', function () {
       hung.on('error', () => {});
       const store = new RedisFeatureFlagStore(hung, { commandTimeout: 200 });
       try {
-        const client = new FeatureFlagClient(store, { logger: silent });
+        const client = new FeatureFlagClient(store, { logger: silentLogger });
         const started = Date.now();
         expect(await client.isEnabled('x', {}, { default: true })).to.equal(true);
         expect(Date.now() - started).to.be.below(3000);
@@ -180,7 +173,7 @@ describe('RedisFeatureFlagStore', function () {
       via.on('error', () => {});
       const logger = recordingLogger();
       const store = new RedisFeatureFlagStore(via, { baseKey: uniqueBase(), commandTimeout: 500, logger });
-      const client = new FeatureFlagClient(store, { logger: silent });
+      const client = new FeatureFlagClient(store, { logger: silentLogger });
       try {
         await store.create('x', { isEnabled: true });
         expect(await client.isEnabled('x')).to.equal(true);
