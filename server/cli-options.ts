@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
-import type { ProtocolName, TransportName } from '../shared/wire';
+import type { ProtocolName, TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */

@@ -11,13 +11,13 @@ import {
   type ProtocolClasses,
   type ProtocolReader,
   type ProtocolWriter,
-} from '../shared/wire';
-import { ApplicationExceptionType, writeApplicationException, writeFlipperException } from './replies';
-
-/** The generated processor: reads one call from `input`, answers through `output`. */
-export interface Processor {
-  process(input: ProtocolReader, output: ProtocolWriter): void;
-}
+} from '../shared/thrift/wire';
+import type { Processor } from '../shared/thrift/processor';
+import {
+  ApplicationExceptionType,
+  writeApplicationException,
+  writeFlipperException,
+} from '../shared/thrift/replies/exception-replies';
 
 export interface ConnectionSettings {
   processor: Processor;

@@ -2,9 +2,10 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../client/logger';
 import { InvalidArgumentError } from '../shared';
-import { protocolClasses, type ProtocolName, type TransportName } from '../shared/wire';
-import { ServerConnection, type ConnectionSettings, type Processor } from './connection';
-import { withFastGet } from './fast-get';
+import { protocolClasses, type ProtocolName, type TransportName } from '../shared/thrift/wire';
+import type { Processor } from '../shared/thrift/processor';
+import { ServerConnection, type ConnectionSettings } from './connection';
+import { withFastGet } from '../shared/thrift/replies/fast-get';
 import { FeatureFlagStoreHandler } from './handler';
 
 export interface FlagServerOptions {

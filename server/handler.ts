@@ -19,10 +19,8 @@ import {
   type ThriftException,
   type ThriftItem,
   type ThriftMeta,
-} from '../shared/thrift-mapping';
-
-/** How the generated processor expects an answer: `result(null, value)` or `result(exception)`. */
-export type Result<T> = (error: ThriftException | null, value?: T) => void;
+} from '../shared/thrift/mapping';
+import type { Result } from '../shared/thrift/processor';
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { connect } from 'node:net';
-import { MessageType, TType } from '../shared/wire';
+import { MessageType, TType } from '../shared/thrift/wire';
 import { residentBytes } from './helpers/flag-server-process';
 import { MAX_MESSAGE, describeAgainstGuardedServer } from './helpers/guarded-server';
 import {

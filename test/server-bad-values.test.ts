@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { thriftTypes } from '../shared/thrift-mapping';
-import { MessageType, TType } from '../shared/wire';
+import { thriftTypes } from '../shared/thrift/mapping';
+import { MessageType, TType } from '../shared/thrift/wire';
 import { failure } from './helpers/controlled-store';
 import { describeAgainstGuardedServer } from './helpers/guarded-server';
 import { bytesField, encodeCall, readReplies, stringField } from './helpers/raw-thrift';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
 import { FeatureFlagClient, MemoryFeatureFlagStore, StoreError } from '../client';
-import { thriftTypes } from '../shared/thrift-mapping';
-import { TType } from '../shared/wire';
+import { thriftTypes } from '../shared/thrift/mapping';
+import { TType } from '../shared/thrift/wire';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, waitFor } from './helpers/controlled-store';
 import { encodeCall } from './helpers/raw-thrift';

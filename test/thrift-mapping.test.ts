@@ -27,7 +27,7 @@ import {
   pageFromThrift,
   thriftTypes,
   type ThriftCondition,
-} from '../shared/thrift-mapping';
+} from '../shared/thrift/mapping';
 import { pythonItems } from './helpers/fixtures';
 
 const t = thriftTypes();

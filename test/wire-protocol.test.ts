@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { thriftTypes, type ThriftItem } from '../shared/thrift-mapping';
+import { thriftTypes, type ThriftItem } from '../shared/thrift/mapping';
 import {
   BinaryProtocolReader,
   CompactProtocolReader,
@@ -10,7 +10,7 @@ import {
   protocolClasses,
   type ProtocolName,
   type TransportName,
-} from '../shared/wire';
+} from '../shared/thrift/wire';
 import { encode, encodeCall, seededRandom } from './helpers/raw-thrift';
 
 // npm thrift's own protocols, as the reference our codecs must agree with byte for byte.

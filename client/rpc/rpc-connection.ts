@@ -9,7 +9,7 @@ import {
   type ProtocolName,
   type ProtocolReader,
   type TransportName,
-} from '../../shared/wire';
+} from '../../shared/thrift/wire';
 import type { FlipperLogger } from '../logger';
 import { PendingCall } from './pending-call';
 import type { ReplyDecoder } from './reply-cache';

@@ -12,8 +12,8 @@ import {
   itemFromThrift,
   metaToThrift,
   type ThriftItem,
-} from '../../shared/thrift-mapping';
-import type { ProtocolName, TransportName } from '../../shared/wire/message-assembler';
+} from '../../shared/thrift/mapping';
+import type { ProtocolName, TransportName } from '../../shared/thrift/wire/message-assembler';
 import type { FlipperLogger } from '../logger';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';

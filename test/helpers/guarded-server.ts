@@ -12,7 +12,7 @@ import {
 } from '../../client';
 import { RpcConnection } from '../../client/rpc/rpc-connection';
 import { ThriftRPCFeatureFlagStore } from '../../client/stores/thrift-rpc-store';
-import type { ProtocolName, TransportName } from '../../shared/wire';
+import type { ProtocolName, TransportName } from '../../shared/thrift/wire';
 import { startServerProcess, type ServerProcess } from './flag-server-process';
 import type { WireFormat } from './raw-thrift';
 

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { thriftTypes } from '../../shared/thrift-mapping';
+import { thriftTypes } from '../../shared/thrift/mapping';
 import {
   MessageAssembler,
   MessageType,
@@ -9,7 +9,7 @@ import {
   type ProtocolName,
   type ProtocolWriter,
   type TransportName,
-} from '../../shared/wire';
+} from '../../shared/thrift/wire';
 
 export interface WireFormat {
   transport: TransportName;

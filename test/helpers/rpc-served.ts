@@ -3,7 +3,7 @@ import type { FeatureFlagStore } from '../../client';
 import { ThriftRPCFeatureFlagStore, type ThriftRPCStoreOptions } from '../../client/stores/thrift-rpc-store';
 import type { FlipperLogger } from '../../client/logger';
 import { FlagServer, type FlagServerOptions } from '../../server/flag-server';
-import type { ProtocolName, TransportName } from '../../shared/wire';
+import type { ProtocolName, TransportName } from '../../shared/thrift/wire';
 
 /** A logger that keeps nothing: servers in tests log bad input on purpose. */
 export const quietLogger: FlipperLogger = pino({ level: 'silent' });

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../shared';
-import { defaultLogger, type FlipperLogger } from '../logger';
-import { validateTimeout, withDeadline } from './deadline';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../../shared';
+import { defaultLogger, type FlipperLogger } from '../../logger';
+import { validateTimeout, withDeadline } from '../deadline';
+import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
 
 /** `'async'`: writes return once the primary has them; `'sync'`: they also wait for the replicas. */
 export type ReplicationMode = 'async' | 'sync';

@@ -1,6 +1,5 @@
-import { MessageType, TType, type ProtocolReader, type ProtocolWriter } from '../shared/wire';
-import type { Processor } from './connection';
-import type { Result } from './handler';
+import { MessageType, TType, type ProtocolReader, type ProtocolWriter } from '../wire';
+import type { Processor, Result } from '../processor';
 
 /** What `withFastGet` needs of the handler. */
 export interface GetHandler {

@@ -1,5 +1,5 @@
-import { errorToThrift } from '../shared/thrift-mapping';
-import { MessageType, TType, type ProtocolWriter } from '../shared/wire';
+import { errorToThrift } from '../mapping';
+import { MessageType, TType, type ProtocolWriter } from '../wire';
 
 /** TApplicationException type codes (Thrift's). */
 export const ApplicationExceptionType = {

@@ -1,7 +1,12 @@
 import { LRUCache } from 'lru-cache';
-import { InvalidArgumentError, type Clock, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../shared';
-import { defaultLogger, type FlipperLogger } from '../logger';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+import {
+  InvalidArgumentError,
+  type Clock,
+  type FeatureFlagStoreItem,
+  type FeatureFlagStoreMeta,
+} from '../../../shared';
+import { defaultLogger, type FlipperLogger } from '../../logger';
+import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
 
 export interface CachedFeatureFlagStoreOptions {
   /** Flags kept at most; the least recently read is dropped first. Default 5000 (as in Python). */

@@ -6,13 +6,13 @@
  * The generated code (and with it the `thrift` package) is loaded on first use, so importing the
  * library does not pay for it.
  */
-import type * as T from '../gen-nodejs/feature_flag_store_types';
-import { bucketerFromJSON, type BucketerFactoryOptions } from './bucketing/bucketer-factory';
-import type { Bucketer } from './bucketing/bucketer';
-import { NoOpBucketer } from './bucketing/noop-bucketer';
-import { Check } from './conditions/check';
-import { Condition } from './conditions/condition';
-import { isOperatorSymbol, operatorFor } from './conditions/operator';
+import type * as T from '../../gen-nodejs/feature_flag_store_types';
+import { bucketerFromJSON, type BucketerFactoryOptions } from '../bucketing/bucketer-factory';
+import type { Bucketer } from '../bucketing/bucketer';
+import { NoOpBucketer } from '../bucketing/noop-bucketer';
+import { Check } from '../conditions/check';
+import { Condition } from '../conditions/condition';
+import { isOperatorSymbol, operatorFor } from '../conditions/operator';
 import {
   FlagDoesNotExistError,
   FlipperError,
@@ -21,12 +21,12 @@ import {
   InvalidConditionError,
   InvalidItemError,
   StoreError,
-} from './errors';
-import { isJsonObject, type ClientData } from './json';
-import { describeJson, parseJsonText } from './json-text';
-import { MAX_CLIENT_DATA_BYTES, validateFlagName } from './limits';
-import { FeatureFlagStoreItem } from './model/item';
-import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from './model/meta';
+} from '../errors';
+import { isJsonObject, type ClientData } from '../json';
+import { describeJson, parseJsonText } from '../json-text';
+import { MAX_CLIENT_DATA_BYTES, validateFlagName } from '../limits';
+import { FeatureFlagStoreItem } from '../model/item';
+import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from '../model/meta';
 import { i64ToBigInt, int64FromNumber } from './wire/int64';
 import { memoizeWrite } from './wire/memoized-write';
 import type { I64Value } from './wire/types';
@@ -42,7 +42,7 @@ let loaded: ThriftTypes | undefined;
 /** The generated struct classes, loaded on first use. */
 export function thriftTypes(): ThriftTypes {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('../gen-nodejs/feature_flag_store_types') as ThriftTypes;
+  loaded ??= require('../../gen-nodejs/feature_flag_store_types') as ThriftTypes;
   return loaded;
 }
 
