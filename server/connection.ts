@@ -9,7 +9,6 @@ import {
   type MessageAssemblerOptions,
   type MessageHeader,
   type ProtocolClasses,
-  type ProtocolReader,
   type ProtocolWriter,
 } from '../shared/thrift/wire';
 import type { Processor } from '../shared/thrift/processor';
