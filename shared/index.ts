@@ -3,6 +3,7 @@ export * from './json';
 export * from './clock';
 export * from './limits';
 export * from './python-json';
+export { stringifyJson } from './stored-json';
 export * from './conditions';
 export * from './bucketing';
 export * from './model';

@@ -3,9 +3,11 @@ import {
   FeatureFlagStoreMeta,
   InvalidArgumentError,
   InvalidItemError,
+  clientDataToStored,
   validatePage,
   type CodecOptions,
 } from '../../shared';
+import { writeStoredJson } from '../../shared/stored-json';
 import {
   errorFromThrift,
   isNotFound,
@@ -103,7 +105,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     const reply = await this.call('Create', featureName, [
       featureName,
       options.isEnabled ?? false,
-      JSON.stringify(options.clientData ?? {}),
+      writeStoredJson(clientDataToStored(options.clientData ?? {})),
     ]);
     return itemFromThrift(reply as ThriftItem, this.codec);
   }
