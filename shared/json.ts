@@ -31,7 +31,7 @@ export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') {
     Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
   } else {
-    // eslint-disable-next-line no-restricted-syntax -- the safe setter itself
+    // eslint-disable-next-line local/no-data-key-assignment -- the safe setter itself
     obj[key] = value;
   }
 }

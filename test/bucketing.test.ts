@@ -27,7 +27,7 @@ describe('percentages', function () {
     expect(new Percentage(0.1).toJSON()).to.deep.equal({ type: 'Percentage', value: 0.1 });
     expect(() => new Percentage('0.5' as never)).to.throw(InvalidPercentageError);
     // As in Python, any number is a percentage (NaN and the infinities are stored by Python too).
-    expect(new Percentage(NaN).value).to.be.NaN;
+    expect(Number.isNaN(new Percentage(NaN).value)).to.equal(true);
   });
 
   it('LinearRampPercentage ramps 0.2 -> 0.8 over 30 minutes as the Python code does: 0.2, 0.4, 0.6, 0.8', function () {
@@ -94,10 +94,10 @@ describe('bucketers', function () {
 
   it('PercentageBucketer is off at 0% whatever the draw (Python checks 0 first), and never on at NaN', function () {
     for (const value of [0, -0, NaN, -Infinity]) {
-      expect(new PercentageBucketer({ percentage: new Percentage(value), random: () => 0 }).check(), String(value)).to
-        .be.false;
+      const bucketer = new PercentageBucketer({ percentage: new Percentage(value), random: () => 0 });
+      expect(bucketer.check(), String(value)).to.equal(false);
     }
-    expect(new PercentageBucketer({ percentage: new Percentage(Infinity), random: () => 0.99 }).check()).to.be.true;
+    expect(new PercentageBucketer({ percentage: new Percentage(Infinity), random: () => 0.99 }).check()).to.equal(true);
   });
 
   it('PercentageBucketer at 0% is never on and at 100% always on', function () {

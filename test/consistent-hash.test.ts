@@ -11,7 +11,7 @@ import { hashVectors } from './helpers/fixtures';
  * int of the same value, as a Python caller passing that int would.
  */
 function asIntegralRule(serialized: string): string {
-  return serialized.replace(/(?<=[\[ ])-?\d+(?:\.\d+)?e\+\d+(?=[,\]}])/g, (token) => BigInt(Number(token)).toString());
+  return serialized.replace(/(?<=[[ ])-?\d+(?:\.\d+)?e\+\d+(?=[,\]}])/g, (token) => BigInt(Number(token)).toString());
 }
 
 describe('consistent hashing is byte-compatible with Python', function () {

@@ -7,6 +7,7 @@ import {
   MemoryFeatureFlagStore,
   TimeoutError,
   ThriftRPCFeatureFlagStore,
+  setOwn,
 } from '../client';
 import { FlagServer } from '../server/flag-server';
 import { recordingLogger } from './helpers/broken-store';
@@ -48,7 +49,7 @@ class DroppingServer {
 /** Timers and sockets alive in this process, by kind. */
 function resources(): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  for (const kind of process.getActiveResourcesInfo()) setOwn(counts, kind, (counts[kind] ?? 0) + 1);
   return counts;
 }
 

@@ -15,6 +15,7 @@ import {
   S3FeatureFlagStore,
   TimeoutError,
   type S3ClientLike,
+  setOwn,
 } from '../client';
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger } from './helpers/controlled-store';
@@ -43,7 +44,7 @@ function counting(s3: S3Client): S3ClientLike & { sent: Record<string, number> }
     sent,
     send(command: object, options?: { abortSignal?: AbortSignal }) {
       const name = command.constructor.name;
-      sent[name] = (sent[name] ?? 0) + 1;
+      setOwn(sent, name, (sent[name] ?? 0) + 1);
       return s3.send(command as GetObjectCommand, options);
     },
   };

@@ -44,6 +44,7 @@ function pyCheck(variable: string, value: unknown, symbol?: string) {
 /** A map as the generated reader builds it (`obj[key] = value`), where "__proto__" replaces the prototype. */
 function generatedReaderMap(key: string, value: unknown): Record<string, unknown> {
   const map: Record<string, unknown> = {};
+  // eslint-disable-next-line local/no-data-key-assignment -- imitates the generated reader on purpose
   map[key] = value;
   return map;
 }

@@ -35,8 +35,7 @@ export class Condition {
 
   /** Rebuilds a condition from its stored form (`{ variable: [check, ...] }`). */
   static fromJSON(json: unknown): Condition {
-    if (!isJsonObject(json))
-      throw new InvalidConditionError(`A condition must be an object, got ${showJson(json)}`);
+    if (!isJsonObject(json)) throw new InvalidConditionError(`A condition must be an object, got ${showJson(json)}`);
     const map = new Map<string, Check[]>();
     for (const key of Object.keys(json)) {
       const list = json[key];
@@ -89,7 +88,12 @@ export class Condition {
 
   toJSON(): ConditionJSON {
     const out: ConditionJSON = {};
-    for (const [variable, list] of this.byVariable) setOwn(out, variable, list.map((c) => c.toJSON()));
+    for (const [variable, list] of this.byVariable)
+      setOwn(
+        out,
+        variable,
+        list.map((c) => c.toJSON()),
+      );
     return out;
   }
 }

@@ -115,7 +115,8 @@ export function conditionFromStored(tree: StoredJson): Condition {
   const byVariable = new Map<string, Check[]>();
   for (const key of Object.keys(tree)) {
     const list = tree[key];
-    if (!Array.isArray(list)) throw new InvalidConditionError(`Condition checks for ${JSON.stringify(key)} must be a list`);
+    if (!Array.isArray(list))
+      throw new InvalidConditionError(`Condition checks for ${JSON.stringify(key)} must be a list`);
     for (const raw of list) {
       const check = checkFromStored(raw);
       const group = byVariable.get(check.variable);
@@ -127,7 +128,8 @@ export function conditionFromStored(tree: StoredJson): Condition {
 }
 
 function checkFromStored(tree: StoredJson): Check {
-  if (!isStoredObject(tree)) throw new InvalidConditionError(`A condition check must be an object, got ${showStored(tree)}`);
+  if (!isStoredObject(tree))
+    throw new InvalidConditionError(`A condition check must be an object, got ${showStored(tree)}`);
   const value = getOwn(tree, 'value') ?? null;
   const check = Check.fromJSON({
     variable: decodeStored(getOwn(tree, 'variable') ?? null),
@@ -152,7 +154,9 @@ export function bucketerFromStored(tree: StoredJson, options?: BucketerFactoryOp
 export function itemToStored(item: FeatureFlagStoreItem): StoredObject {
   const out: StoredObject = {};
   out.feature_name = item.featureName;
-  out.is_enabled = storedFormOf(item) ?? item.isEnabled;
+  const storedEnabled = storedFormOf(item);
+  // A stored is_enabled that is not a boolean (Python's null) stays as it was; `??` would drop a null.
+  out.is_enabled = storedEnabled !== undefined ? storedEnabled : item.isEnabled;
   out.meta = metaToStored(item.meta);
   return out;
 }
@@ -188,7 +192,8 @@ export function conditionToStored(condition: Condition): StoredObject {
 }
 
 export function checkValueToStored(check: Check): StoredJson {
-  return storedFormOf(check) ?? encodeJsonValue(check.value);
+  const stored = storedFormOf(check);
+  return stored !== undefined ? stored : encodeJsonValue(check.value);
 }
 
 export function bucketerToStored(bucketer: Bucketer): StoredJson {
