@@ -1,12 +1,7 @@
 import pino from 'pino';
+import type { FlipperLogger } from '../shared/logger';
 
-/** The logging calls the library makes; a pino logger fits, and so does any object with these. */
-export interface FlipperLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { FlipperLogger } from '../shared/logger';
 
 let root: pino.Logger | undefined;
 

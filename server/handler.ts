@@ -1,5 +1,5 @@
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
-import type { FlipperLogger } from '../client/logger';
+import type { FlipperLogger } from '../shared/logger';
 import {
   FeatureFlagStoreMeta,
   FlagDoesNotExistError,
