@@ -19,7 +19,8 @@ export function classifyPgError(error: unknown): DriverFailure {
   if (sqlState === '57014') return { kind: 'timeout', detail }; // query_canceled (statement_timeout)
   if (sqlState?.startsWith('08') || (sqlState && SHUTTING_DOWN.has(sqlState))) return { kind: 'unreachable', detail };
   if (sqlState) return { kind: 'refused', detail };
-  if (CONNECTION_LOST.test(detail)) return { kind: 'unreachable', detail };
+  // "Connection terminated due to connection timeout" is a timeout: this test comes first.
   if (PG_TIMEOUT.test(detail)) return { kind: 'timeout', detail };
+  if (CONNECTION_LOST.test(detail)) return { kind: 'unreachable', detail };
   return { kind: 'refused', detail };
 }
