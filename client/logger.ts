@@ -1,5 +1,6 @@
 import pino from 'pino';
 import type { FlipperLogger } from '../shared/logger';
+import { errorSerializers } from './log-serializers';
 
 export type { FlipperLogger } from '../shared/logger';
 
@@ -10,6 +11,6 @@ let root: pino.Logger | undefined;
  * Shared so that many clients or stores do not each open a stream on stderr.
  */
 export function defaultLogger(bindings: Record<string, string>): FlipperLogger {
-  root ??= pino({ name: 'flipper', level: 'warn' }, pino.destination(2));
+  root ??= pino({ name: 'flipper', level: 'warn', serializers: errorSerializers }, pino.destination(2));
   return root.child(bindings);
 }

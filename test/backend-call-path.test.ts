@@ -1,17 +1,14 @@
 // The one path of every backend call (client/calls): the deadline, the classifier's typed error
 // and the reachability log, over real drivers (Redis, a silent TCP server, a locked SQLite file).
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import Redis from 'ioredis';
 import { ConnectionError, InvalidArgumentError, StoreError, TimeoutError } from '../client';
-import { BackendCallPath, type BackendDeclaration } from '../client/calls/backend-call-path';
-import { classifySqliteError } from '../client/calls/drivers/better-sqlite3';
-import { classifyIoredisError, ioredisUnsendable } from '../client/calls/drivers/ioredis';
+import { BackendCallPath, type StoreDeclaration } from '../client/calls/backend-call-path';
+import { BETTER_SQLITE3 } from '../client/calls/drivers/better-sqlite3';
+import { IOREDIS, ioredisUnsendable } from '../client/calls/drivers/ioredis';
 import { recordingLogger } from './helpers/broken-store';
 import { failure } from './helpers/controlled-store';
+import { lockedSqlite, thrown } from './helpers/locked-sqlite';
 import { SilentServer } from './helpers/tcp-faults';
 
 const KEY = `flipper-call-path-${process.pid}`;
@@ -37,12 +34,10 @@ describe('BackendCallPath', function () {
     await silent.close();
   });
 
-  const path = (over: Partial<BackendDeclaration> = {}) => {
+  const path = (over: Partial<StoreDeclaration> = {}) => {
     const logger = recordingLogger();
-    const calls = new BackendCallPath({
-      name: 'Redis',
+    const calls = new BackendCallPath(IOREDIS, {
       bindings: { store: 'redis', baseKey: 'k' },
-      classify: classifyIoredisError,
       deadline: { ms: 100, option: 'commandTimeout' },
       logger,
       ...over,
@@ -127,48 +122,22 @@ describe('BackendCallPath', function () {
     expect(await failure(calls.call('GET', () => Promise.reject(mine)))).to.equal(mine);
   });
 
-  describe('run: a synchronous driver (SQLite), no deadline', function () {
-    let dir: string;
-    beforeEach(function () {
-      dir = mkdtempSync(join(tmpdir(), 'flipper-call-path-'));
-    });
-    afterEach(function () {
-      rmSync(dir, { recursive: true, force: true });
-    });
-
-    it('a locked file is TimeoutError, logged once; the next statement that works ends the spell', function () {
-      const file = join(dir, 'flags.db');
-      const holder = new Database(file);
-      const db = new Database(file, { timeout: 20 });
-      const logger = recordingLogger();
-      const calls = new BackendCallPath({
-        name: 'SQLite',
-        bindings: { store: 'sqlite' },
-        classify: classifySqliteError,
-        logger,
-        messages: { failing: 'SQLite is not answering', working: 'SQLite answers again' },
-      });
-      try {
-        holder.exec('CREATE TABLE t (x)');
-        holder.exec('BEGIN EXCLUSIVE');
-        let error: unknown;
-        try {
-          calls.run('write', () => db.exec('INSERT INTO t VALUES (1)'));
-        } catch (e) {
-          error = e;
-        }
-        expect(error).to.be.instanceOf(TimeoutError);
-        expect((error as Error).message).to.equal('SQLite write failed: database is locked');
-        holder.exec('COMMIT');
-        calls.run('write', () => db.exec('INSERT INTO t VALUES (1)'));
-        expect(logger.lines.map((l) => l.msg)).to.deep.equal([
-          'SQLite is not answering',
-          'SQLite answers again after 1 failed call',
-        ]);
-      } finally {
-        holder.close();
-        db.close();
-      }
-    });
+  it('run: a synchronous driver (SQLite), no deadline; a locked file is TimeoutError, logged once', function () {
+    const locked = lockedSqlite();
+    const logger = recordingLogger();
+    const calls = new BackendCallPath(BETTER_SQLITE3, { bindings: { store: 'sqlite' }, logger });
+    try {
+      const error = thrown(() => calls.run('write', () => locked.waiter.exec('INSERT INTO t VALUES (1)')));
+      expect(error).to.be.instanceOf(TimeoutError);
+      expect((error as Error).message).to.equal('SQLite write failed: database is locked');
+      locked.release();
+      calls.run('write', () => locked.waiter.exec('INSERT INTO t VALUES (1)'));
+      expect(logger.lines.map((l) => l.msg)).to.deep.equal([
+        'SQLite is not answering (database locked)',
+        'SQLite answers again after 1 failed call',
+      ]);
+    } finally {
+      locked.close();
+    }
   });
 });

@@ -2,9 +2,6 @@
 // never answers, the backend answering with an error. Nothing is mocked: the errors are made by
 // the drivers against real Redis and PostgreSQL, a real SQLite file, s3rver and the fake Consul.
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Database from 'better-sqlite3';
 import Consul from 'consul';
@@ -17,6 +14,7 @@ import { classifyConsulError } from '../client/calls/drivers/consul';
 import { classifyIoredisError, ioredisUnsendable } from '../client/calls/drivers/ioredis';
 import { classifyPgError } from '../client/calls/drivers/pg';
 import { FakeConsul } from './helpers/fake-consul';
+import { lockedSqlite, thrown } from './helpers/locked-sqlite';
 import { S3Server } from './helpers/s3-server';
 import { SilentServer, unusedPort } from './helpers/tcp-faults';
 
@@ -39,13 +37,20 @@ function expectKind(classify: DriverErrorClassifier, error: unknown, kind: Failu
 
 describe('driver error classifiers, with real driver errors', function () {
   let silent: SilentServer;
+  let s3rver: S3Server;
+  let fake: FakeConsul;
 
   before(async function () {
-    silent = await new SilentServer().start();
+    this.timeout(30_000);
+    [silent, s3rver, fake] = await Promise.all([
+      new SilentServer().start(),
+      new S3Server().start(),
+      new FakeConsul().start(),
+    ]);
   });
 
   after(async function () {
-    await silent.close();
+    await Promise.all([silent.close(), s3rver.close(), fake.close()]);
   });
 
   describe('ioredis', function () {
@@ -158,66 +163,38 @@ describe('driver error classifiers, with real driver errors', function () {
   });
 
   describe('better-sqlite3', function () {
-    let dir: string;
-    beforeEach(function () {
-      dir = mkdtempSync(join(tmpdir(), 'flipper-classifier-'));
-    });
-    afterEach(function () {
-      rmSync(dir, { recursive: true, force: true });
-    });
-
     it('a file locked by another connection (SQLITE_BUSY) is a timeout', function () {
-      const file = join(dir, 'flags.db');
-      const holder = new Database(file);
-      const waiter = new Database(file, { timeout: 50 });
+      const locked = lockedSqlite();
       try {
-        holder.exec('CREATE TABLE t (x)');
-        holder.exec('BEGIN EXCLUSIVE');
-        let error: unknown;
-        try {
-          waiter.exec('INSERT INTO t VALUES (1)');
-        } catch (e) {
-          error = e;
-        }
+        const error = thrown(() => locked.waiter.exec('INSERT INTO t VALUES (1)'));
         expectKind(classifySqliteError, error, 'timeout', /locked/);
+        expect((error as { code: string }).code).to.equal('SQLITE_BUSY');
       } finally {
-        holder.close();
-        waiter.close();
+        locked.close();
       }
     });
 
-    it('a bad statement (SQLITE_ERROR) and a read-only file (SQLITE_READONLY) are refused', function () {
-      const file = join(dir, 'flags.db');
-      new Database(file).exec('CREATE TABLE t (x)').close();
-      const readOnly = new Database(file, { readonly: true });
+    it('a bad statement (SQLITE_ERROR) and a write to a read-only file (SQLITE_READONLY) are refused', function () {
+      const locked = lockedSqlite();
+      locked.release();
+      const readOnly = new Database(locked.file, { readonly: true });
       try {
-        expect(() => readOnly.prepare('SELECT * FROM nope')).to.throw();
-        for (const sql of ['SELECT * FROM nope', 'INSERT INTO t VALUES (1)']) {
-          let error: unknown;
-          try {
-            readOnly.exec(sql);
-          } catch (e) {
-            error = e;
-          }
+        for (const [sql, code] of [
+          ['SELECT * FROM nope', 'SQLITE_ERROR'],
+          ['INSERT INTO t VALUES (1)', 'SQLITE_READONLY'],
+        ]) {
+          const error = thrown(() => readOnly.exec(sql));
           expectKind(classifySqliteError, error, 'refused');
-          expect((error as { code: string }).code).to.match(/^SQLITE_(ERROR|READONLY)$/);
+          expect((error as { code: string }).code).to.equal(code);
         }
       } finally {
         readOnly.close();
+        locked.close();
       }
     });
   });
 
   describe('AWS SDK (S3)', function () {
-    let s3rver: S3Server;
-    before(async function () {
-      this.timeout(30_000);
-      s3rver = await new S3Server().start();
-    });
-    after(async function () {
-      await s3rver.close();
-    });
-
     const s3 = (endpoint: string, extra: object = {}) =>
       new S3Client({
         endpoint,
@@ -259,14 +236,6 @@ describe('driver error classifiers, with real driver errors', function () {
   });
 
   describe('consul', function () {
-    let fake: FakeConsul;
-    before(async function () {
-      fake = await new FakeConsul().start();
-    });
-    after(async function () {
-      await fake.close();
-    });
-
     it('a closed port is unreachable', async function () {
       const consul = new Consul({ host: '127.0.0.1', port: await unusedPort() });
       try {

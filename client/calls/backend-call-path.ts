@@ -1,19 +1,15 @@
 import { FlipperError } from '../../shared';
 import type { FlipperLogger } from '../../shared/logger';
 import { withAbortableDeadline } from './deadline';
-import { isUnreachable, typedError, type DriverErrorClassifier } from './driver-failure';
+import { isUnreachable, typedError, type DriverDeclaration } from './driver-failure';
 import { StateChangeLog, type StateChangeMessages } from './state-change-log';
 
-/** What differs between backends; everything else about a call is `BackendCallPath`'s. */
-export interface BackendDeclaration {
-  /** The backend in messages and log lines: `'Redis'`, `'PostgreSQL'`. */
-  name: string;
+/** What one store adds to its driver's declaration. */
+export interface StoreDeclaration {
   /** What the calls work on, appended to the operation in messages: ` on "feature_flags"`. Default none. */
   target?: string;
   /** Fields naming the store in log lines: `{ store: 'redis', baseKey: 'features' }`. */
   bindings: Record<string, string>;
-  /** The driver's classifier, from `drivers/`. */
-  classify: DriverErrorClassifier;
   /**
    * Deadline of each call in ms, and the option that sets it (named in the timeout message).
    * Absent for a synchronous driver (SQLite), whose calls cannot be abandoned.
@@ -23,7 +19,7 @@ export interface BackendDeclaration {
   unsendable?: () => string | undefined;
   /** Where reachability changes are logged. Default: not logged. */
   logger?: FlipperLogger;
-  /** The reachability log's lines. Default "<name> is unreachable" / "<name> is reachable again". */
+  /** The reachability log's lines, when the driver's do not fit this store. */
   messages?: StateChangeMessages;
 }
 
@@ -45,20 +41,25 @@ export interface CallOptions {
  * whose answer was lost (a new `FailureKind`, told apart by the classifiers), conditional writes
  * (a `call` variant that maps the driver's "condition failed" answer), reconnect backoff (consult
  * the reachability state before step 1) and forced reconnects after consecutive timeouts (count
- * them in step 3 and call a `reconnect` hook added to `BackendDeclaration`). A store declares what
- * differs; it does not write its own try/catch, timer or log-once flag.
+ * them in step 3 and call a `reconnect` hook added to `StoreDeclaration`). A driver declares its
+ * name and classifier once (`drivers/`), a store what differs (`StoreDeclaration`); neither writes
+ * its own try/catch, timer or log-once flag.
  */
 export class BackendCallPath {
   /** Logs reachability changes; the Consul watch also reports its own failures here. */
   readonly reachability: StateChangeLog;
   private readonly target: string;
 
-  constructor(private readonly backend: BackendDeclaration) {
-    this.target = backend.target ?? '';
+  constructor(
+    private readonly driver: DriverDeclaration,
+    private readonly store: StoreDeclaration,
+  ) {
+    this.target = store.target ?? '';
     this.reachability = new StateChangeLog(
-      backend.logger,
-      backend.bindings,
-      backend.messages ?? { failing: `${backend.name} is unreachable`, working: `${backend.name} is reachable again` },
+      store.logger,
+      store.bindings,
+      store.messages ??
+        driver.messages ?? { failing: `${driver.name} is unreachable`, working: `${driver.name} is reachable again` },
     );
   }
 
@@ -69,9 +70,9 @@ export class BackendCallPath {
     options?: CallOptions,
   ): Promise<T> {
     try {
-      const reason = this.backend.unsendable?.();
+      const reason = this.store.unsendable?.();
       if (reason !== undefined) throw typedError('unreachable', this.failed(operation, reason), undefined);
-      const deadline = this.backend.deadline;
+      const deadline = this.store.deadline;
       const ms = options?.deadlineMs ?? deadline?.ms;
       const result =
         ms === undefined
@@ -98,7 +99,7 @@ export class BackendCallPath {
   /** The typed error for a failure of `operation`, without logging it. */
   typed(operation: string, error: unknown): FlipperError {
     if (error instanceof FlipperError) return error;
-    const { kind, detail } = this.backend.classify(error);
+    const { kind, detail } = this.driver.classify(error);
     return typedError(kind, this.failed(operation, detail), error);
   }
 
@@ -109,7 +110,7 @@ export class BackendCallPath {
   }
 
   private what(operation: string): string {
-    return `${this.backend.name} ${operation}${this.target}`;
+    return `${this.driver.name} ${operation}${this.target}`;
   }
 
   private failed(operation: string, detail: string): string {

@@ -25,19 +25,7 @@ export function startDeadline(
  * `work` settles, and a late rejection of `work` is still handled, so nothing is left behind.
  */
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = startDeadline(ms, what, reject);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  return settleWithin(ms, what, () => work);
 }
 
 /**
@@ -51,13 +39,28 @@ export function withAbortableDeadline<T>(
   start: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
+  return settleWithin(
+    ms,
+    what,
+    () => start(controller.signal),
+    (error) => controller.abort(error),
+  );
+}
+
+/** The work's outcome, or the `TimeoutError` (after which `expired` runs) if the deadline comes first. */
+function settleWithin<T>(
+  ms: number,
+  what: string,
+  work: () => Promise<T>,
+  expired?: (error: TimeoutError) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = startDeadline(ms, what, (error) => {
       reject(error);
-      controller.abort(error);
+      expired?.(error);
     });
     Promise.resolve()
-      .then(() => start(controller.signal))
+      .then(work)
       .then(
         (value) => {
           clearTimeout(timer);

@@ -19,6 +19,15 @@ export interface DriverFailure {
 /** One small function per driver (see `drivers/`): its errors, told apart by code and name. */
 export type DriverErrorClassifier = (error: unknown) => DriverFailure;
 
+/** What a driver brings to the call path, the same for every store over it (declared in `drivers/`). */
+export interface DriverDeclaration {
+  /** The backend in messages and log lines: `'Redis'`, `'PostgreSQL'`. */
+  name: string;
+  classify: DriverErrorClassifier;
+  /** The reachability log's lines, when "<name> is unreachable" / "<name> is reachable again" do not fit. */
+  messages?: { failing: string; working: string };
+}
+
 /** The library's error for a classified failure; `cause` keeps the driver's own. */
 export function typedError(kind: FailureKind, message: string, cause: unknown): FlipperError {
   switch (kind) {

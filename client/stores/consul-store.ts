@@ -3,7 +3,7 @@ import { ConnectionError, InvalidArgumentError, StoreError, type FeatureFlagStor
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout, withDeadline } from '../calls/deadline';
 import { isUnreachable } from '../calls/driver-failure';
-import { classifyConsulError } from '../calls/drivers/consul';
+import { CONSUL } from '../calls/drivers/consul';
 import { defaultLogger, type FlipperLogger } from '../logger';
 import { ConsulLocalCopy } from './consul-local-copy';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
@@ -99,11 +99,9 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     this.minBackoff = validateTimeout(options.minBackoff ?? 100, 'minBackoff');
     this.maxBackoff = Math.max(this.minBackoff, validateTimeout(options.maxBackoff ?? 30000, 'maxBackoff'));
     this.watchContext.setMaxListeners(0);
-    this.calls = new BackendCallPath({
-      name: 'Consul',
+    this.calls = new BackendCallPath(CONSUL, {
       target: ` under ${JSON.stringify(this.baseKey)}`,
       bindings: { store: 'consul', baseKey: this.baseKey },
-      classify: classifyConsulError,
       // The client's own `timeout` option ends each request; this deadline is the same, as a backstop.
       deadline: { ms: this.timeout, option: 'timeout' },
       logger: log,

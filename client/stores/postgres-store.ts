@@ -2,7 +2,7 @@ import type { Pool, QueryConfig, QueryResultRow } from 'pg';
 import { FlipperError, InvalidFlagNameError, MAX_NAME_LENGTH } from '../../shared';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
-import { classifyPgError } from '../calls/drivers/pg';
+import { PG } from '../calls/drivers/pg';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
@@ -64,11 +64,9 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
       page: `SELECT ${n} AS name, ${i} AS item FROM ${t} ORDER BY ${n} COLLATE "C" LIMIT $1 OFFSET $2`,
     };
     if (options.runMigrations === false) this.migration = Promise.resolve();
-    this.calls = new BackendCallPath({
-      name: 'PostgreSQL',
+    this.calls = new BackendCallPath(PG, {
       target: ` on ${JSON.stringify(this.tableName)}`,
       bindings: { store: 'postgresql', table: this.tableName },
-      classify: classifyPgError,
       deadline: { ms: this.queryTimeout, option: 'queryTimeout' },
       logger: this.logger,
     });

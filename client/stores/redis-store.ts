@@ -3,7 +3,7 @@ import { compareUtf8 } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
-import { classifyIoredisError, ioredisUnsendable } from '../calls/drivers/ioredis';
+import { IOREDIS, ioredisUnsendable } from '../calls/drivers/ioredis';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 
 export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
@@ -41,10 +41,8 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     this.redis = redis;
     this.baseKey = options.baseKey ?? 'features';
     this.pattern = `${escapeGlob(this.baseKey)}/*`;
-    this.calls = new BackendCallPath({
-      name: 'Redis',
+    this.calls = new BackendCallPath(IOREDIS, {
       bindings: { store: 'redis', baseKey: this.baseKey },
-      classify: classifyIoredisError,
       deadline: { ms: validateTimeout(options.commandTimeout ?? 1000, 'commandTimeout'), option: 'commandTimeout' },
       // A client that is closed or between reconnects would queue the command: fail fast instead.
       unsendable: () => ioredisUnsendable(redis),

@@ -2,7 +2,7 @@ import type * as S3 from '@aws-sdk/client-s3';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
-import { classifyS3Error } from '../calls/drivers/aws-s3';
+import { AWS_S3 } from '../calls/drivers/aws-s3';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 
 /** The part of `S3Client` (from `@aws-sdk/client-s3`) the store uses; an `S3Client` fits. */
@@ -48,11 +48,9 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
     this.bucket = bucket;
     this.prefix = options.prefix ?? '';
     this.pageSize = Math.min(1000, Math.max(1, Math.floor(options.pageSize ?? 1000)));
-    this.calls = new BackendCallPath({
-      name: 'S3',
+    this.calls = new BackendCallPath(AWS_S3, {
       target: ` on bucket ${bucket}`,
       bindings: { store: 's3', bucket },
-      classify: classifyS3Error,
       deadline: { ms: validateTimeout(options.timeout ?? 5000, 'timeout'), option: 'timeout' },
       logger: this.logger,
     });

@@ -4,7 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { compareUtf8 } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
-import { classifySqliteError } from '../calls/drivers/better-sqlite3';
+import { BETTER_SQLITE3 } from '../calls/drivers/better-sqlite3';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
@@ -49,12 +49,9 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
     super(options);
     const tableName = options.tableName ?? 'feature_flags';
     const table = quoteIdentifier(tableName);
-    this.calls = new BackendCallPath({
-      name: 'SQLite',
+    this.calls = new BackendCallPath(BETTER_SQLITE3, {
       bindings: { store: 'sqlite', table: tableName },
-      classify: classifySqliteError,
       logger: this.logger,
-      messages: { failing: 'SQLite is not answering (database locked)', working: 'SQLite answers again' },
     });
     this.ownsDb = typeof pathOrDatabase === 'string';
     this.db =

@@ -1,4 +1,4 @@
-import type { DriverFailure } from '../driver-failure';
+import type { DriverDeclaration, DriverFailure } from '../driver-failure';
 import { errorMessage, socketErrorCode } from './node-socket';
 
 /**
@@ -14,3 +14,6 @@ export function classifyS3Error(error: unknown): DriverFailure {
   if (name === 'TimeoutError' || name === 'AbortError') return { kind: 'timeout', detail };
   return { kind: 'refused', detail };
 }
+
+/** The driver as the backend call path knows it. */
+export const AWS_S3: DriverDeclaration = { name: 'S3', classify: classifyS3Error };

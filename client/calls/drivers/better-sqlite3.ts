@@ -1,4 +1,4 @@
-import type { DriverFailure } from '../driver-failure';
+import type { DriverDeclaration, DriverFailure } from '../driver-failure';
 import { errorMessage } from './node-socket';
 
 /**
@@ -11,3 +11,10 @@ export function classifySqliteError(error: unknown): DriverFailure {
   if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return { kind: 'timeout', detail };
   return { kind: 'refused', detail };
 }
+
+/** The driver as the backend call path knows it. */
+export const BETTER_SQLITE3: DriverDeclaration = {
+  name: 'SQLite',
+  classify: classifySqliteError,
+  messages: { failing: 'SQLite is not answering (database locked)', working: 'SQLite answers again' },
+};

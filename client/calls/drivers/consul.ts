@@ -1,4 +1,4 @@
-import type { DriverFailure } from '../driver-failure';
+import type { DriverDeclaration, DriverFailure } from '../driver-failure';
 import { errorMessage, socketErrorCode } from './node-socket';
 
 /**
@@ -13,3 +13,6 @@ export function classifyConsulError(error: unknown): DriverFailure {
   if (socketErrorCode(error)) return { kind: 'unreachable', detail };
   return { kind: 'refused', detail };
 }
+
+/** The driver as the backend call path knows it. */
+export const CONSUL: DriverDeclaration = { name: 'Consul', classify: classifyConsulError };

@@ -1,4 +1,4 @@
-import type { DriverFailure } from '../driver-failure';
+import type { DriverDeclaration, DriverFailure } from '../driver-failure';
 import { errorMessage, socketErrorCode } from './node-socket';
 
 /** The messages ioredis gives a command it could not send or whose connection went away. */
@@ -22,3 +22,6 @@ export function ioredisUnsendable(redis: { status: string }): string | undefined
     ? `not connected (client status "${redis.status}")`
     : undefined;
 }
+
+/** The driver as the backend call path knows it. */
+export const IOREDIS: DriverDeclaration = { name: 'Redis', classify: classifyIoredisError };

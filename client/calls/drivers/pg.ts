@@ -1,4 +1,4 @@
-import type { DriverFailure } from '../driver-failure';
+import type { DriverDeclaration, DriverFailure } from '../driver-failure';
 import { errorMessage, socketErrorCode } from './node-socket';
 
 /** SQLSTATEs of a server going away: admin_shutdown, crash_shutdown, cannot_connect_now. */
@@ -24,3 +24,6 @@ export function classifyPgError(error: unknown): DriverFailure {
   if (CONNECTION_LOST.test(detail)) return { kind: 'unreachable', detail };
   return { kind: 'refused', detail };
 }
+
+/** The driver as the backend call path knows it. */
+export const PG: DriverDeclaration = { name: 'PostgreSQL', classify: classifyPgError };
