@@ -8,6 +8,8 @@ export interface StateChangeMessages {
   working: string;
   /** What the count counts, plural, e.g. `'failed calls'` (the default). */
   counted?: string;
+  /** The level of the `failing` line. Default `'warn'`. */
+  failingLevel?: 'warn' | 'error';
 }
 
 /**
@@ -43,7 +45,7 @@ export class StateChangeLog {
     }
     this.kind = kind;
     this.failures = 1;
-    this.logger?.warn({ ...this.bindings, ...fields }, this.messages.failing);
+    this.logger?.[this.messages.failingLevel ?? 'warn']({ ...this.bindings, ...fields }, this.messages.failing);
   }
 
   /** One success; logged, with the number of failures since the spell began, when it ends one. */
