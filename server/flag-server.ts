@@ -3,7 +3,7 @@ import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { StateChangeLog } from '../client/calls/state-change-log';
 import type { FlipperLogger } from '../shared/logger';
 import { protocolClasses, validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
-import { InvalidArgumentError } from '../shared';
+import { DEFAULT_MAX_CALL_BYTES, InvalidArgumentError } from '../shared';
 import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
@@ -39,7 +39,7 @@ export const SERVER_DEFAULTS = {
   port: 9090,
   transport: 'buffered' as TransportName,
   protocol: 'binary' as ProtocolName,
-  maxMessageBytes: 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_CALL_BYTES,
   idleTimeoutMs: 60_000,
   maxConnections: 10_000,
   maxInFlightPerConnection: 256,

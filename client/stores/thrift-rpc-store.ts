@@ -1,4 +1,5 @@
 import {
+  DEFAULT_MAX_REPLY_BYTES,
   FeatureFlagStoreItem,
   FeatureFlagStoreMeta,
   InvalidItemError,
@@ -48,7 +49,7 @@ export const THRIFT_RPC_DEFAULTS = {
   port: 9090,
   transport: 'buffered' as TransportName,
   protocol: 'binary' as ProtocolName,
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_REPLY_BYTES,
   timeout: 2000,
 };
 
