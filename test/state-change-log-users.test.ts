@@ -7,16 +7,25 @@ import { ControlledStore, failure } from './helpers/controlled-store';
 import { serve } from './helpers/rpc-served';
 import { TcpProxy } from './helpers/tcp-faults';
 
+/** A store holding flag `f` (on), whose reads fail the `failing` first times. */
+async function storeFailingReads(failing: number): Promise<ControlledStore> {
+  const store = new ControlledStore();
+  await store.create('f', { isEnabled: true });
+  let reads = 0;
+  const get = store.get.bind(store);
+  store.get = (name) => {
+    store.failReads = reads++ < failing;
+    return get(name);
+  };
+  return store;
+}
+
 describe('state changes logged once (StateChangeLog users)', function () {
   it('the server logs a spell of store failures once, with its stack, and its end with the count', async function () {
-    const store = new ControlledStore();
-    await store.create('f', { isEnabled: true });
     const logger = recordingLogger();
-    const s = await serve(store, { server: { logger } });
+    const s = await serve(await storeFailingReads(3), { server: { logger } });
     try {
-      store.failReads = true;
       for (let i = 0; i < 3; i++) await failure(s.rpc.get('f'));
-      store.failReads = false;
       await s.rpc.get('f');
       await s.rpc.get('f');
       const lines = logger.lines.filter((l) => l.level !== 'debug');
@@ -53,13 +62,9 @@ describe('state changes logged once (StateChangeLog users)', function () {
   });
 
   it('the client logs a failing flag once per reason, and its recovery with the count', async function () {
-    const store = new ControlledStore();
-    await store.create('f', { isEnabled: true });
     const logger = recordingLogger();
-    const client = new FeatureFlagClient(store, { logger });
-    store.failReads = true;
+    const client = new FeatureFlagClient(await storeFailingReads(4), { logger });
     for (let i = 0; i < 4; i++) expect(await client.isEnabled('f')).to.equal(false);
-    store.failReads = false;
     expect(await client.isEnabled('f')).to.equal(true);
     expect(await client.isEnabled('f')).to.equal(true);
     expect(logger.lines.map((l) => [l.level, l.msg])).to.deep.equal([
