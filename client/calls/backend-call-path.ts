@@ -23,7 +23,7 @@ export interface StoreDeclaration {
   messages?: StateChangeMessages;
 }
 
-/** One call's own settings: the operation named in messages, and a deadline other than the store's. */
+/** One call's own settings: a deadline other than the store's (the Consul watch's long polls). */
 export interface CallOptions {
   deadlineMs?: number;
 }
@@ -77,7 +77,7 @@ export class BackendCallPath {
       const result =
         ms === undefined
           ? await send(undefined)
-          : await withAbortableDeadline(ms, `${this.what(operation)} (${deadline?.option ?? 'timeout'})`, send);
+          : await withAbortableDeadline(ms, () => `${this.what(operation)} (${deadline?.option ?? 'timeout'})`, send);
       this.reachability.succeeded();
       return result;
     } catch (error) {

@@ -35,7 +35,7 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Pro
  */
 export function withAbortableDeadline<T>(
   ms: number,
-  what: string,
+  what: string | (() => string),
   start: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
@@ -50,7 +50,7 @@ export function withAbortableDeadline<T>(
 /** The work's outcome, or the `TimeoutError` (after which `expired` runs) if the deadline comes first. */
 function settleWithin<T>(
   ms: number,
-  what: string,
+  what: string | (() => string),
   work: () => Promise<T>,
   expired?: (error: TimeoutError) => void,
 ): Promise<T> {
