@@ -21,7 +21,7 @@ import {
   clientDataToStored,
   remembered,
 } from '../model/codec';
-import { decodeStored, writeStoredJson } from '../stored-json';
+import { decodeStored, isStoredObject, writeStoredJson } from '../stored-json';
 import {
   FlagDoesNotExistError,
   FlipperError,
@@ -133,7 +133,7 @@ export function clientDataFromThrift(text: unknown, argument = 'client_data', tr
     throw new InvalidArgumentError(`${argument} is ${bytes} bytes, over the ${MAX_CLIENT_DATA_BYTES}-byte limit`);
   }
   const tree = parseJsonText(text, argument, InvalidArgumentError, trusted);
-  if (typeof tree !== 'object' || tree === null || Array.isArray(tree) || describeJson(tree) === 'a number') {
+  if (!isStoredObject(tree)) {
     throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describeJson(tree)}`);
   }
   return clientDataFromStored(tree, InvalidArgumentError, argument);
