@@ -1,6 +1,7 @@
 import type { FlipperError } from './errors';
 import { MAX_JSON_DEPTH } from './limits';
-import { parseStoredJson, stringifyJson, StoredNumber, type StoredJson } from './stored-json';
+import { parseStoredJson, StoredNumber, type StoredJson } from './stored-json';
+import { stringifyJson } from './stringify-json';
 
 /** A typed error class taking a message. */
 export type ErrorClass = new (message: string) => FlipperError;

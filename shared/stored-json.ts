@@ -10,7 +10,8 @@
  * `json.dumps` layout, numbers written from their kept text.
  */
 import { parse } from 'lossless-json';
-import { setOwn, type JsonValue } from './json';
+import type { JsonValue } from './json';
+import { setOwn } from './own-keys';
 import { pythonFloat, pythonJsonString } from './python-json';
 
 /** A JSON number as its exact text (`NaN`, `Infinity` and `-Infinity` included). */
@@ -176,9 +177,4 @@ export function writeStoredJson(tree: StoredJson): string {
     first = false;
   }
   return out + '}';
-}
-
-/** JSON text of a value as users hold it (`bigint`, `NaN` and every key written exactly). */
-export function stringifyJson(value: unknown): string {
-  return writeStoredJson(encodeJsonValue(value));
 }

@@ -7,8 +7,8 @@ import {
   MemoryFeatureFlagStore,
   TimeoutError,
   ThriftRPCFeatureFlagStore,
-  setOwn,
 } from '../client';
+import { setOwn } from '../shared/own-keys';
 import { FlagServer } from '../server/flag-server';
 import { recordingLogger } from './helpers/broken-store';
 import { failure, waitFor } from './helpers/controlled-store';

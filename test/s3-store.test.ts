@@ -15,8 +15,8 @@ import {
   S3FeatureFlagStore,
   TimeoutError,
   type S3ClientLike,
-  setOwn,
 } from '../client';
+import { setOwn } from '../shared/own-keys';
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger } from './helpers/controlled-store';
 import { pythonItems } from './helpers/fixtures';

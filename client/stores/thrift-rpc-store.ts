@@ -3,10 +3,10 @@ import {
   FeatureFlagStoreItem,
   FeatureFlagStoreMeta,
   InvalidItemError,
-  clientDataToStored,
   validatePage,
   type CodecOptions,
 } from '../../shared';
+import { clientDataToStored } from '../../shared/model/stored-codec';
 import { writeStoredJson } from '../../shared/stored-json';
 import {
   errorFromThrift,

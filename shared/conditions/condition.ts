@@ -1,4 +1,5 @@
-import { Checks, JsonValue, isJsonObject, setOwn } from '../json';
+import { Checks, JsonValue, isJsonObject } from '../json';
+import { setOwn } from '../own-keys';
 import { showJson } from '../json-text';
 import { InvalidConditionError } from '../errors';
 import { Check, CheckJSON } from './check';

@@ -5,7 +5,7 @@
  * a variable named `hasOwnProperty` shadows the method the writer calls, so its list of checks is
  * a function that answers `hasOwnProperty` and holds the checks by index, as the writer reads a list.
  */
-import { setOwn } from '../json';
+import { setOwn } from '../own-keys';
 
 const WIRE_LIST = Symbol('flipper.wireList');
 

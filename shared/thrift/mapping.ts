@@ -20,7 +20,7 @@ import {
   clientDataFromStored,
   clientDataToStored,
   remembered,
-} from '../model/codec';
+} from '../model/stored-codec';
 import { decodeStored, isStoredObject, writeStoredJson } from '../stored-json';
 import {
   FlagDoesNotExistError,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { setOwn, type Checks, type JsonValue } from '../../shared';
+import type { Checks, JsonValue } from '../../shared';
+import { setOwn } from '../../shared/own-keys';
 import { StoredNumber, isStoredObject, parseStoredJson, type StoredJson } from '../../shared/stored-json';
 
 /** One flag of `python-hostile-items.json` (see `../shared/conformance/README.md`). */
