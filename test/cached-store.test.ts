@@ -8,13 +8,18 @@ import {
   MemoryFeatureFlagStore,
   RedisFeatureFlagStore,
   StoreError,
-  escapeGlob,
   type FeatureFlagStore,
 } from '../client';
-import { deserializeItem } from '../shared';
+import { describeStoreConformance, type FaultyBackend, type RecordingLogger } from '../client/testing';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
-import { describeStoreConformance } from './helpers/store-conformance';
+import {
+  HOLDS_PARSED_ITEMS,
+  Leftovers,
+  NO_BACKEND,
+  deleteRedisKeysUnder,
+  writeParsed,
+} from './helpers/store-capabilities';
 
 const RUN = `flipper-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`;
 let serial = 0;
@@ -29,21 +34,30 @@ function manualClock(start = 1_700_000_000) {
 
 describe('CachedFeatureFlagStore', function () {
   describeStoreConformance('CachedFeatureFlagStore over memory', {
-    makeStore: () => new CachedFeatureFlagStore(new MemoryFeatureFlagStore(), { logger: silentLogger }),
-    writeRaw: async (store, name, json) => {
-      const item = deserializeItem(json);
-      await store.create(name, { isEnabled: item.isEnabled, clientData: item.meta.clientData });
-      await store.setMeta(name, item.meta);
-    },
+    makeStore: ({ logger }) => new CachedFeatureFlagStore(new MemoryFeatureFlagStore(), { logger }),
+    writeRaw: writeParsed,
+    notApplicable: { ...HOLDS_PARSED_ITEMS, ...NO_BACKEND },
   });
 
   describe('over Redis', function () {
     let redis: Redis;
+    const leftovers = new Leftovers();
     const bases = new WeakMap<FeatureFlagStore, string>();
-    const cached = (baseKey: string) => {
-      const store = new CachedFeatureFlagStore(new RedisFeatureFlagStore(redis, { baseKey }), { logger: silentLogger });
+    const cached = (client: Redis, baseKey: string, logger: RecordingLogger, commandTimeout?: number) => {
+      const backend = new RedisFeatureFlagStore(client, { baseKey, logger, commandTimeout });
+      const store = new CachedFeatureFlagStore(backend, { logger });
       bases.set(store, baseKey);
       return store;
+    };
+    const baseOf = (store: FeatureFlagStore) => bases.get(store)!;
+    const faulty: FaultyBackend<CachedFeatureFlagStore> = {
+      makeStore: ({ host, port }, { logger }) => {
+        const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
+        client.on('error', () => {});
+        return leftovers.keep(cached(client, 'features', logger, 300), () => client.disconnect());
+      },
+      withinMs: 2000,
+      release: leftovers.release,
     };
     let current = '';
 
@@ -56,14 +70,15 @@ describe('CachedFeatureFlagStore', function () {
     });
 
     describeStoreConformance('CachedFeatureFlagStore over RedisFeatureFlagStore', {
-      makeStore: () => cached((current = `${RUN}-${serial++}`)),
-      writeRaw: async (store, name, json) => {
-        await redis.set(`${bases.get(store)}/${name}`, json);
-      },
-      makeNeighbour: () => cached(`${current}-neighbour`),
-      cleanup: async (store) => {
-        const stream = redis.scanStream({ match: `${escapeGlob(bases.get(store)!)}/*`, count: 1000 });
-        for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
+      makeStore: ({ logger }) => cached(redis, (current = `${RUN}-${serial++}`), logger),
+      cleanup: (store) => deleteRedisKeysUnder(redis, baseOf(store)),
+      writeRaw: async (store, name, json) => void (await redis.set(`${baseOf(store)}/${name}`, json)),
+      readRaw: async (store, name) => (await redis.get(`${baseOf(store)}/${name}`)) ?? undefined,
+      makeNeighbour: ({ logger }) => cached(redis, `${current}-neighbour`, logger),
+      unreachableBackend: faulty,
+      hangingBackend: faulty,
+      notApplicable: {
+        makeSecondStore: 'caches what it read: another instance sees a write once its copy expires, not at once',
       },
     });
   });

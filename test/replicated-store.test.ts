@@ -8,28 +8,26 @@ import {
   ReplicatedFeatureFlagStore,
   StoreError,
   TimeoutError,
-  escapeGlob,
   type FeatureFlagStore,
   type ReplicationErrorEvent,
 } from '../client';
-import { deserializeItem } from '../shared';
+import { describeStoreConformance, type FaultyBackend, type RecordingLogger } from '../client/testing';
+import { InvalidItemError } from '../shared';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
-import { describeStoreConformance } from './helpers/store-conformance';
+import {
+  HOLDS_PARSED_ITEMS,
+  Leftovers,
+  NO_BACKEND,
+  deleteRedisKeysUnder,
+  writeParsed,
+} from './helpers/store-capabilities';
 
 const RUN = `flipper-replica-test-${process.pid}-${randomBytes(4).toString('hex')}`;
 let serial = 0;
 
-/** Writes Python's JSON into a memory store, as it would be after Python wrote it. */
-async function writeParsed(store: FeatureFlagStore, name: string, json: string): Promise<void> {
-  const item = deserializeItem(json);
-  await store.create(name, { isEnabled: item.isEnabled, clientData: item.meta.clientData });
-  await store.setMeta(name, item.meta);
-}
-
 /** After each conformance case: once flushed, every replica holds exactly what the primary holds. */
-async function expectReplicasMatch(store: FeatureFlagStore): Promise<void> {
-  const replicated = store as ReplicatedFeatureFlagStore;
+async function expectReplicasMatch(replicated: ReplicatedFeatureFlagStore): Promise<void> {
   await replicated.flush();
   const primary = (await replicated.primary.list()).map((i) => i.toJSON());
   for (const [i, replica] of replicated.replicas.entries()) {
@@ -49,24 +47,25 @@ async function timers(): Promise<number> {
 describe('ReplicatedFeatureFlagStore', function () {
   for (const replication of ['async', 'sync'] as const) {
     describeStoreConformance(`ReplicatedFeatureFlagStore (${replication}) over memory`, {
-      makeStore: () =>
+      makeStore: ({ logger }) =>
         new ReplicatedFeatureFlagStore({
           primary: new MemoryFeatureFlagStore(),
           replicas: [new MemoryFeatureFlagStore(), new MemoryFeatureFlagStore()],
           replication,
-          logger: silentLogger,
+          logger,
         }),
       writeRaw: async (store, name, json) => {
-        const { primary, replicas } = store as ReplicatedFeatureFlagStore;
-        for (const s of [primary, ...replicas]) await writeParsed(s, name, json);
+        for (const s of [store.primary, ...store.replicas]) await writeParsed(s, name, json);
       },
       cleanup: expectReplicasMatch,
+      notApplicable: { ...HOLDS_PARSED_ITEMS, ...NO_BACKEND },
     });
   }
 
   describe('over Redis', function () {
     let redis: Redis;
     let current = '';
+    const leftovers = new Leftovers();
 
     before(function () {
       redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
@@ -76,30 +75,48 @@ describe('ReplicatedFeatureFlagStore', function () {
       await redis.quit();
     });
 
-    const make = (base: string) =>
+    const make = (base: string, logger: RecordingLogger) =>
       new ReplicatedFeatureFlagStore({
-        primary: new RedisFeatureFlagStore(redis, { baseKey: `${base}-primary` }),
+        primary: new RedisFeatureFlagStore(redis, { baseKey: `${base}-primary`, logger }),
         replicas: [new RedisFeatureFlagStore(redis, { baseKey: `${base}-replica` }), new MemoryFeatureFlagStore()],
-        logger: silentLogger,
+        logger,
       });
+    const keyOf = (s: FeatureFlagStore, name: string) => `${(s as RedisFeatureFlagStore).baseKey}/${name}`;
+    const faulty: FaultyBackend<ReplicatedFeatureFlagStore> = {
+      makeStore: ({ host, port }, { logger }) => {
+        const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
+        client.on('error', () => {});
+        const primary = new RedisFeatureFlagStore(client, { commandTimeout: 300, logger });
+        const store = new ReplicatedFeatureFlagStore({ primary, replicas: [new MemoryFeatureFlagStore()], logger });
+        return leftovers.keep(store, () => client.disconnect());
+      },
+      withinMs: 2000,
+      release: leftovers.release,
+    };
 
     describeStoreConformance('ReplicatedFeatureFlagStore (async), Redis primary, Redis and memory replicas', {
-      makeStore: () => make((current = `${RUN}-${serial++}`)),
+      makeStore: ({ logger }) => make((current = `${RUN}-${serial++}`), logger),
+      // Where the text does not parse, the memory replica holds nothing, as replication would leave it.
       writeRaw: async (store, name, json) => {
-        const { primary, replicas } = store as ReplicatedFeatureFlagStore;
-        for (const s of [primary, replicas[0]])
-          await redis.set(`${(s as RedisFeatureFlagStore).baseKey}/${name}`, json);
-        await writeParsed(replicas[1], name, json);
+        const [textReplica, parsedReplica] = store.replicas;
+        for (const s of [store.primary, textReplica]) await redis.set(keyOf(s, name), json);
+        await writeParsed(parsedReplica, name, json).catch((e: unknown) => {
+          if (!(e instanceof InvalidItemError)) throw e;
+        });
       },
-      makeNeighbour: () => make(`${current}-neighbour`),
+      readRaw: async (store, name) => (await redis.get(keyOf(store.primary, name))) ?? undefined,
+      makeNeighbour: ({ logger }) => make(`${current}-neighbour`, logger),
       cleanup: async (store) => {
         await expectReplicasMatch(store);
-        const { primary, replicas } = store as ReplicatedFeatureFlagStore;
-        for (const s of [primary, replicas[0]]) {
-          const match = `${escapeGlob((s as RedisFeatureFlagStore).baseKey)}/*`;
-          const stream = redis.scanStream({ match, count: 1000 });
-          for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
+        for (const s of [store.primary, store.replicas[0]]) {
+          await deleteRedisKeysUnder(redis, (s as RedisFeatureFlagStore).baseKey);
         }
+      },
+      unreachableBackend: faulty,
+      hangingBackend: faulty,
+      notApplicable: {
+        makeSecondStore:
+          'replicas get the writes of the instance that replicates to them: a second writer leaves them behind',
       },
     });
   });

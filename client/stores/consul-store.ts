@@ -180,9 +180,10 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.loaded) return;
     this.start();
     if (this.lastError !== undefined) {
-      throw new ConnectionError(`No flags loaded from Consul yet: ${describe(this.lastError)}`, {
-        cause: this.lastError,
-      });
+      const message = `No flags loaded from Consul yet: ${describe(this.lastError)}`;
+      // An agent that answers nothing stays a timeout: callers tell "down" from "slow" by the type.
+      if (this.lastError instanceof TimeoutError) throw new TimeoutError(message);
+      throw new ConnectionError(message, { cause: this.lastError });
     }
     await withDeadline(this.firstLoad.promise, this.timeout, 'The first load of flags from Consul (timeout)');
   }

@@ -1,0 +1,55 @@
+import type Redis from 'ioredis';
+import type { FeatureFlagStore } from '../../client';
+import { escapeGlob } from '../../client/stores/redis-store';
+import type { StoreConformanceOptions } from '../../client/testing';
+import { deserializeItem } from '../../shared';
+
+/** What the store tests declare to the conformance suite, and the reasons they give for what does not apply. */
+type Reasons = NonNullable<StoreConformanceOptions['notApplicable']>;
+
+/** Why the text cases do not apply to a store that holds parsed items (the memory store, or one over it). */
+export const HOLDS_PARSED_ITEMS: Reasons = {
+  invalidJson: 'holds parsed items: text that does not parse cannot be put in it',
+  readRaw: 'holds parsed items, not text',
+};
+
+/** Why the cases on a backend (reaching it, sharing it) do not apply to a store that holds its flags itself. */
+const IN_PROCESS = 'no backend: each instance holds its own flags in this process';
+export const NO_BACKEND: Reasons = {
+  unreachableBackend: IN_PROCESS,
+  hangingBackend: IN_PROCESS,
+  makeNeighbour: IN_PROCESS,
+  makeSecondStore: IN_PROCESS,
+};
+
+/** Puts Python's JSON into a store that holds parsed items, as it would hold it after reading it. */
+export async function writeParsed(store: FeatureFlagStore, name: string, json: string): Promise<void> {
+  const item = deserializeItem(json);
+  await store.create(name, { isEnabled: item.isEnabled, clientData: item.meta.clientData });
+  await store.setMeta(name, item.meta);
+}
+
+/** Deletes every Redis key under `<baseKey>/`. */
+export async function deleteRedisKeysUnder(redis: Redis, baseKey: string): Promise<void> {
+  const stream = redis.scanStream({ match: `${escapeGlob(baseKey)}/*`, count: 1000 });
+  for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
+}
+
+/**
+ * What a test made for a store and must release after the suite closed it (a driver client the
+ * store does not own): `keep` when making the store, `release` in the capability's `release`.
+ */
+export class Leftovers {
+  private readonly releases = new Map<FeatureFlagStore, () => Promise<unknown> | unknown>();
+
+  keep<S extends FeatureFlagStore>(store: S, release: () => Promise<unknown> | unknown): S {
+    this.releases.set(store, release);
+    return store;
+  }
+
+  readonly release = async (store: FeatureFlagStore): Promise<void> => {
+    const release = this.releases.get(store);
+    this.releases.delete(store);
+    await release?.();
+  };
+}
