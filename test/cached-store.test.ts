@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import {
   CachedFeatureFlagStore,
@@ -10,19 +9,12 @@ import {
   StoreError,
   type FeatureFlagStore,
 } from '../client';
-import { describeStoreConformance, type FaultyBackend, type RecordingLogger } from '../client/testing';
+import { describeStoreConformance, type RecordingLogger } from '../client/testing';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
-import {
-  HOLDS_PARSED_ITEMS,
-  Leftovers,
-  NO_BACKEND,
-  deleteRedisKeysUnder,
-  writeParsed,
-} from './helpers/store-capabilities';
+import { PARSED_IN_PROCESS, deleteRedisKeysUnder, redisFaults, uniqueNames } from './helpers/store-capabilities';
 
-const RUN = `flipper-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
+const uniqueBase = uniqueNames('flipper-cache-test');
 
 /** A clock the test moves by hand, in Unix seconds. */
 function manualClock(start = 1_700_000_000) {
@@ -35,30 +27,20 @@ function manualClock(start = 1_700_000_000) {
 describe('CachedFeatureFlagStore', function () {
   describeStoreConformance('CachedFeatureFlagStore over memory', {
     makeStore: ({ logger }) => new CachedFeatureFlagStore(new MemoryFeatureFlagStore(), { logger }),
-    writeRaw: writeParsed,
-    notApplicable: { ...HOLDS_PARSED_ITEMS, ...NO_BACKEND },
+    ...PARSED_IN_PROCESS,
   });
 
   describe('over Redis', function () {
     let redis: Redis;
-    const leftovers = new Leftovers();
     const bases = new WeakMap<FeatureFlagStore, string>();
-    const cached = (client: Redis, baseKey: string, logger: RecordingLogger, commandTimeout?: number) => {
-      const backend = new RedisFeatureFlagStore(client, { baseKey, logger, commandTimeout });
+    const cached = (backend: RedisFeatureFlagStore, logger: RecordingLogger) => {
       const store = new CachedFeatureFlagStore(backend, { logger });
-      bases.set(store, baseKey);
+      bases.set(store, backend.baseKey);
       return store;
     };
+    const overRedis = (baseKey: string, logger: RecordingLogger) =>
+      cached(new RedisFeatureFlagStore(redis, { baseKey, logger }), logger);
     const baseOf = (store: FeatureFlagStore) => bases.get(store)!;
-    const faulty: FaultyBackend<CachedFeatureFlagStore> = {
-      makeStore: ({ host, port }, { logger }) => {
-        const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
-        client.on('error', () => {});
-        return leftovers.keep(cached(client, 'features', logger, 300), () => client.disconnect());
-      },
-      withinMs: 2000,
-      release: leftovers.release,
-    };
     let current = '';
 
     before(function () {
@@ -70,13 +52,12 @@ describe('CachedFeatureFlagStore', function () {
     });
 
     describeStoreConformance('CachedFeatureFlagStore over RedisFeatureFlagStore', {
-      makeStore: ({ logger }) => cached(redis, (current = `${RUN}-${serial++}`), logger),
+      makeStore: ({ logger }) => overRedis((current = uniqueBase()), logger),
       cleanup: (store) => deleteRedisKeysUnder(redis, baseOf(store)),
       writeRaw: async (store, name, json) => void (await redis.set(`${baseOf(store)}/${name}`, json)),
       readRaw: async (store, name) => (await redis.get(`${baseOf(store)}/${name}`)) ?? undefined,
-      makeNeighbour: ({ logger }) => cached(redis, `${current}-neighbour`, logger),
-      unreachableBackend: faulty,
-      hangingBackend: faulty,
+      makeNeighbour: ({ logger }) => overRedis(`${current}-neighbour`, logger),
+      ...redisFaults(cached, 'wrapper'),
       notApplicable: {
         makeSecondStore: 'caches what it read: another instance sees a write once its copy expires, not at once',
       },

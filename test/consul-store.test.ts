@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import Consul from 'consul';
 import {
   ConnectionError,
@@ -13,10 +12,9 @@ import { describeStoreConformance, type FaultyBackend, type RecordingLogger } fr
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger, waitFor } from './helpers/controlled-store';
 import { FakeConsul } from './helpers/fake-consul';
-import { Leftovers } from './helpers/store-capabilities';
+import { Leftovers, uniqueNames } from './helpers/store-capabilities';
 
-const RUN = `flipper-consul-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
+const uniqueBase = uniqueNames('flipper-consul-test');
 
 /** Writes through Consul's HTTP API, as the Python store does, then waits until the watch delivered it. */
 async function writeAsPython(consul: Consul, store: ConsulFeatureFlagStore, name: string, text: string): Promise<void> {
@@ -42,7 +40,7 @@ function conformance(label: string, consul: () => Consul) {
     release: leftovers.release,
   };
   describeStoreConformance(label, {
-    makeStore: ({ logger }) => make((current = `${RUN}-${serial++}`), logger),
+    makeStore: ({ logger }) => make((current = uniqueBase()), logger),
     writeRaw: (store, name, text) => writeAsPython(consul(), store, name, text),
     readRaw: async (store, name) => {
       const entry = (await consul().kv.get(`${store.baseKey}/${name}`)) as { Value?: string } | undefined;
@@ -107,7 +105,7 @@ describe('ConsulFeatureFlagStore', function () {
 
     const make = (options: ConstructorParameters<typeof ConsulFeatureFlagStore>[1] = {}) => {
       const store = new ConsulFeatureFlagStore(consul, {
-        baseKey: `${RUN}-${serial++}`,
+        baseKey: uniqueBase(),
         logger: silentLogger,
         ...options,
       });

@@ -1,15 +1,12 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { Condition, FeatureFlagClient, InvalidFlagNameError, PostgreSQLFeatureFlagStore, StoreError } from '../client';
 import { describeStoreConformance, type FaultyBackend } from '../client/testing';
 import { failure } from './helpers/controlled-store';
 import { pythonItems } from './helpers/fixtures';
-import { Leftovers } from './helpers/store-capabilities';
+import { Leftovers, uniqueNames } from './helpers/store-capabilities';
 
-const RUN = `flipper_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-let serial = 0;
-const uniqueTable = () => `${RUN}_${serial++}`;
+const uniqueTable = uniqueNames('flipper_test', '_');
 const PYTHON_DDL = (table: string) =>
   `CREATE TABLE IF NOT EXISTS "${table}" (name varchar(40) PRIMARY KEY, item bytea NOT NULL)`;
 

@@ -1,23 +1,13 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { ConnectionError, FeatureFlagClient, RedisFeatureFlagStore, TimeoutError } from '../client';
-import { describeStoreConformance, type RecordingLogger } from '../client/testing';
+import { describeStoreConformance } from '../client/testing';
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger } from './helpers/controlled-store';
-import { Leftovers, deleteRedisKeysUnder } from './helpers/store-capabilities';
+import { deleteRedisKeysUnder, redisFaults, uniqueNames } from './helpers/store-capabilities';
 import { TcpProxy } from './helpers/tcp-faults';
 
-const RUN = `flipper-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
-const uniqueBase = () => `${RUN}-${serial++}`;
-
-/** A client for a Redis at host:port that may refuse or never answer; errors are the store's to report. */
-function redisAt(host: string, port: number): Redis {
-  const redis = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  return redis;
-}
+const uniqueBase = uniqueNames('flipper-test');
 
 describe('RedisFeatureFlagStore', function () {
   let redis: Redis;
@@ -35,14 +25,6 @@ describe('RedisFeatureFlagStore', function () {
     await second.quit();
   });
 
-  const leftovers = new Leftovers();
-  const faulty = (host: string, port: number, logger: RecordingLogger) => {
-    const client = redisAt(host, port);
-    return leftovers.keep(new RedisFeatureFlagStore(client, { commandTimeout: 300, logger }), () =>
-      client.disconnect(),
-    );
-  };
-
   describeStoreConformance('RedisFeatureFlagStore', {
     makeStore: ({ logger }) => (current = new RedisFeatureFlagStore(redis, { baseKey: uniqueBase(), logger })),
     cleanup: (store) => deleteRedisKeysUnder(redis, store.baseKey),
@@ -51,18 +33,7 @@ describe('RedisFeatureFlagStore', function () {
     makeNeighbour: ({ logger }) =>
       new RedisFeatureFlagStore(redis, { baseKey: `${current.baseKey}-neighbour`, logger }),
     makeSecondStore: (store, { logger }) => new RedisFeatureFlagStore(second, { baseKey: store.baseKey, logger }),
-    unreachableBackend: {
-      makeStore: ({ host, port }, { logger }) => faulty(host, port, logger),
-      withinMs: 2000,
-      logsOutageOnce: true,
-      release: leftovers.release,
-    },
-    hangingBackend: {
-      makeStore: ({ host, port }, { logger }) => faulty(host, port, logger),
-      withinMs: 2000,
-      logsOutageOnce: true,
-      release: leftovers.release,
-    },
+    ...redisFaults((store) => store),
   });
 
   describe('keys', function () {
@@ -73,7 +44,7 @@ describe('RedisFeatureFlagStore', function () {
 
     it('keeps a flag under features/<name> by default, where the Python library keeps it', async function () {
       const store = new RedisFeatureFlagStore(redis);
-      const name = `${RUN}-layout`;
+      const name = `${uniqueBase()}-layout`;
       try {
         await store.create(name, { isEnabled: true });
         const stored = JSON.parse((await redis.get(`features/${name}`))!) as Record<string, unknown>;

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import {
   InvalidArgumentError,
@@ -11,20 +10,19 @@ import {
   type FeatureFlagStore,
   type ReplicationErrorEvent,
 } from '../client';
-import { describeStoreConformance, type FaultyBackend, type RecordingLogger } from '../client/testing';
+import { describeStoreConformance, type RecordingLogger } from '../client/testing';
 import { InvalidItemError } from '../shared';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
 import {
-  HOLDS_PARSED_ITEMS,
-  Leftovers,
-  NO_BACKEND,
+  PARSED_IN_PROCESS,
   deleteRedisKeysUnder,
+  redisFaults,
+  uniqueNames,
   writeParsed,
 } from './helpers/store-capabilities';
 
-const RUN = `flipper-replica-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
+const uniqueBase = uniqueNames('flipper-replica-test');
 
 /** After each conformance case: once flushed, every replica holds exactly what the primary holds. */
 async function expectReplicasMatch(replicated: ReplicatedFeatureFlagStore): Promise<void> {
@@ -58,14 +56,13 @@ describe('ReplicatedFeatureFlagStore', function () {
         for (const s of [store.primary, ...store.replicas]) await writeParsed(s, name, json);
       },
       cleanup: expectReplicasMatch,
-      notApplicable: { ...HOLDS_PARSED_ITEMS, ...NO_BACKEND },
+      notApplicable: PARSED_IN_PROCESS.notApplicable,
     });
   }
 
   describe('over Redis', function () {
     let redis: Redis;
     let current = '';
-    const leftovers = new Leftovers();
 
     before(function () {
       redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
@@ -82,20 +79,11 @@ describe('ReplicatedFeatureFlagStore', function () {
         logger,
       });
     const keyOf = (s: FeatureFlagStore, name: string) => `${(s as RedisFeatureFlagStore).baseKey}/${name}`;
-    const faulty: FaultyBackend<ReplicatedFeatureFlagStore> = {
-      makeStore: ({ host, port }, { logger }) => {
-        const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
-        client.on('error', () => {});
-        const primary = new RedisFeatureFlagStore(client, { commandTimeout: 300, logger });
-        const store = new ReplicatedFeatureFlagStore({ primary, replicas: [new MemoryFeatureFlagStore()], logger });
-        return leftovers.keep(store, () => client.disconnect());
-      },
-      withinMs: 2000,
-      release: leftovers.release,
-    };
+    const overFailingPrimary = (primary: RedisFeatureFlagStore, logger: RecordingLogger) =>
+      new ReplicatedFeatureFlagStore({ primary, replicas: [new MemoryFeatureFlagStore()], logger });
 
     describeStoreConformance('ReplicatedFeatureFlagStore (async), Redis primary, Redis and memory replicas', {
-      makeStore: ({ logger }) => make((current = `${RUN}-${serial++}`), logger),
+      makeStore: ({ logger }) => make((current = uniqueBase()), logger),
       // Where the text does not parse, the memory replica holds nothing, as replication would leave it.
       writeRaw: async (store, name, json) => {
         const [textReplica, parsedReplica] = store.replicas;
@@ -112,8 +100,7 @@ describe('ReplicatedFeatureFlagStore', function () {
           await deleteRedisKeysUnder(redis, (s as RedisFeatureFlagStore).baseKey);
         }
       },
-      unreachableBackend: faulty,
-      hangingBackend: faulty,
+      ...redisFaults(overFailingPrimary),
       notApplicable: {
         makeSecondStore:
           'replicas get the writes of the instance that replicates to them: a second writer leaves them behind',

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +13,11 @@ import {
 import { ThriftRPCFeatureFlagStore, type ThriftRPCConnectionOptions } from '../client/stores/thrift-rpc-store';
 import { describeStoreConformance, type ConformanceContext, type FaultyBackend } from '../client/testing';
 import { serve, type Served } from './helpers/rpc-served';
-import { HOLDS_PARSED_ITEMS, deleteRedisKeysUnder, writeParsed } from './helpers/store-capabilities';
+import { HOLDS_PARSED_ITEMS, deleteRedisKeysUnder, uniqueNames, writeParsed } from './helpers/store-capabilities';
 
 // The store contract, through the RPC store and the server, over each kind of backend.
 
-const RUN = `flipper-rpc-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
+const uniqueBase = uniqueNames('flipper-rpc-test');
 
 /** What each RPC store under test is talking to, so cleanup can stop it. */
 const served = new Map<FeatureFlagStore, Served>();
@@ -120,7 +118,7 @@ describe('ThriftRPCFeatureFlagStore over SQLite and Redis', function () {
 
     describeStoreConformance('ThriftRPCFeatureFlagStore -> server -> Redis', {
       makeStore: async ({ logger }) => {
-        current = await serve(new RedisFeatureFlagStore(redis, { baseKey: `${RUN}-${serial++}`, logger }), {
+        current = await serve(new RedisFeatureFlagStore(redis, { baseKey: uniqueBase(), logger }), {
           client: { logger },
         });
         return track(current);

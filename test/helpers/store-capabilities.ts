@@ -1,7 +1,9 @@
-import type Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import type { FeatureFlagStore } from '../../client';
-import { escapeGlob } from '../../client/stores/redis-store';
-import type { StoreConformanceOptions } from '../../client/testing';
+import { RedisFeatureFlagStore, escapeGlob } from '../../client/stores/redis-store';
+import type { FaultyBackend, RecordingLogger, StoreConformanceOptions } from '../../client/testing';
+import { recordingLogger } from '../../client/testing/recording-logger';
 import { deserializeItem } from '../../shared';
 
 /** What the store tests declare to the conformance suite, and the reasons they give for what does not apply. */
@@ -29,6 +31,38 @@ export async function writeParsed(store: FeatureFlagStore, name: string, json: s
   await store.setMeta(name, item.meta);
 }
 
+/** What a store that holds parsed items in this process (memory, or a wrapper over it) declares. */
+export const PARSED_IN_PROCESS = {
+  writeRaw: writeParsed,
+  notApplicable: { ...HOLDS_PARSED_ITEMS, ...NO_BACKEND },
+} satisfies Partial<StoreConformanceOptions>;
+
+/**
+ * The backend-fault capabilities of a store over Redis: `wrap` makes the store (over a Redis store
+ * with a 300 ms command timeout) from a client for the suite's endpoint, which it disconnects after.
+ * The outage must be logged once: by the Redis store, or, when `loggedBy` is `'wrapper'`, by the
+ * wrapper alone (the Redis store then logs nowhere).
+ */
+export function redisFaults<S extends FeatureFlagStore>(
+  wrap: (backend: RedisFeatureFlagStore, logger: RecordingLogger) => S,
+  loggedBy: 'backend' | 'wrapper' = 'backend',
+): Pick<StoreConformanceOptions<S>, 'unreachableBackend' | 'hangingBackend'> {
+  const leftovers = new Leftovers();
+  const faulty: FaultyBackend<S> = {
+    makeStore: ({ host, port }, { logger }) => {
+      const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
+      client.on('error', () => {}); // the store reports them
+      const backendLogger = loggedBy === 'backend' ? logger : recordingLogger();
+      const backend = new RedisFeatureFlagStore(client, { commandTimeout: 300, logger: backendLogger });
+      return leftovers.keep(wrap(backend, logger), () => client.disconnect());
+    },
+    withinMs: 2000,
+    logsOutageOnce: true,
+    release: leftovers.release,
+  };
+  return { unreachableBackend: faulty, hangingBackend: faulty };
+}
+
 /** Deletes every Redis key under `<baseKey>/`. */
 export async function deleteRedisKeysUnder(redis: Redis, baseKey: string): Promise<void> {
   const stream = redis.scanStream({ match: `${escapeGlob(baseKey)}/*`, count: 1000 });
@@ -52,4 +86,14 @@ export class Leftovers {
     this.releases.delete(store);
     await release?.();
   };
+}
+
+/**
+ * Names no other test run uses (`<kind><sep><pid><sep><random><sep><n>`), for key prefixes, tables
+ * and buckets on the Redis and PostgreSQL that other runs share.
+ */
+export function uniqueNames(kind: string, separator = '-'): () => string {
+  const run = [kind, process.pid, randomBytes(4).toString('hex')].join(separator);
+  let serial = 0;
+  return () => `${run}${separator}${serial++}`;
 }
