@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../../shared';
 import { defaultLogger, type FlipperLogger } from '../../logger';
-import { validateTimeout, withDeadline } from '../deadline';
+import { validateTimeout, withDeadline } from '../../calls/deadline';
 import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
 
 /** `'async'`: writes return once the primary has them; `'sync'`: they also wait for the replicas. */
