@@ -13,8 +13,18 @@ import { readmeBlocks } from './helpers/readme-blocks';
 const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
 
-/** A store keeping each flag's JSON in a Map, in plain CommonJS; `sorted: false` breaks its list order. */
-const tinyStoreSpec = (name: string, sorted: boolean) => `
+/** What a tiny store gets wrong, to show the suite fails it. */
+interface Defects {
+  /** Lists in insertion order. */
+  unsorted?: boolean;
+  /** Reads a flag that does not parse as absent. */
+  swallowsBadItems?: boolean;
+  /** Declares backend faults with a store that never answers, and one that rejects with a plain Error. */
+  badFaults?: boolean;
+}
+
+/** A store keeping each flag's JSON in a Map, in plain CommonJS, with the given defects. */
+const tinyStoreSpec = (name: string, defects: Defects = {}) => `
 const { SerializedFeatureFlagStore } = require('flipper-client');
 const { describeStoreConformance } = require('flipper-client/testing');
 
@@ -28,10 +38,14 @@ class TinyStore extends SerializedFeatureFlagStore {
   async deleteRaw(name) { this.rows.delete(name); }
   async listRaw(limit, offset) {
     const rows = [...this.rows];
-    ${sorted ? 'rows.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));' : ''}
+    ${defects.unsorted ? '' : 'rows.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));'}
     return rows.slice(offset, limit === undefined ? undefined : offset + limit);
   }
+  ${defects.swallowsBadItems ? 'async get(name) { return super.get(name).catch(() => undefined); }' : ''}
 }
+
+const methods = ['get', 'list', 'create', 'set', 'setMeta', 'delete', 'close'];
+const storeWhere = (call) => Object.fromEntries(methods.map((m) => [m, call]));
 
 describeStoreConformance(${JSON.stringify(name)}, {
   makeStore: ({ logger }) => new TinyStore(new Map(), { logger }),
@@ -39,6 +53,12 @@ describeStoreConformance(${JSON.stringify(name)}, {
   readRaw: async (store, name) => store.rows.get(name),
   makeNeighbour: ({ logger }) => new TinyStore(new Map(), { logger }),
   makeSecondStore: (store, { logger }) => new TinyStore(store.rows, { logger }),
+  ${
+    defects.badFaults
+      ? `hangingBackend: { makeStore: () => storeWhere(() => new Promise(() => {})), withinMs: 200 },
+  unreachableBackend: { makeStore: () => storeWhere(async () => { throw new Error('down'); }), withinMs: 200 },`
+      : ''
+  }
 });
 `;
 
@@ -52,7 +72,7 @@ describeStoreConformance('memory through import', { makeStore: () => new MemoryF
 
 interface MochaReport {
   stats: { passes: number; failures: number; pending: number };
-  failures: Array<{ fullTitle: string }>;
+  failures: Array<{ fullTitle: string; err: { message: string } }>;
   pending: Array<{ fullTitle: string }>;
   passes: Array<{ fullTitle: string }>;
 }
@@ -95,7 +115,7 @@ describe('flipper-client/testing, from the packed package', function () {
   });
 
   it('passes a tiny store written here, and the memory store through import; every skip says why', async function () {
-    writeFileSync(join(app, 'tiny-store.spec.cjs'), tinyStoreSpec('TinyStore', true));
+    writeFileSync(join(app, 'tiny-store.spec.cjs'), tinyStoreSpec('TinyStore'));
     writeFileSync(join(app, 'memory.spec.mjs'), esmSpec);
     const { code, report } = await mocha('tiny-store.spec.cjs', 'memory.spec.mjs');
     expect(report.failures.map((f) => f.fullTitle)).to.deep.equal([]);
@@ -111,14 +131,26 @@ describe('flipper-client/testing, from the packed package', function () {
     for (const skipped of report.pending) expect(skipped.fullTitle).to.match(/\(skipped: .+\)$/);
   });
 
-  it('fails a tiny store that lists in the wrong order, naming the case', async function () {
-    writeFileSync(join(app, 'broken-store.spec.cjs'), tinyStoreSpec('BrokenStore', false));
-    const { code, report } = await mocha('broken-store.spec.cjs');
-    expect(code).to.be.greaterThan(0);
-    expect(report.failures.map((f) => f.fullTitle)).to.include(
-      'store conformance: BrokenStore on a fresh store per case lists in ascending UTF-8 order with limit and offset',
-    );
-    expect(report.stats.passes, 'the other cases still ran').to.be.at.least(10);
+  it('fails a tiny store case by case, each with what it got wrong', async function () {
+    const defects: Array<[Defects, string, RegExp]> = [
+      [{ unsorted: true }, 'on a fresh store per case lists in ascending UTF-8 order with limit and offset', /deep/],
+      [{ swallowsBadItems: true }, 'on a fresh store per case stored text that is not a flag', /InvalidItemError/],
+      [
+        { badFaults: true },
+        'on a backend that fails a backend that accepts and never answers',
+        /settles within 200 ms/,
+      ],
+      [{ badFaults: true }, 'on a backend that fails a backend that refuses connections', /got Error: down/],
+    ];
+    for (const [i, [defect, title, message]] of defects.entries()) {
+      writeFileSync(join(app, `broken-${i}.spec.cjs`), tinyStoreSpec(`Broken${i}`, defect));
+      const { code, report } = await mocha(`broken-${i}.spec.cjs`);
+      const failed = report.failures.find((f) => f.fullTitle.startsWith(`store conformance: Broken${i} ${title}`));
+      expect(failed, `${JSON.stringify(defect)}: ${title}`).to.not.equal(undefined);
+      expect(failed!.err.message).to.match(message);
+      expect(code).to.be.greaterThan(0);
+      expect(report.stats.passes, 'the other cases still ran').to.be.at.least(10);
+    }
   });
 
   describe("the README's store for third-party authors", function () {
