@@ -10,7 +10,7 @@ import { SilentServer, unusedPort } from './tcp-endpoints';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** Every call of the contract, each on its own flag, on a store whose backend fails. */
+/** Every call of the contract, on one flag of a store whose backend fails. */
 function everyCall(store: FeatureFlagStore): Array<[string, () => Promise<unknown>]> {
   return [
     ['get', () => store.get('f')],

@@ -38,7 +38,8 @@ export function describeStoredTextCases<S extends FeatureFlagStore>(scope: Suite
           );
         }
       }
-      const names = PYTHON_ITEMS.map((item) => nameOf(item.stored_json)).sort();
+      const names = PYTHON_ITEMS.map((item) => nameOf(item.stored_json));
+      names.sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
       expect((await scope.store.list()).map((item) => item.featureName)).to.deep.equal(names);
     },
   );
