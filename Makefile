@@ -26,7 +26,6 @@ build: $(NPM_STAMP)
 	npx tsc -p .
 	@rm -rf dist/gen-nodejs && cp -r gen-nodejs dist/gen-nodejs
 	@cp client/index.mjs dist/client/index.mjs
-	@cp client/testing/index.mjs dist/client/testing/index.mjs
 
 ## test: every test (mocha), against the real Redis and PostgreSQL on this machine
 test: install build
