@@ -6,7 +6,10 @@ import type { FaultyBackend, RecordingLogger, StoreConformanceOptions } from '..
 import { recordingLogger } from '../../client/testing/recording-logger';
 import { deserializeItem } from '../../shared';
 
-/** What the store tests declare to the conformance suite, and the reasons they give for what does not apply. */
+// What the store tests declare to the conformance suite (client/testing), and the reasons they
+// give for what does not apply, written once.
+
+/** Reasons by capability, as `notApplicable` takes them. */
 type Reasons = NonNullable<StoreConformanceOptions['notApplicable']>;
 
 /** Why the text cases do not apply to a store that holds parsed items (the memory store, or one over it). */
