@@ -15,6 +15,8 @@ export interface CliOptions {
   maxMessageBytes: number;
   idleTimeoutMs: number;
   maxConnections: number;
+  maxConnectionsPerIp: number;
+  maxPendingBytes: number;
   shutdownTimeoutMs: number;
   help: boolean;
 }
@@ -90,6 +92,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     doc: 'connections served at once; more are closed on arrival',
   },
   {
+    flag: 'max-connections-per-ip',
+    env: 'FLIPPER_MAX_CONNECTIONS_PER_IP',
+    value: 'N',
+    fallback: String(SERVER_DEFAULTS.maxConnectionsPerIp),
+    doc: 'connections served at once from one client address; more from it are closed on arrival',
+  },
+  {
+    flag: 'max-pending-bytes',
+    env: 'FLIPPER_MAX_PENDING_BYTES',
+    value: 'BYTES',
+    fallback: String(SERVER_DEFAULTS.maxPendingBytes),
+    doc: 'unsent reply bytes per connection before the server stops reading its calls',
+  },
+  {
     flag: 'shutdown-timeout',
     env: 'FLIPPER_SHUTDOWN_TIMEOUT',
     value: 'SECONDS',
@@ -154,6 +170,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxMessageBytes: integer(get('max-message-bytes')!, 'max-message-bytes', 64, 2 ** 31 - 1),
     idleTimeoutMs: seconds(get('idle-timeout')!, 'idle-timeout'),
     maxConnections: integer(get('max-connections')!, 'max-connections', 1, 10_000_000),
+    maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
+    maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
     help: parsed.help === true,
   };

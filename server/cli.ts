@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     maxMessageBytes: options.maxMessageBytes,
     idleTimeoutMs: options.idleTimeoutMs,
     maxConnections: options.maxConnections,
+    maxConnectionsPerIp: options.maxConnectionsPerIp,
+    maxPendingBytes: options.maxPendingBytes,
     shutdownTimeoutMs: options.shutdownTimeoutMs,
     logger,
   });
@@ -82,6 +84,8 @@ async function main(): Promise<void> {
         maxMessageBytes: options.maxMessageBytes,
         idleTimeoutMs: options.idleTimeoutMs,
         maxConnections: options.maxConnections,
+        maxConnectionsPerIp: options.maxConnectionsPerIp,
+        maxPendingBytes: options.maxPendingBytes,
       },
       'listening',
     );

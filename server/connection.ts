@@ -24,10 +24,18 @@ export interface ConnectionSettings {
   assembler: MessageAssemblerOptions;
   /** Calls one connection may have in flight before we stop reading from it. */
   maxInFlight: number;
+  /** Unsent reply bytes (written plus expected from calls in flight) past which we stop reading. */
+  maxPendingBytes: number;
   logger: FlipperLogger;
 }
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Reply bytes (as estimated) one connection may start per event-loop turn. Replies to calls
+ * started together are written together, so without this ten connections pipelining calls for a
+ * 1 MB flag make one turn copy ~80 MB while every other client waits.
+ */
+const TURN_BYTES = 1024 * 1024;
 const HTTP_METHODS = ['GET ', 'POST', 'PUT ', 'HEAD', 'DELE', 'OPTI', 'PATC', 'CONN', 'TRAC', 'PRI '];
 const HTTP_BODY = 'This port speaks Thrift (the FeatureFlagStore service), not HTTP.\n';
 const HTTP_RESPONSE =
@@ -56,10 +64,33 @@ export class ServerConnection {
   private corked = false;
   /** True while the assembler is delivering messages, so a reply written meanwhile does not re-enter it. */
   private delivering = false;
+  /**
+   * Expected size of the next reply: recent large replies weigh (halving per reply), so calls for
+   * a big flag are dispatched only as far as the output budget allows. Until a first reply is seen
+   * it is an eighth of the budget: a new connection starts at most eight calls before we know how
+   * large its replies are.
+   */
+  private replyEstimate: number;
+  /** Set when a message completes during a push, so the slow-message clock restarts. */
+  private completed = false;
+  /** Estimated reply bytes of the calls started this turn; reset by `nextTurn`. */
+  private turnBytes = 0;
+  private turnScheduled = false;
+  private readonly nextTurn = () => {
+    this.turnScheduled = false;
+    this.turnBytes = 0;
+    this.updateFlow();
+  };
   private readonly onMessage = (buf: Buffer, start: number, end: number) => {
+    this.completed = true;
+    this.turnBytes += this.replyEstimate;
+    if (!this.turnScheduled) {
+      this.turnScheduled = true;
+      setImmediate(this.nextTurn);
+    }
     this.dispatch(buf, start, end);
-    // At the cap, the rest of what was received waits in the assembler until replies go out.
-    return this.inFlight < this.settings.maxInFlight && !this.closing;
+    // At a cap, the rest of what was received waits in the assembler until replies go out.
+    return !this.busy() && !this.closing;
   };
   /**
    * One writer for every reply: a reply is written whole in one synchronous run (the generated
@@ -76,6 +107,7 @@ export class ServerConnection {
     private readonly settings: ConnectionSettings,
   ) {
     this.assembler = new MessageAssembler(settings.assembler);
+    this.replyEstimate = Math.ceil(settings.maxPendingBytes / 8);
     this.writer = new settings.protocol.Writer(
       new OutputBuffer(settings.assembler.transport === 'framed', (bytes) => this.send(bytes)),
     );
@@ -110,6 +142,8 @@ export class ServerConnection {
   private receive(chunk: Buffer): void {
     if (this.closing) return;
     this.lastActivity = Date.now();
+    // The slow-message clock starts at a message's first byte, even before its header is whole.
+    if (this.partialSince === 0) this.partialSince = this.lastActivity;
     if (!this.checkedHttp) {
       const head = this.prefix ? Buffer.concat([this.prefix, chunk]) : chunk;
       if (head.length < 4) {
@@ -133,6 +167,7 @@ export class ServerConnection {
   /** Feeds bytes (or none, to go on with held ones) to the assembler, which dispatches whole calls. */
   private deliver(chunk: Buffer): void {
     this.delivering = true;
+    this.completed = false;
     try {
       this.assembler.push(chunk, this.onMessage);
     } catch (error) {
@@ -141,8 +176,9 @@ export class ServerConnection {
     } finally {
       this.delivering = false;
     }
+    // A client sending whole calls back to back restarts the clock with each call it completes.
     if (this.assembler.buffered === 0) this.partialSince = 0;
-    else if (this.partialSince === 0) this.partialSince = Date.now();
+    else if (this.completed || this.partialSince === 0) this.partialSince = Date.now();
   }
 
   /** Closes a connection whose bytes cannot be trusted any more. */
@@ -209,6 +245,7 @@ export class ServerConnection {
 
   private send(bytes: Buffer): void {
     this.inFlight--;
+    this.replyEstimate = Math.max(bytes.length, Math.floor(this.replyEstimate / 2));
     if (!this.socket.destroyed && this.socket.writable) {
       this.lastActivity = Date.now();
       // Replies finished in the same tick go out in one write.
@@ -223,11 +260,21 @@ export class ServerConnection {
     else this.updateFlow();
   }
 
-  /** Reads while few calls are in flight and the peer takes its replies; pauses otherwise. */
+  /**
+   * True while no more calls should start: at the in-flight cap, past this turn's share, or when the replies not yet taken
+   * by the peer plus those expected from calls in flight reach the output budget. One call may
+   * always be in flight, so a single reply larger than the budget is still served.
+   */
+  private busy(): boolean {
+    if (this.inFlight >= this.settings.maxInFlight || this.turnBytes >= TURN_BYTES) return true;
+    return this.socket.writableLength + this.inFlight * this.replyEstimate >= this.settings.maxPendingBytes;
+  }
+
+  /** Reads while few calls are in flight and the peer takes its replies; pauses otherwise (resumed on 'drain'). */
   private updateFlow(): void {
     if (this.closing || this.delivering) return;
-    const busy = () => this.inFlight >= this.settings.maxInFlight || this.socket.writableNeedDrain;
-    // Calls held back at the cap go first, before more bytes are read.
+    const busy = () => this.busy() || this.socket.writableNeedDrain;
+    // Calls held back at a cap go first, before more bytes are read.
     if (!busy() && this.assembler.buffered > 0) this.deliver(EMPTY);
     if (this.closing) return;
     if (busy() && !this.paused) {

@@ -26,8 +26,12 @@ export interface FlagServerOptions {
   idleTimeoutMs?: number;
   /** Connections served at once; more are closed as they arrive. Default 10000. */
   maxConnections?: number;
+  /** Connections served at once from one client address; more from it are closed as they arrive. Default 256. */
+  maxConnectionsPerIp?: number;
   /** Calls one connection may have in flight before the server stops reading from it. Default 256. */
   maxInFlightPerConnection?: number;
+  /** Reply bytes one connection may have unsent (the peer not reading) before the server stops reading its calls. Default 8 MiB. */
+  maxPendingBytes?: number;
   /** On `close()`, how long calls in flight may take before their connections are cut. Default 10000 ms. */
   shutdownTimeoutMs?: number;
   /** Where the server logs. */
@@ -42,7 +46,9 @@ export const SERVER_DEFAULTS = {
   maxMessageBytes: DEFAULT_MAX_CALL_BYTES,
   idleTimeoutMs: 60_000,
   maxConnections: 10_000,
+  maxConnectionsPerIp: 256,
   maxInFlightPerConnection: 256,
+  maxPendingBytes: 8 * 1024 * 1024,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -60,6 +66,10 @@ export class FlagServer {
   private sweeper: NodeJS.Timeout | undefined;
   /** Logs reaching the connection limit and getting below it, once per change. */
   private readonly capacity: StateChangeLog;
+  /** Logs an address reaching its connection limit and every address being below it again. */
+  private readonly perAddressCapacity: StateChangeLog;
+  /** Connections open per client address (a Map: addresses are untrusted keys). */
+  private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
 
   constructor(options: FlagServerOptions) {
@@ -71,6 +81,11 @@ export class FlagServer {
       maxMessageBytes: positive(options.maxMessageBytes ?? SERVER_DEFAULTS.maxMessageBytes, 'maxMessageBytes'),
       idleTimeoutMs: positive(options.idleTimeoutMs ?? SERVER_DEFAULTS.idleTimeoutMs, 'idleTimeoutMs'),
       maxConnections: positive(options.maxConnections ?? SERVER_DEFAULTS.maxConnections, 'maxConnections'),
+      maxConnectionsPerIp: positive(
+        options.maxConnectionsPerIp ?? SERVER_DEFAULTS.maxConnectionsPerIp,
+        'maxConnectionsPerIp',
+      ),
+      maxPendingBytes: positive(options.maxPendingBytes ?? SERVER_DEFAULTS.maxPendingBytes, 'maxPendingBytes'),
       maxInFlightPerConnection: positive(
         options.maxInFlightPerConnection ?? SERVER_DEFAULTS.maxInFlightPerConnection,
         'maxInFlightPerConnection',
@@ -88,6 +103,15 @@ export class FlagServer {
         counted: 'closed connections',
       },
     );
+    this.perAddressCapacity = new StateChangeLog(
+      options.logger,
+      { maxConnectionsPerIp: this.options.maxConnectionsPerIp },
+      {
+        failing: 'per-address connection limit reached: new connections from that address are closed',
+        working: 'every address below its connection limit again',
+        counted: 'closed connections',
+      },
+    );
     this.settings = {
       processor: makeProcessor(new FeatureFlagStoreHandler(options.store, options.logger)),
       protocol: protocolClasses(this.options.protocol),
@@ -97,6 +121,7 @@ export class FlagServer {
         maxMessageBytes: this.options.maxMessageBytes,
       },
       maxInFlight: this.options.maxInFlightPerConnection,
+      maxPendingBytes: this.options.maxPendingBytes,
       logger: options.logger,
     };
     this.server = createServer((socket) => this.accept(socket));
@@ -159,15 +184,35 @@ export class FlagServer {
       socket.destroy();
       return;
     }
+    // One address may hold only its share of the slots, so slow clients there cannot lock out others.
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= this.options.maxConnectionsPerIp) {
+      this.perAddressCapacity.failed({ address });
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(address, fromAddress + 1);
     const connection = new ServerConnection(socket, this.settings);
     this.connections.add(connection);
     socket.on('close', () => {
       this.connections.delete(connection);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+      if (this.perAddressCapacity.failing && left < this.options.maxConnectionsPerIp && this.atLimitNowhere()) {
+        this.perAddressCapacity.succeeded();
+      }
       if (this.capacity.failing && this.connections.size < this.options.maxConnections) {
         this.capacity.succeeded({ connections: this.connections.size });
       }
       if (this.connections.size === 0) this.whenEmpty?.();
     });
+  }
+
+  private atLimitNowhere(): boolean {
+    for (const count of this.perAddress.values()) if (count >= this.options.maxConnectionsPerIp) return false;
+    return true;
   }
 
   /** Closes idle connections, and connections taking longer than the idle timeout to send one call. */

@@ -218,6 +218,8 @@ describe('flipper-server as a process', function () {
       ['--max-message-bytes', 'FLIPPER_MAX_MESSAGE_BYTES', '1048576'],
       ['--idle-timeout', 'FLIPPER_IDLE_TIMEOUT', '60'],
       ['--max-connections', 'FLIPPER_MAX_CONNECTIONS', '10000'],
+      ['--max-connections-per-ip', 'FLIPPER_MAX_CONNECTIONS_PER_IP', '256'],
+      ['--max-pending-bytes', 'FLIPPER_MAX_PENDING_BYTES', '8388608'],
     ]) {
       expect(help, flag).to.include(flag).and.include(env).and.include(fallback);
     }
