@@ -10,12 +10,18 @@ export interface CallOwner {
   readonly target: string;
   /** Forgets a settled call's seqid. */
   forget(seqid: number): void;
+  /** Told after a call passed its deadline, so the connection can judge whether it is stuck. */
+  timedOut(call: PendingCall): void;
 }
 
 /** One call in flight: its deadline, its seqid once sent, and how its reply becomes a value. */
 export class PendingCall {
   done = false;
   seqid = -1;
+  /** When the call was written (ms since epoch), 0 before. */
+  sentAt = 0;
+  /** Which of its owner's connections it was written on. */
+  sentOn = 0;
   /** The reply's bytes, kept to cache what they decode to. */
   private replyBytes: Buffer | undefined;
   private readonly timer: NodeJS.Timeout;
@@ -28,7 +34,14 @@ export class PendingCall {
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    this.timer = startDeadline(connection.timeoutMs, () => `${method} to ${connection.target}`, this.settle);
+    this.timer = startDeadline(
+      connection.timeoutMs,
+      () => `${method} to ${connection.target}`,
+      (error) => {
+        this.settle(error);
+        connection.timedOut(this);
+      },
+    );
   }
 
   /** True when the reply in `buf[start, end)` is byte for byte one decoded before: then it is settled with that. */

@@ -11,6 +11,7 @@ import {
   type TransportName,
 } from '../../shared/thrift/wire';
 import type { FlipperLogger } from '../../shared/logger';
+import { Backoff, type BackoffOptions } from '../calls/backoff';
 import { startDeadline } from '../calls/deadline';
 import { StateChangeLog } from '../calls/state-change-log';
 import { PendingCall } from './pending-call';
@@ -26,6 +27,12 @@ export interface RpcConnectionSettings {
   timeoutMs: number;
   /** Largest reply accepted, in bytes. */
   maxMessageBytes: number;
+  /** Delays between failed connection attempts. */
+  reconnect?: BackoffOptions;
+  /** Calls in a row past their deadline after which the connection is dropped. Default 3. */
+  maxConsecutiveTimeouts?: number;
+  /** TCP keepalive probes start after this long without traffic, in ms. Default 5000. */
+  keepAliveMs?: number;
   logger?: FlipperLogger;
 }
 
@@ -59,9 +66,19 @@ export class RpcConnection implements RpcCaller {
   private corked = false;
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private readonly onReply = (buf: Buffer, start: number, end: number) => this.receive(buf, start, end);
+  /** Waits between failed connection attempts, so clients of a dead server do not storm it. */
+  private readonly backoff: Backoff;
+  private consecutiveTimeouts = 0;
+  /** When the current socket last received bytes (ms since epoch). */
+  private lastReceivedAt = 0;
+  /** True once the current socket delivered a reply: losing it then is not a failed attempt. */
+  private answered = false;
+  /** Counts the sockets attached, so a call is judged only with the connection it was written on. */
+  private generation = 0;
 
   constructor(private readonly settings: RpcConnectionSettings) {
     this.protocol = protocolClasses(settings.protocol);
+    this.backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 1000, ...settings.reconnect });
     this.assembler = this.newAssembler();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const service = require('../../gen-nodejs/FeatureFlagStore') as {
@@ -92,6 +109,16 @@ export class RpcConnection implements RpcCaller {
 
   call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
     if (this.closed) return Promise.reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
+    // A wait for the next attempt that outlasts the deadline would only delay the same answer.
+    const wait = this.socket ? 0 : this.backoff.waitMs();
+    if (wait >= this.settings.timeoutMs) {
+      return Promise.reject(
+        new ConnectionError(
+          `The flag server at ${this.target} is unreachable (${this.backoff.failuresInARow} failed attempts in a row); ` +
+            `next attempt in ${Math.ceil(wait)} ms`,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       const call = new PendingCall(this, method, args, decoder, resolve, reject);
       if (this.socket) this.send(call);
@@ -110,7 +137,28 @@ export class RpcConnection implements RpcCaller {
       return call.settle(error);
     }
     call.seqid = this.client._seqid;
+    call.sentAt = Date.now();
+    call.sentOn = this.generation;
     this.pending.set(call.seqid, call);
+  }
+
+  /**
+   * A call passed its deadline. The connection is dropped (the next call opens a new one) when it
+   * looks stuck: part of a reply arrived and the rest did not, nothing at all arrived since the
+   * call was written, or too many calls in a row timed out. Otherwise a frozen connection would
+   * fail every call for good while a new one would work.
+   */
+  timedOut(call: PendingCall): void {
+    const socket = this.socket;
+    if (!socket || call.sentAt === 0 || call.sentOn !== this.generation) return;
+    this.consecutiveTimeouts++;
+    const max = this.settings.maxConsecutiveTimeouts ?? 3;
+    let reason: string | undefined;
+    if (this.assembler.buffered > 0) reason = 'a reply stopped arriving halfway';
+    else if (this.lastReceivedAt < call.sentAt) reason = `nothing arrived within ${this.settings.timeoutMs} ms`;
+    else if (this.consecutiveTimeouts >= max) reason = `${this.consecutiveTimeouts} calls in a row timed out`;
+    // The other calls on it keep their own deadlines (they end as TimeoutError, as this one did).
+    if (reason !== undefined) this.drop(socket, `dropped as stuck: ${reason}`, false, false);
   }
 
   /** Forgets a settled call. */
@@ -125,12 +173,40 @@ export class RpcConnection implements RpcCaller {
     this.closed = true;
     this.failPending(new ConnectionError(`The RPC store for ${this.target} was closed with the call in flight`));
     this.connectingSocket?.destroy();
+    this.stopWaiting?.(new ConnectionError(`The RPC store for ${this.target} was closed`));
     this.socket?.destroy();
     this.socket = undefined;
   }
 
+  /** Connects, after waiting out the backoff when earlier attempts failed; calls meanwhile share it. */
   private connect(): Promise<void> {
-    this.connecting ??= new Promise<void>((resolve, reject) => {
+    if (this.connecting) return this.connecting;
+    const wait = this.backoff.waitMs();
+    this.connecting = wait > 0 ? this.waitBeforeConnecting(wait).then(() => this.open()) : this.open();
+    return this.connecting;
+  }
+
+  /** Ends a wait for the next attempt early (on close). */
+  private stopWaiting: ((error: Error) => void) | undefined;
+
+  private waitBeforeConnecting(ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.stopWaiting = undefined;
+        resolve();
+      }, ms);
+      this.stopWaiting = (error) => {
+        clearTimeout(timer);
+        this.stopWaiting = undefined;
+        this.connecting = undefined;
+        reject(error);
+      };
+    });
+  }
+
+  private open(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.closed) return reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
       // Replies are read into one reused buffer (no stream machinery, no allocation per read): the
       // assembler consumes each read at once and copies only an incomplete message.
       const socket: Socket = connect({
@@ -140,6 +216,8 @@ export class RpcConnection implements RpcCaller {
       });
       this.connectingSocket = socket;
       socket.setNoDelay(true);
+      // Probes find a peer that vanished without a FIN (a dead host, a dropped NAT entry).
+      socket.setKeepAlive(true, this.settings.keepAliveMs ?? 5000);
       let settled = false;
       const fail = (error: Error) => {
         if (settled) return;
@@ -148,7 +226,10 @@ export class RpcConnection implements RpcCaller {
         this.connecting = undefined;
         this.connectingSocket = undefined;
         socket.destroy();
-        if (!this.closed) this.reachability.failed({ reason: 'cannot connect', err: error });
+        if (!this.closed) {
+          this.backoff.failed();
+          this.reachability.failed({ reason: 'cannot connect', err: error });
+        }
         reject(
           error instanceof TimeoutError || error instanceof ConnectionError
             ? error
@@ -172,12 +253,15 @@ export class RpcConnection implements RpcCaller {
         resolve();
       });
     });
-    return this.connecting;
   }
 
   private attach(socket: Socket): void {
     this.socket = socket;
+    this.generation++;
     this.assembler = this.newAssembler();
+    this.consecutiveTimeouts = 0;
+    this.lastReceivedAt = 0;
+    this.answered = false;
     this.reachability.succeeded();
     socket.on('error', (error) => this.drop(socket, error.message));
     socket.on('close', () => this.drop(socket, 'the server closed the connection'));
@@ -186,6 +270,7 @@ export class RpcConnection implements RpcCaller {
   /** Takes `n` bytes the socket read into the shared read buffer. */
   private read(socket: Socket, buf: Buffer, n: number): boolean {
     if (this.socket !== socket) return false;
+    this.lastReceivedAt = Date.now();
     try {
       this.assembler.push(buf.subarray(0, n), this.onReply);
     } catch (error) {
@@ -196,13 +281,16 @@ export class RpcConnection implements RpcCaller {
   }
 
   /** Forgets a lost connection and fails the calls waiting on it; the next call reconnects. */
-  private drop(socket: Socket, reason: string): void {
+  private drop(socket: Socket, reason: string, failedAttempt = !this.answered, failCalls = true): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
     socket.destroy();
     if (this.closed) return;
+    // A server that accepts and closes at once must not be reconnected to in a tight loop.
+    if (failedAttempt) this.backoff.failed();
     this.reachability.failed({ reason: `connection lost: ${reason}` });
-    this.failPending(new ConnectionError(`Connection to the flag server at ${this.target} lost: ${reason}`));
+    if (failCalls)
+      this.failPending(new ConnectionError(`Connection to the flag server at ${this.target} lost: ${reason}`));
   }
 
   private failPending(error: Error): void {
@@ -232,6 +320,9 @@ export class RpcConnection implements RpcCaller {
     try {
       const header = reader.readMessageBegin();
       seqid = header.rseqid;
+      this.answered = true;
+      this.consecutiveTimeouts = 0;
+      this.backoff.succeeded();
       const call = this.pending.get(seqid);
       if (call?.decoder && header.mtype === MessageType.REPLY && call.cached(buf, reader.position, end)) return;
       const recv = this.client[`recv_${header.fname}`];

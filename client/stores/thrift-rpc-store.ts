@@ -22,6 +22,7 @@ import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
 import { ReplyCache } from '../rpc/reply-cache';
+import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
 
@@ -44,6 +45,14 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   timeout?: number;
   /** Where connection changes and skipped items are logged. Default: none. */
   logger?: FlipperLogger;
+  /**
+   * After a failed connection attempt, calls fail at once with `ConnectionError` until the next
+   * attempt is due: between half and all of `initialDelayMs * 2^(failures-1)`, at most `maxDelayMs`.
+   * Default 100 ms doubling up to 1000 ms; `random` (default `Math.random`) picks within the range.
+   */
+  reconnect?: BackoffOptions;
+  /** Calls in a row past their deadline after which the connection is replaced. Default 3. */
+  maxConsecutiveTimeouts?: number;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -92,6 +101,8 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       protocol,
       timeoutMs: timeout,
       maxMessageBytes: o.maxMessageBytes ?? THRIFT_RPC_DEFAULTS.maxMessageBytes,
+      reconnect: options.reconnect,
+      maxConsecutiveTimeouts: options.maxConsecutiveTimeouts,
       logger: options.logger,
     });
   }

@@ -3,11 +3,16 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 // Shipped with the conformance suite, which makes its own failing endpoints.
 export { SilentServer, unusedPort } from '../../client/testing/tcp-endpoints';
 
-/** Forwards loopback connections to `target`; `stop()` cuts them all, `start()` serves again on the same port. */
+/**
+ * Forwards loopback connections to `target`; `stop()` cuts them all, `start()` serves again on the
+ * same port; `freeze()` stops forwarding the connections open now (new ones are still forwarded),
+ * as a stalled NAT entry or a hung peer would.
+ */
 export class TcpProxy {
   port = 0;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
 
   constructor(private readonly targetPort: number) {}
 
@@ -23,12 +28,26 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      client.on('close', () => this.pairs.delete(pair));
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as { port: number }).port;
     this.server = server;
     return this;
+  }
+
+  /** Stops forwarding bytes either way on every connection open now; they stay open. */
+  freeze(): void {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+    this.pairs.clear();
   }
 
   async stop(): Promise<void> {
