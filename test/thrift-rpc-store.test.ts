@@ -279,4 +279,21 @@ describe('ThriftRPCFeatureFlagStore: decoding replies', function () {
     expect(cache.lookup('b', bytes(2), 0, 1)).to.equal(2);
     expect(cache.lookup('c', bytes(9), 0, 1), 'other bytes').to.equal(undefined);
   });
+
+  it('keeps replies up to a bound in bytes: 200 replies of 620 KiB hold at most the bound', function () {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ReplyCache } = require('../client/rpc/reply-cache') as typeof import('../client/rpc/reply-cache');
+    const bound = 16 * 1024 * 1024;
+    const cache = new ReplyCache<number>(1024, bound);
+    const reply = (n: number) => Buffer.alloc(620 * 1024, n);
+    for (let n = 0; n < 200; n++) cache.remember(`flag-${n}`, reply(n), n);
+    expect(cache.size)
+      .to.be.at.most(bound)
+      .and.above(bound / 2);
+    expect(cache.lookup('flag-0', reply(0), 0, 620 * 1024), 'the oldest is gone').to.equal(undefined);
+    expect(cache.lookup('flag-199', reply(199), 0, 620 * 1024), 'the newest is kept').to.equal(199);
+    cache.remember('huge', Buffer.alloc(bound), -1);
+    expect(cache.lookup('huge', Buffer.alloc(bound), 0, bound), 'larger than the bound: not kept').to.equal(undefined);
+    expect(cache.size).to.be.at.most(bound);
+  });
 });

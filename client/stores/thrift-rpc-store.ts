@@ -21,10 +21,12 @@ import type { FlipperLogger } from '../../shared/logger';
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
-import { ReplyCache } from '../rpc/reply-cache';
+import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from '../rpc/reply-cache';
 import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+
+export type { BackoffOptions } from '../calls/backoff';
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -53,6 +55,8 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   reconnect?: BackoffOptions;
   /** Calls in a row past their deadline after which the connection is replaced. Default 3. */
   maxConsecutiveTimeouts?: number;
+  /** Bytes of `Get` replies kept to skip decoding an unchanged flag again. Default 16 MiB. */
+  replyCacheBytes?: number;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -78,12 +82,13 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   private readonly codec: CodecOptions;
   private readonly logger?: FlipperLogger;
   /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
-  private readonly replies = new ReplyCache<FeatureFlagStoreItem>();
+  private readonly replies: ReplyCache<FeatureFlagStoreItem>;
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
     const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
     this.codec = { clock: options.clock, random: options.random };
+    this.replies = new ReplyCache(1024, options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES);
     this.logger = options.logger;
     if (isGeneratedClient(clientOrOptions)) {
       this.caller = new GeneratedClientCaller(clientOrOptions, timeout);
