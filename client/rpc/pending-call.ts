@@ -22,6 +22,8 @@ export class PendingCall {
   sentAt = 0;
   /** Which of its owner's connections it was written on. */
   sentOn = 0;
+  /** How many reads that connection had done when the call was written. */
+  readsBefore = 0;
   /** The reply's bytes, kept to cache what they decode to. */
   private replyBytes: Buffer | undefined;
   private readonly timer: NodeJS.Timeout;

@@ -69,8 +69,8 @@ export class RpcConnection implements RpcCaller {
   /** Waits between failed connection attempts, so clients of a dead server do not storm it. */
   private readonly backoff: Backoff;
   private consecutiveTimeouts = 0;
-  /** When the current socket last received bytes (ms since epoch). */
-  private lastReceivedAt = 0;
+  /** Reads on the current socket so far: a call that saw none after it was written saw silence. */
+  private reads = 0;
   /** True once the current socket delivered a reply: losing it then is not a failed attempt. */
   private answered = false;
   /** Counts the sockets attached, so a call is judged only with the connection it was written on. */
@@ -138,6 +138,7 @@ export class RpcConnection implements RpcCaller {
     }
     call.seqid = this.client._seqid;
     call.sentAt = Date.now();
+    call.readsBefore = this.reads;
     call.sentOn = this.generation;
     this.pending.set(call.seqid, call);
   }
@@ -155,7 +156,7 @@ export class RpcConnection implements RpcCaller {
     const max = this.settings.maxConsecutiveTimeouts ?? 3;
     let reason: string | undefined;
     if (this.assembler.buffered > 0) reason = 'a reply stopped arriving halfway';
-    else if (this.lastReceivedAt < call.sentAt) reason = `nothing arrived within ${this.settings.timeoutMs} ms`;
+    else if (this.reads === call.readsBefore) reason = `nothing arrived within ${this.settings.timeoutMs} ms`;
     else if (this.consecutiveTimeouts >= max) reason = `${this.consecutiveTimeouts} calls in a row timed out`;
     // The other calls on it keep their own deadlines (they end as TimeoutError, as this one did).
     if (reason !== undefined) this.drop(socket, `dropped as stuck: ${reason}`, false, false);
@@ -260,7 +261,7 @@ export class RpcConnection implements RpcCaller {
     this.generation++;
     this.assembler = this.newAssembler();
     this.consecutiveTimeouts = 0;
-    this.lastReceivedAt = 0;
+    this.reads = 0;
     this.answered = false;
     this.reachability.succeeded();
     socket.on('error', (error) => this.drop(socket, error.message));
@@ -270,7 +271,7 @@ export class RpcConnection implements RpcCaller {
   /** Takes `n` bytes the socket read into the shared read buffer. */
   private read(socket: Socket, buf: Buffer, n: number): boolean {
     if (this.socket !== socket) return false;
-    this.lastReceivedAt = Date.now();
+    this.reads++;
     try {
       this.assembler.push(buf.subarray(0, n), this.onReply);
     } catch (error) {

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { compareUtf8 } from '../../shared';
+import { compareUtf8, TimeoutError } from '../../shared';
 import { slicePage } from '../../shared/page';
+import { Backoff } from '../calls/backoff';
 import { BackendCallPath } from '../calls/backend-call-path';
+import { validateTimeout } from '../calls/deadline';
 import { BETTER_SQLITE3 } from '../calls/drivers/better-sqlite3';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
@@ -11,7 +13,19 @@ import { quoteIdentifier } from './sql-identifier';
 export interface SQLiteFeatureFlagStoreOptions extends SerializedStoreOptions {
   /** The table holding the flags (`name TEXT PRIMARY KEY, item TEXT`); created when missing. Default `'feature_flags'`. */
   tableName?: string;
+  /**
+   * How long a call may wait for another connection's lock, in ms; then `TimeoutError`. The wait
+   * is asynchronous (short tries with backoff in between), so other calls go on meanwhile.
+   * Default 5000.
+   */
+  timeout?: number;
 }
+
+/**
+ * SQLite's own busy wait blocks the thread (better-sqlite3 is synchronous): keep each one short and
+ * wait between tries on the event loop instead.
+ */
+const BUSY_TIMEOUT_MS = 10;
 
 type Row = { name: string; item: string };
 
@@ -32,6 +46,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
   readonly db: BetterSqlite3.Database;
   private readonly ownsDb: boolean;
   private readonly calls: BackendCallPath;
+  private readonly lockWaitMs: number;
   /** SQLite compares TEXT by memcmp in the database's encoding: UTF-8 order only when the file is UTF-8. */
   private readonly sortsInSql: boolean;
   private readonly statements: {
@@ -53,6 +68,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
       bindings: { store: 'sqlite', table: tableName },
       logger: this.logger,
     });
+    this.lockWaitMs = validateTimeout(options.timeout ?? 5000, 'timeout');
     this.ownsDb = typeof pathOrDatabase === 'string';
     this.db =
       typeof pathOrDatabase === 'string'
@@ -86,11 +102,11 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
   }
 
   protected async writeRaw(featureName: string, json: string): Promise<void> {
-    this.run('write', () => this.statements.upsert.run(featureName, json));
+    await this.run('write', () => this.statements.upsert.run(featureName, json));
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {
-    this.run('delete', () => this.statements.delete.run(featureName));
+    await this.run('delete', () => this.statements.delete.run(featureName));
   }
 
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
@@ -108,9 +124,28 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.ownsDb && this.db.open) this.db.close();
   }
 
-  /** One statement through the backend call path (typed error, reachability log); SQLite is synchronous: no deadline. */
-  private run<T>(operation: string, body: () => T): T {
-    return this.calls.run(operation, body);
+  /**
+   * One statement through the backend call path (typed error, reachability log). While another
+   * connection holds the lock (SQLITE_BUSY after the short busy timeout, typed `TimeoutError`),
+   * tries again after a jittered, growing pause until `timeout` has passed.
+   */
+  private async run<T>(operation: string, body: () => T): Promise<T> {
+    const deadline = Date.now() + this.lockWaitMs;
+    const backoff = new Backoff({ initialDelayMs: 5, maxDelayMs: 100 });
+    for (;;) {
+      try {
+        return this.calls.run(operation, body);
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        const pause = backoff.failed();
+        if (Date.now() + pause >= deadline) {
+          throw new TimeoutError(
+            `SQLite ${operation} waited ${this.lockWaitMs} ms for a lock (timeout): ${error.message}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 }
 
@@ -119,5 +154,5 @@ function openDatabase(path: string): BetterSqlite3.Database {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Database = require('better-sqlite3') as typeof BetterSqlite3;
   if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-  return new Database(path);
+  return new Database(path, { timeout: BUSY_TIMEOUT_MS });
 }
