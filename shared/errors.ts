@@ -9,7 +9,9 @@ export type FlipperErrorCode =
   | 'INVALID_ARGUMENT'
   | 'STORE_ERROR'
   | 'TIMEOUT'
-  | 'CONNECTION_ERROR';
+  | 'CONNECTION_ERROR'
+  | 'CONFLICT'
+  | 'OUTCOME_UNKNOWN';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -92,5 +94,27 @@ export class TimeoutError extends FlipperError {
 export class ConnectionError extends FlipperError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CONNECTION_ERROR', message, options);
+  }
+}
+
+/**
+ * A conditional write found the flag changed since it was read: another writer got there first.
+ * Nothing was written. `update` retries on its own and throws this only when its attempts are
+ * spent, or when the caller's expected revision (over RPC) no longer matches.
+ */
+export class ConflictError extends FlipperError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/**
+ * A write whose answer was lost (its deadline passed, or the connection broke, after it may have
+ * reached the backend): it may have been applied, or not. Read the flag to know. Never a plain
+ * failure: retrying blindly may apply it twice, giving up may leave it applied.
+ */
+export class OutcomeUnknownError extends FlipperError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('OUTCOME_UNKNOWN', message, options);
   }
 }

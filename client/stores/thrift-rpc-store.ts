@@ -1,6 +1,8 @@
 import {
+  ConflictError,
   DEFAULT_MAX_REPLY_BYTES,
   FeatureFlagStoreItem,
+  FlagDoesNotExistError,
   FeatureFlagStoreMeta,
   InvalidItemError,
   validatePage,
@@ -16,12 +18,14 @@ import {
 import type { ProtocolName, TransportName } from '../../shared/thrift/wire/message-assembler';
 import { validateWireOptions } from '../../shared/thrift/wire/wire-options';
 import type { FlipperLogger } from '../../shared/logger';
+import { revisionOf } from '../../shared/model/revision';
+import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/conflict-retry';
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
 import { ReplyCache } from '../rpc/reply-cache';
 import { RpcConnection } from '../rpc/rpc-connection';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -42,6 +46,8 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   timeout?: number;
   /** Where connection changes and skipped items are logged. Default: none. */
   logger?: FlipperLogger;
+  /** How `update` retries when the server answers CONFLICT (another writer changed the flag first). */
+  conflictRetry?: ConflictRetryOptions;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -60,12 +66,20 @@ export const THRIFT_RPC_DEFAULTS = {
  * it connects on first use, reconnects after the server restarts, pipelines concurrent calls,
  * and fails a call with `TimeoutError` past its deadline or `ConnectionError` when the connection
  * drops. Server answers map to the store's errors: NOT_FOUND on `setMeta` is
- * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, INTERNAL is `StoreError`.
+ * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, CONFLICT is `ConflictError`,
+ * OUTCOME_UNKNOWN (and a write whose answer was lost after it was sent) is `OutcomeUnknownError`,
+ * INTERNAL is `StoreError`.
+ *
+ * `update` is conditional over the wire: it sends the revision of the flag it read
+ * (`SetMetaIf`/`SetIf` with `expected_revision`), the server writes only if the flag is still at that
+ * revision, and on CONFLICT the store reads again and retries. A server that sends no revision
+ * (one built from the Python library's IDL) gets plain writes.
  */
 export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   private readonly caller: RpcCaller;
   private readonly codec: CodecOptions;
   private readonly logger?: FlipperLogger;
+  private readonly conflictRetry: ConflictRetryOptions;
   /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
   private readonly replies = new ReplyCache<FeatureFlagStoreItem>();
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
@@ -74,6 +88,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
     this.codec = { clock: options.clock, random: options.random };
     this.logger = options.logger;
+    this.conflictRetry = options.conflictRetry ?? {};
     if (isGeneratedClient(clientOrOptions)) {
       this.caller = new GeneratedClientCaller(clientOrOptions, timeout);
       return;
@@ -141,6 +156,40 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     await this.call('SetMeta', featureName, [featureName, metaToThrift(meta)]);
+  }
+
+  async update(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem> {
+    return retryOnConflict(
+      `Update of feature flag ${JSON.stringify(featureName)}`,
+      async () => {
+        const current = await this.get(featureName);
+        if (current === undefined) throw new FlagDoesNotExistError(featureName);
+        const revision = revisionOf(current);
+        const next = change(current, revision);
+        if (next === current) return current;
+        try {
+          // Conditional calls only when the server gave a revision: a server of the Python
+          // library's IDL gives none and has no SetIf/SetMetaIf.
+          let expected = revision;
+          if (next.meta !== current.meta) {
+            const meta = metaToThrift(next.meta);
+            if (expected === undefined) await this.call('SetMeta', featureName, [featureName, meta]);
+            else await this.call('SetMetaIf', featureName, [featureName, meta, expected]);
+            // The flag's revision is now unknown here: a state change after it is sent unconditionally.
+            expected = undefined;
+          }
+          if (next.isEnabled !== current.isEnabled) {
+            if (expected === undefined) await this.call('Set', featureName, [featureName, next.isEnabled]);
+            else await this.call('SetIf', featureName, [featureName, next.isEnabled, expected]);
+          }
+        } catch (error) {
+          if (error instanceof ConflictError) return CONFLICT;
+          throw error;
+        }
+        return next;
+      },
+      { ...this.conflictRetry, ...options },
+    );
   }
 
   /** Closes the connection the store opened (not a generated client you passed); safe to call twice. */

@@ -14,8 +14,10 @@ import { Check } from '../conditions/check';
 import { Condition } from '../conditions/condition';
 import { isOperatorSymbol, operatorFor } from '../conditions/operator';
 import {
+  ConflictError,
   FlagDoesNotExistError,
   FlipperError,
+  OutcomeUnknownError,
   InvalidArgumentError,
   InvalidBucketerError,
   InvalidConditionError,
@@ -27,6 +29,7 @@ import { describeJson, parseJsonText } from '../json-text';
 import { MAX_CLIENT_DATA_BYTES, validateFlagName } from '../limits';
 import { FeatureFlagStoreItem } from '../model/item';
 import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from '../model/meta';
+import { rememberRevision, revisionOf } from '../model/revision';
 import { i64ToBigInt, int64FromNumber } from './wire/int64';
 import { memoizeWrite } from './wire/memoized-write';
 import type { I64Value } from './wire/types';
@@ -70,6 +73,7 @@ function convertItem(item: FeatureFlagStoreItem): ThriftItem {
       feature_name: item.featureName,
       is_enabled: item.isEnabled,
       meta: metaToThrift(item.meta),
+      revision: revisionOf(item),
     }),
   );
 }
@@ -212,11 +216,13 @@ export function itemFromThrift(item: Partial<ThriftItem>, options?: BucketerFact
   if (typeof name !== 'string') throw new InvalidItemError('The server sent a flag with no feature_name');
   try {
     const fields = metaFieldsFromThrift(item.meta ?? {}, options, true);
-    return new FeatureFlagStoreItem(
+    const result = new FeatureFlagStoreItem(
       name,
       item.is_enabled ?? false,
       new FeatureFlagStoreMeta({ createdDate: 0, ...fields }),
     );
+    if (typeof item.revision === 'string') rememberRevision(result, item.revision);
+    return result;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidItemError(`The server sent flag ${JSON.stringify(name)} malformed: ${reason}`, { cause: error });
@@ -252,6 +258,12 @@ export function errorToThrift(error: unknown): ThriftException {
   if (error instanceof FlagDoesNotExistError) {
     return new t.FlipperException({ code: t.ErrorCode.NOT_FOUND, message: error.message });
   }
+  if (error instanceof ConflictError) {
+    return new t.FlipperException({ code: t.ErrorCode.CONFLICT, message: error.message });
+  }
+  if (error instanceof OutcomeUnknownError) {
+    return new t.FlipperException({ code: t.ErrorCode.OUTCOME_UNKNOWN, message: error.message });
+  }
   if (isCallerError(error)) {
     return new t.FlipperException({ code: t.ErrorCode.INVALID_ARGUMENT, message: error.message });
   }
@@ -276,7 +288,7 @@ export function notFoundToThrift(featureName: string): ThriftException {
 
 /**
  * A typed error for what a server answered: NOT_FOUND is `FlagDoesNotExistError`, INVALID_ARGUMENT
- * `InvalidArgumentError`, anything else (INTERNAL, an application exception) `StoreError`.
+ * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, anything else (INTERNAL, an application exception) `StoreError`.
  */
 export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
   if (error instanceof FlipperError) return error;
@@ -284,6 +296,10 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
   if (error instanceof t.FlipperException) {
     if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
     if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
+    if (error.code === t.ErrorCode.CONFLICT) return new ConflictError(error.message);
+    if (error.code === t.ErrorCode.OUTCOME_UNKNOWN) {
+      return new OutcomeUnknownError(`The flag server: ${error.message}`, { cause: error });
+    }
     return new StoreError(`The flag server failed: ${error.message}`, { cause: error });
   }
   const reason = error instanceof Error ? error.message : String(error);

@@ -7,7 +7,8 @@ import {
 } from '../../../shared';
 import { StateChangeLog } from '../../calls/state-change-log';
 import { defaultLogger, type FlipperLogger } from '../../logger';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
+import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from '../feature-flag-store';
+import { updateFlag } from '../update-flag';
 
 export interface CachedFeatureFlagStoreOptions {
   /** Flags kept at most; the least recently read is dropped first. Default 5000 (as in Python). */
@@ -109,14 +110,23 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
   async set(featureName: string, isEnabled: boolean): Promise<void> {
     await this.write(featureName, async () => {
       await this.store.set(featureName, isEnabled);
-      this.update(featureName, (item) => item.withEnabled(isEnabled));
+      this.patchCached(featureName, (item) => item.withEnabled(isEnabled));
     });
   }
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     await this.write(featureName, async () => {
       await this.store.setMeta(featureName, meta);
-      this.update(featureName, (item) => item.withMeta(meta));
+      this.patchCached(featureName, (item) => item.withMeta(meta));
+    });
+  }
+
+  /** Always on the backend (a cached copy may be stale); the cache then holds the stored result. */
+  async update(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem> {
+    return this.write(featureName, async () => {
+      const item = await updateFlag(this.store, featureName, change, options);
+      this.cache.set(featureName, item, KEEP_TTL);
+      return item;
     });
   }
 
@@ -173,7 +183,7 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
    * Applies an accepted change to the cached copy, keeping its expiry so the change does not
    * extend how long other processes' writes go unseen. A flag not cached is read on next use.
    */
-  private update(featureName: string, change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem): void {
+  private patchCached(featureName: string, change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem): void {
     const cached = this.cache.peek(featureName, STALE_TOO);
     if (cached === undefined || cached === ABSENT) this.cache.delete(featureName);
     else this.cache.set(featureName, change(cached), KEEP_TTL);

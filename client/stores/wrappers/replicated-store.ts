@@ -2,13 +2,14 @@ import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../../shared';
 import { defaultLogger, type FlipperLogger } from '../../logger';
 import { validateTimeout, withDeadline } from '../../calls/deadline';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
+import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from '../feature-flag-store';
+import { updateFlag } from '../update-flag';
 
 /** `'async'`: writes return once the primary has them; `'sync'`: they also wait for the replicas. */
 export type ReplicationMode = 'async' | 'sync';
 
 /** The store methods that replicate. */
-export type ReplicatedOperation = 'create' | 'set' | 'delete' | 'setMeta';
+export type ReplicatedOperation = 'create' | 'set' | 'delete' | 'setMeta' | 'update';
 
 export interface ReplicatedFeatureFlagStoreOptions {
   /** Where reads come from and every write goes first. */
@@ -109,6 +110,29 @@ export class ReplicatedFeatureFlagStore extends EventEmitter<ReplicatedStoreEven
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     await this.primary.setMeta(featureName, meta);
     await this.replicate('setMeta', featureName, (replica) => replica.setMeta(featureName, meta));
+  }
+
+  /**
+   * Conditional on the primary (`update`); the replicas then get the primary's result as plain
+   * writes (`set` and/or `setMeta` of what changed), in the same order as every other write.
+   */
+  async update(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem> {
+    let before: FeatureFlagStoreItem | undefined;
+    const item = await updateFlag(
+      this.primary,
+      featureName,
+      (current, revision) => {
+        before = current;
+        return change(current, revision);
+      },
+      options,
+    );
+    if (item === before) return item;
+    await this.replicate('update', featureName, async (replica) => {
+      if (item.meta !== before?.meta) await replica.setMeta(featureName, item.meta);
+      if (item.isEnabled !== before?.isEnabled) await replica.set(featureName, item.isEnabled);
+    });
+    return item;
   }
 
   /** Resolves once every replica write started so far has finished, failed or timed out. Never rejects. */
