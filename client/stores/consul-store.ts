@@ -251,9 +251,10 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
         if (!/^[1-9][0-9]*$/.test(next)) {
           throw new StoreError(`Consul answered without a valid X-Consul-Index (got ${JSON.stringify(next)})`);
         }
-        if (next !== index) this.copy.applySnapshot(this.entries(body), sentAt);
-        // An index that went backwards (Consul restored a snapshot) starts over with a full read.
-        index = BigInt(next) < BigInt(index) ? '0' : next;
+        const recheck = next !== index && this.copy.applySnapshot(this.entries(body), sentAt);
+        // An index that went backwards (Consul restored a snapshot) starts over with a full read, and
+        // so does a listing that contradicts a write of ours it may predate (see `applySnapshot`).
+        index = BigInt(next) < BigInt(index) || recheck ? '0' : next;
         backoff = this.minBackoff;
         this.synced();
       } catch (error) {
