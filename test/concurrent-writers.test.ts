@@ -215,7 +215,7 @@ describe('concurrent writers: every acknowledged change is kept', function () {
 });
 
 describe('update: the conditional read-modify-write of every store', function () {
-  it('retries a conflict with the injected randomness, and gives up with ConflictError when attempts are spent', async function () {
+  it('SQLite: the read, the change and the write are one BEGIN IMMEDIATE transaction (no retry, no pause)', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'flipper-cw-'));
     try {
       // Two SQLite stores: the second changes the flag between the first's read and write.
