@@ -30,7 +30,7 @@ export interface ListOptions {
 
 /**
  * The contract every backend implements (the Python library's `AbstractFeatureFlagStore`).
- * Write your own by implementing it and running `describeStoreConformance` from `test/` against it.
+ * Write your own by implementing it and running `describeStoreConformance` from `flipper-client/testing` against it.
  *
  * Errors: a failing backend rejects with `StoreError`, `TimeoutError` or `ConnectionError`; a
  * write whose answer was lost after it may have reached the backend rejects with

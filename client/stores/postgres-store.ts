@@ -93,7 +93,7 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     await this.write(featureName, 'write', this.sql.upsert, [featureName, Buffer.from(json, 'utf8')]);
   }
 
-  protected async writeIfUnchanged(
+  protected override async writeIfUnchanged(
     featureName: string,
     json: string,
     expected: StoredVersion | undefined,

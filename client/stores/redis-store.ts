@@ -80,7 +80,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     await this.write('DEL', () => this.redis.del(this.key(featureName)));
   }
 
-  protected async writeIfUnchanged(
+  protected override async writeIfUnchanged(
     featureName: string,
     json: string,
     expected: StoredVersion | undefined,

@@ -103,7 +103,7 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
    * A service that ignores these headers (older S3-compatible servers, s3rver) writes
    * unconditionally: then concurrent read-modify-writes can lose each other's changes.
    */
-  protected async writeIfUnchanged(
+  protected override async writeIfUnchanged(
     featureName: string,
     json: string,
     expected: StoredVersion | undefined,

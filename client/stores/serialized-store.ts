@@ -73,13 +73,23 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   protected abstract listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string | Buffer]>>;
   /**
    * Stores `json` only if the flag is still as `expected` (undefined: still absent), in one atomic
-   * backend operation; false when it changed, with nothing written.
+   * backend operation; false when it changed, with nothing written. Every store of this package
+   * overrides it with its backend's compare-and-set. This default, kept so that stores written
+   * before it existed still work, reads, compares and writes in three steps: a writer in between
+   * can still be lost.
    */
-  protected abstract writeIfUnchanged(
+  protected async writeIfUnchanged(
     featureName: string,
     json: string,
     expected: StoredVersion | undefined,
-  ): Promise<boolean>;
+  ): Promise<boolean> {
+    const raw = await this.readRaw(featureName);
+    if (raw === undefined ? expected !== undefined : expected === undefined || !sameText(raw, expected.raw)) {
+      return false;
+    }
+    await this.writeRaw(featureName, json);
+    return true;
+  }
 
   /** The stored version a conditional write will compare with. Default: the text `readRaw` gives. */
   protected async readForUpdate(featureName: string): Promise<StoredVersion | undefined> {
@@ -179,4 +189,8 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
       new FeatureFlagStoreMeta({ createdDate: Math.floor(this.clock()), clientData: options.clientData }),
     );
   }
+}
+
+function sameText(a: string | Buffer, b: string | Buffer): boolean {
+  return typeof a === 'string' && typeof b === 'string' ? a === b : Buffer.from(a).equals(Buffer.from(b));
 }

@@ -103,7 +103,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
     this.run('write', () => this.statements.upsert.run(featureName, json));
   }
 
-  protected async writeIfUnchanged(
+  protected override async writeIfUnchanged(
     featureName: string,
     json: string,
     expected: StoredVersion | undefined,

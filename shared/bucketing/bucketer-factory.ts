@@ -5,6 +5,7 @@ import { NoOpBucketer } from './noop-bucketer';
 import { FactoryOptions, percentageFromJSON } from './percentage';
 import { PercentageBucketer } from './percentage-bucketer';
 import { Random } from '../clock';
+import { showJson } from '../json-text';
 
 export interface BucketerFactoryOptions extends FactoryOptions {
   random?: Random;
@@ -13,7 +14,7 @@ export interface BucketerFactoryOptions extends FactoryOptions {
 /** Rebuilds a bucketer from its stored form; an unknown `type` throws `InvalidBucketerError`. */
 export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions = {}): Bucketer {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new InvalidBucketerError(`A bucketer must be an object, got ${JSON.stringify(json)}`);
+    throw new InvalidBucketerError(`A bucketer must be an object, got ${showJson(json)}`);
   }
   const fields = json as Record<string, unknown>;
   switch (fields.type) {
@@ -24,7 +25,7 @@ export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions 
     case 'ConsistentHashPercentageBucketer': {
       const whitelist = fields.key_whitelist ?? [];
       if (!Array.isArray(whitelist) || !whitelist.every((k) => typeof k === 'string')) {
-        throw new InvalidBucketerError(`key_whitelist must be a list of strings, got ${JSON.stringify(whitelist)}`);
+        throw new InvalidBucketerError(`key_whitelist must be a list of strings, got ${showJson(whitelist)}`);
       }
       return new ConsistentHashPercentageBucketer({
         keyWhitelist: whitelist,
@@ -33,7 +34,7 @@ export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions 
     }
     default:
       throw new InvalidBucketerError(
-        `Unknown bucketer type ${JSON.stringify(fields.type)}; expected NoOpBucketer, PercentageBucketer or ConsistentHashPercentageBucketer`,
+        `Unknown bucketer type ${showJson(fields.type)}; expected NoOpBucketer, PercentageBucketer or ConsistentHashPercentageBucketer`,
       );
   }
 }
