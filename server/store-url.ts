@@ -81,7 +81,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
 }
 
 /** The URL with its password replaced by `***`. */
-export function maskPassword(spec: string): string {
+function maskPassword(spec: string): string {
   try {
     const url = new URL(spec);
     if (url.password === '') return spec;

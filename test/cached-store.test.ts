@@ -8,9 +8,9 @@ import {
   MemoryFeatureFlagStore,
   RedisFeatureFlagStore,
   StoreError,
-  escapeGlob,
   type FeatureFlagStore,
 } from '../client';
+import { escapeGlob } from '../client/stores/redis-store';
 import { deserializeItem } from '../shared';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';

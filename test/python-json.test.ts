@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { pythonJsonDumps, pythonNumber } from '../client';
+import {} from '../client';
+import { pythonJsonDumps, pythonNumber } from '../shared/python-json';
 
 describe('Python json.dumps', function () {
   it('writes floats as Python repr does', function () {

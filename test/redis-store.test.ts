@@ -9,9 +9,9 @@ import {
   Percentage,
   RedisFeatureFlagStore,
   TimeoutError,
-  escapeGlob,
   type FeatureFlagStore,
 } from '../client';
+import { escapeGlob } from '../client/stores/redis-store';
 import { recordingLogger } from './helpers/broken-store';
 import { pythonItems } from './helpers/fixtures';
 import { describeStoreConformance } from './helpers/store-conformance';

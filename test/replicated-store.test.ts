@@ -8,10 +8,10 @@ import {
   ReplicatedFeatureFlagStore,
   StoreError,
   TimeoutError,
-  escapeGlob,
   type FeatureFlagStore,
   type ReplicationErrorEvent,
 } from '../client';
+import { escapeGlob } from '../client/stores/redis-store';
 import { deserializeItem } from '../shared';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';

@@ -9,9 +9,9 @@ import {
   MemoryFeatureFlagStore,
   RedisFeatureFlagStore,
   SQLiteFeatureFlagStore,
-  escapeGlob,
   type FeatureFlagStore,
 } from '../client';
+import { escapeGlob } from '../client/stores/redis-store';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { deserializeItem } from '../shared';
 import { serve, type Served } from './helpers/rpc-served';
