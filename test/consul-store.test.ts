@@ -14,6 +14,7 @@ import { ConsulLocalCopy } from '../client/stores/consul-local-copy';
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger, waitFor } from './helpers/controlled-store';
 import { FakeConsul } from './helpers/fake-consul';
+import { checkEachTestForLeaks } from './helpers/leak-guard';
 import { pythonItems } from './helpers/fixtures';
 import { describeStoreConformance } from './helpers/store-conformance';
 import { unusedPort } from './helpers/tcp-faults';
@@ -78,6 +79,7 @@ describe('ConsulFeatureFlagStore', function () {
   });
 
   describe('behaviour', function () {
+    checkEachTestForLeaks(this); // the "no timer" and "leaves no timer" tests below rely on it
     let fake: FakeConsul;
     let consul: Consul;
     const stores: ConsulFeatureFlagStore[] = [];
@@ -253,9 +255,6 @@ describe('ConsulFeatureFlagStore', function () {
       const started = Date.now();
       await store.close();
       expect(Date.now() - started).to.be.below(1000);
-      await new Promise((resolve) => setImmediate(resolve));
-      const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-      expect(timers).to.be.at.most(1); // mocha's own test timer
     });
 
     it('rejects bad options with InvalidArgumentError', function () {

@@ -14,6 +14,7 @@ import {
 import { escapeGlob } from '../client/stores/redis-store';
 import { deserializeItem } from '../shared';
 import { recordingLogger } from './helpers/broken-store';
+import { checkEachTestForLeaks } from './helpers/leak-guard';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
 import { describeStoreConformance } from './helpers/store-conformance';
 
@@ -38,12 +39,6 @@ async function expectReplicasMatch(store: FeatureFlagStore): Promise<void> {
       `replica ${i}`,
     ).to.deep.equal(primary);
   }
-}
-
-/** Timers alive in this process, counted after a turn of the loop (mocha arms its own test timer late). */
-async function timers(): Promise<number> {
-  await new Promise((resolve) => setImmediate(resolve));
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
 describe('ReplicatedFeatureFlagStore', function () {
@@ -105,6 +100,8 @@ describe('ReplicatedFeatureFlagStore', function () {
   });
 
   describe('behaviour', function () {
+    checkEachTestForLeaks(this); // the "leaves no timer" tests below rely on it
+
     function setup(replication: 'async' | 'sync', timeout = 5000) {
       const primary = new ControlledStore();
       const good = new ControlledStore();
@@ -183,7 +180,6 @@ describe('ReplicatedFeatureFlagStore', function () {
     it('async: a hanging replica does not delay writes; its timeouts are reported and flush returns', async function () {
       const { bad, store, events } = setup('async', 50);
       bad.hangWrites = true;
-      const before = await timers();
       for (let i = 0; i < 3; i++) await store.set(`f${i}`, true);
       // The writes resolved without letting a single timer run: they did not wait for the replica.
       expect(events).to.deep.equal([]);
@@ -193,7 +189,6 @@ describe('ReplicatedFeatureFlagStore', function () {
         ['f1', 'TimeoutError'],
         ['f2', 'TimeoutError'],
       ]);
-      expect(await timers()).to.equal(before);
     });
 
     it('async: each replica applies writes in the primary order, whatever its speed', async function () {
@@ -254,7 +249,6 @@ describe('ReplicatedFeatureFlagStore', function () {
       const replica = new ControlledStore();
       primary.close = async () => void closed.push('primary');
       replica.close = async () => void closed.push('replica');
-      const before = await timers();
       const store = new ReplicatedFeatureFlagStore({ primary, replicas: [replica], logger: silentLogger });
       const paused = gate();
       replica.writeGate = paused.promise;
@@ -265,7 +259,6 @@ describe('ReplicatedFeatureFlagStore', function () {
       await store.close();
       expect(await replica.get('a')).to.not.equal(undefined);
       expect(closed).to.deep.equal(['primary', 'replica']);
-      expect(await timers()).to.equal(before);
     });
 
     it('rejects bad options with InvalidArgumentError', function () {
