@@ -16,21 +16,19 @@ export * as decorators from './decorators';
 export type { IsEnabledDecoratorOptions } from './decorators';
 export type { FlipperLogger } from './logger';
 
-// Errors (the Python library's exceptions, plus the store failures it leaves untyped).
+// Errors: FlipperError is the base of all; FlagDoesNotExistError and the Invalid*Error ones are the
+// Python library's exceptions.
+export { FlipperError, FlagDoesNotExistError, type FlipperErrorCode } from '../shared/errors';
 export {
-  ConnectionError,
-  FlagDoesNotExistError,
-  FlipperError,
-  InvalidArgumentError,
-  InvalidBucketerError,
-  InvalidConditionError,
   InvalidFlagNameError,
-  InvalidItemError,
+  InvalidConditionError,
+  InvalidBucketerError,
   InvalidPercentageError,
-  StoreError,
-  TimeoutError,
-  type FlipperErrorCode,
+  InvalidItemError,
+  InvalidArgumentError,
 } from '../shared/errors';
+// A backend failing, which the Python library leaves untyped.
+export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
@@ -43,27 +41,26 @@ export {
   type ConditionJSON,
   type OperatorSymbol,
 } from '../shared/conditions';
+// Bucketers and percentages, each with its stored (JSON) form; the factories rebuild them from it.
+export { type Bucketer, type BucketerJSON, type BucketerTrace } from '../shared/bucketing/bucketer';
+export { NoOpBucketer } from '../shared/bucketing/noop-bucketer';
+export { PercentageBucketer, type PercentageBucketerOptions } from '../shared/bucketing/percentage-bucketer';
 export {
   ConsistentHashPercentageBucketer,
-  LinearRampPercentage,
-  NoOpBucketer,
+  type ConsistentHashPercentageBucketerOptions,
+} from '../shared/bucketing/consistent-hash-bucketer';
+export { bucketerFromJSON, type BucketerFactoryOptions } from '../shared/bucketing/bucketer-factory';
+export {
   Percentage,
-  PercentageBucketer,
-  bucketerFromJSON,
+  LinearRampPercentage,
   percentageFromJSON,
   type AbstractPercentage,
-  type Bucketer,
-  type BucketerFactoryOptions,
-  type BucketerJSON,
-  type BucketerTrace,
-  type ConsistentHashPercentageBucketerOptions,
   type FactoryOptions,
   type FixedPercentageJSON,
   type LinearRampPercentageJSON,
   type LinearRampPercentageOptions,
-  type PercentageBucketerOptions,
   type PercentageJSON,
-} from '../shared/bucketing';
+} from '../shared/bucketing/percentage';
 export {
   FeatureFlagStoreItem,
   FeatureFlagStoreMeta,

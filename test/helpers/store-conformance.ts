@@ -1,16 +1,13 @@
 import { expect } from 'chai';
 import {
   Condition,
-  ConsistentHashPercentageBucketer,
   FeatureFlagClient,
   FlagDoesNotExistError,
   InvalidArgumentError,
-  LinearRampPercentage,
   NoOpBucketer,
-  Percentage,
-  PercentageBucketer,
   type FeatureFlagStore,
 } from '../../client';
+import { everyBucketer, everyOperatorConditions } from './flag-shapes';
 import { pythonItems } from './fixtures';
 
 export interface StoreConformanceOptions {
@@ -123,25 +120,9 @@ export function describeStoreConformance(name: string, options: StoreConformance
     it('round-trips every operator, bucketer and percentage', async function () {
       const client = new FeatureFlagClient(store);
       await client.create('rich', { isEnabled: true });
-      const conditions = [
-        new Condition({ is_admin: true, age__gte: 18, age__lt: 65 }),
-        new Condition({ score__gt: 1.5, score__lte: 9.5, plan__in: ['pro', 'team'], country__not_in: ['XX'] }),
-        new Condition({ location__ne: 'city' }),
-      ];
+      const conditions = everyOperatorConditions();
       await client.setConditions('rich', conditions);
-      const bucketers = [
-        new NoOpBucketer(),
-        new PercentageBucketer({ percentage: new Percentage(0.25) }),
-        new ConsistentHashPercentageBucketer({ keyWhitelist: ['user_id'], percentage: new Percentage(0.5) }),
-        new ConsistentHashPercentageBucketer({
-          percentage: new LinearRampPercentage({
-            initialValue: 0.1,
-            finalValue: 0.9,
-            rampDuration: 60,
-            initialTime: 1500000000,
-          }),
-        }),
-      ];
+      const bucketers = everyBucketer();
       for (const bucketer of bucketers) {
         await client.setBucketer('rich', bucketer);
         const meta = await client.getMeta('rich');
