@@ -17,6 +17,7 @@ import {
 import { EventType, FlipperEventEmitter, IEventEmitter } from './events';
 import type { Explanation } from './explanation';
 import { FeatureFlag } from './feature-flag';
+import { StateChangeLog } from './calls/state-change-log';
 import { defaultLogger, FlipperLogger } from './logger';
 import type { FeatureFlagStore, ListOptions } from './stores/feature-flag-store';
 
@@ -46,8 +47,8 @@ export class FeatureFlagClient {
   events: IEventEmitter = new FlipperEventEmitter();
   readonly store: FeatureFlagStore;
   private readonly logger: FlipperLogger;
-  /** The last failure logged per flag, so a failing flag logs once per change, not once per call. */
-  private readonly failing = new Map<string, string>();
+  /** The failing flags, each logging once per change of its failure, not once per call. */
+  private readonly failing = new Map<string, StateChangeLog>();
 
   constructor(store: FeatureFlagStore, options: FeatureFlagClientOptions = {}) {
     this.store = store;
@@ -203,16 +204,28 @@ export class FeatureFlagClient {
   }
 
   private failed(featureName: string, error: unknown): void {
-    const message = String((error as Error)?.message ?? error);
-    if (this.failing.get(featureName) === message) return;
-    this.failing.set(featureName, message);
-    this.logger.warn({ flag: featureName, err: error }, 'flag evaluation failed; returning the default');
+    let log = this.failing.get(featureName);
+    if (log === undefined) {
+      log = new StateChangeLog(this.logger, { flag: featureName }, FLAG_FAILURE_MESSAGES);
+      this.failing.set(featureName, log);
+    }
+    // A new reason is logged again: the kind of the failure is its message.
+    log.failed({ err: error }, String((error as Error)?.message ?? error));
   }
 
   private recovered(featureName: string): void {
-    if (this.failing.delete(featureName)) this.logger.info({ flag: featureName }, 'flag evaluation recovered');
+    const log = this.failing.get(featureName);
+    if (log === undefined) return;
+    this.failing.delete(featureName);
+    log.succeeded();
   }
 }
+
+const FLAG_FAILURE_MESSAGES = {
+  failing: 'flag evaluation failed; returning the default',
+  working: 'flag evaluation recovered',
+  counted: 'failed evaluations',
+};
 
 function assertClientData(clientData: unknown): asserts clientData is ClientData {
   if (!isJsonObject(clientData)) throw new InvalidArgumentError('clientData must be a plain JSON object');

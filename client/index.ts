@@ -14,7 +14,7 @@ export type { Explanation } from './explanation';
 export type { ConditionTrace, EvaluationReason } from '../shared/evaluation';
 export * as decorators from './decorators';
 export type { IsEnabledDecoratorOptions } from './decorators';
-export type { FlipperLogger } from './logger';
+export type { FlipperLogger } from '../shared/logger';
 
 // Errors: FlipperError is the base of all; FlagDoesNotExistError and the Invalid*Error ones are the
 // Python library's exceptions.

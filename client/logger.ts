@@ -1,12 +1,8 @@
 import pino from 'pino';
+import type { FlipperLogger } from '../shared/logger';
+import { errorSerializers } from './log-serializers';
 
-/** The logging calls the library makes; a pino logger fits, and so does any object with these. */
-export interface FlipperLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { FlipperLogger } from '../shared/logger';
 
 let root: pino.Logger | undefined;
 
@@ -15,6 +11,6 @@ let root: pino.Logger | undefined;
  * Shared so that many clients or stores do not each open a stream on stderr.
  */
 export function defaultLogger(bindings: Record<string, string>): FlipperLogger {
-  root ??= pino({ name: 'flipper', level: 'warn' }, pino.destination(2));
+  root ??= pino({ name: 'flipper', level: 'warn', serializers: errorSerializers }, pino.destination(2));
   return root.child(bindings);
 }

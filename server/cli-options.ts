@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
-import type { ProtocolName, TransportName } from '../shared/thrift/wire';
+import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
@@ -136,14 +136,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     const value = parsed[flag] ?? env[spec.env];
     return typeof value === 'string' && value !== '' ? value : spec.fallback;
   };
-  const transport = get('transport');
-  if (transport !== 'buffered' && transport !== 'framed') {
-    throw new InvalidArgumentError(`--transport must be buffered or framed, got ${JSON.stringify(transport)}`);
-  }
-  const protocol = get('protocol');
-  if (protocol !== 'binary' && protocol !== 'compact') {
-    throw new InvalidArgumentError(`--protocol must be binary or compact, got ${JSON.stringify(protocol)}`);
-  }
+  const { transport, protocol } = validateWireOptions(get('transport'), get('protocol'), '--');
   const logLevel = get('log-level')!;
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new InvalidArgumentError(

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `flipper-server`: the flag server as a command. Options: `flipper-server --help`.
 import pino from 'pino';
+import { errorSerializers } from '../client/log-serializers';
 import { parseCli, helpText, type CliOptions } from './cli-options';
 import { FlagServer } from './flag-server';
 import { openStore, type OpenedStore } from './store-url';
@@ -18,7 +19,10 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   // Synchronous writes: lines stay in order and none is lost when the process exits.
-  const logger = pino({ name: 'flipper-server', level: options.logLevel }, pino.destination({ dest: 1, sync: true }));
+  const logger = pino(
+    { name: 'flipper-server', level: options.logLevel, serializers: errorSerializers },
+    pino.destination({ dest: 1, sync: true }),
+  );
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
   let opened: OpenedStore;

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FlipperLogger } from '../client/logger';
+import type { FlipperLogger } from '../shared/logger';
 import { InvalidArgumentError } from '../shared';
 import {
   MessageAssembler,

@@ -1,8 +1,9 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
-import type { FlipperLogger } from '../client/logger';
-import { InvalidArgumentError } from '../shared';
-import { protocolClasses, type ProtocolName, type TransportName } from '../shared/thrift/wire';
+import { StateChangeLog } from '../client/calls/state-change-log';
+import type { FlipperLogger } from '../shared/logger';
+import { protocolClasses, validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
+import { DEFAULT_MAX_CALL_BYTES, InvalidArgumentError } from '../shared';
 import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
@@ -38,7 +39,7 @@ export const SERVER_DEFAULTS = {
   port: 9090,
   transport: 'buffered' as TransportName,
   protocol: 'binary' as ProtocolName,
-  maxMessageBytes: 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_CALL_BYTES,
   idleTimeoutMs: 60_000,
   maxConnections: 10_000,
   maxInFlightPerConnection: 256,
@@ -58,7 +59,8 @@ export class FlagServer {
   private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger'>>;
   private readonly logger: FlipperLogger;
   private sweeper: NodeJS.Timeout | undefined;
-  private atCapacity = false;
+  /** Logs reaching the connection limit and getting below it, once per change. */
+  private readonly capacity: StateChangeLog;
   private closing: Promise<void> | undefined;
 
   constructor(options: FlagServerOptions) {
@@ -76,13 +78,17 @@ export class FlagServer {
       ),
       shutdownTimeoutMs: positive(options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs, 'shutdownTimeoutMs'),
     };
-    if (!['buffered', 'framed'].includes(this.options.transport)) {
-      throw new InvalidArgumentError(`transport must be buffered or framed, got ${String(this.options.transport)}`);
-    }
-    if (!['binary', 'compact'].includes(this.options.protocol)) {
-      throw new InvalidArgumentError(`protocol must be binary or compact, got ${String(this.options.protocol)}`);
-    }
+    validateWireOptions(this.options.transport, this.options.protocol);
     this.logger = options.logger;
+    this.capacity = new StateChangeLog(
+      options.logger,
+      { maxConnections: this.options.maxConnections },
+      {
+        failing: 'connection limit reached: new connections are closed',
+        working: 'below the connection limit again',
+        counted: 'closed connections',
+      },
+    );
     this.settings = {
       processor: makeProcessor(new FeatureFlagStoreHandler(options.store, options.logger)),
       protocol: protocolClasses(this.options.protocol),
@@ -96,14 +102,7 @@ export class FlagServer {
     };
     this.server = createServer((socket) => this.accept(socket));
     this.server.maxConnections = this.options.maxConnections;
-    this.server.on('drop', () => {
-      if (this.atCapacity) return;
-      this.atCapacity = true;
-      this.logger.warn(
-        { maxConnections: this.options.maxConnections },
-        'connection limit reached: new connections are closed',
-      );
-    });
+    this.server.on('drop', () => this.capacity.failed());
   }
 
   /** Starts listening; resolves with the address (useful with port 0). */
@@ -165,9 +164,8 @@ export class FlagServer {
     this.connections.add(connection);
     socket.on('close', () => {
       this.connections.delete(connection);
-      if (this.atCapacity && this.connections.size < this.options.maxConnections) {
-        this.atCapacity = false;
-        this.logger.info({ connections: this.connections.size }, 'below the connection limit again');
+      if (this.capacity.failing && this.connections.size < this.options.maxConnections) {
+        this.capacity.succeeded({ connections: this.connections.size });
       }
       if (this.connections.size === 0) this.whenEmpty?.();
     });

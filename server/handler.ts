@@ -1,5 +1,6 @@
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
-import type { FlipperLogger } from '../client/logger';
+import { StateChangeLog } from '../client/calls/state-change-log';
+import type { FlipperLogger } from '../shared/logger';
 import {
   FeatureFlagStoreMeta,
   FlagDoesNotExistError,
@@ -34,10 +35,18 @@ const LOGGED_NAME_LENGTH = 300;
  * stack. A handler method never throws.
  */
 export class FeatureFlagStoreHandler {
+  /**
+   * Store failures, logged with their stack once per spell (and again when the kind of error
+   * changes), not once per call: a backend that is down fails every call.
+   */
+  private readonly storeFailures: StateChangeLog;
+
   constructor(
     private readonly store: FeatureFlagStore,
     private readonly logger: FlipperLogger,
-  ) {}
+  ) {
+    this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
+  }
 
   // The method names and arities are the generated processor's: it picks the callback style by arity.
 
@@ -131,6 +140,7 @@ export class FeatureFlagStoreHandler {
     promise.then(
       (value) => {
         this.logger.debug({ method, flag }, 'call');
+        this.storeFailures.succeeded();
         this.answer(method, result, null, value);
       },
       (error: unknown) => {
@@ -165,8 +175,18 @@ export class FeatureFlagStoreHandler {
     } else if (exception.code === codes.INVALID_ARGUMENT) {
       this.logger.warn({ method, flag, error: exception.message }, 'call failed: invalid argument');
     } else {
-      // The one line for a store failure, with the stack.
-      this.logger.error({ method, flag, error: exception.message, err: error }, 'call failed: store error');
+      // The one line for a spell of store failures, with the stack; the kind of error starts a new one.
+      this.storeFailures.failed({ method, flag, error: exception.message, err: error }, errorKind(error));
     }
   }
+}
+
+const STORE_FAILURE_MESSAGES = {
+  failing: 'call failed: store error',
+  working: 'store calls work again',
+  failingLevel: 'error',
+} as const;
+
+function errorKind(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
 }

@@ -1,6 +1,6 @@
 import type { Pool, PoolConfig } from 'pg';
 import type { Redis, RedisOptions } from 'ioredis';
-import type { FlipperLogger } from '../client/logger';
+import type { FlipperLogger } from '../shared/logger';
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { MemoryFeatureFlagStore } from '../client/stores/memory-store';
 import { PostgreSQLFeatureFlagStore } from '../client/stores/postgres-store';

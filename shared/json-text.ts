@@ -1,8 +1,6 @@
 import type { FlipperError } from './errors';
 import type { JsonValue } from './json';
-
-/** Deepest nesting accepted in JSON a client sends: deeper values could not be written back safely. */
-export const MAX_JSON_DEPTH = 64;
+import { MAX_JSON_DEPTH } from './limits';
 
 /** A typed error class taking a message. */
 export type ErrorClass = new (message: string) => FlipperError;

@@ -6,6 +6,18 @@ export const MAX_NAME_LENGTH = 255;
 /** Largest client data, in bytes of its JSON. */
 export const MAX_CLIENT_DATA_BYTES = 64 * 1024;
 
+/** Deepest nesting accepted in JSON a client sends: deeper values could not be written back safely. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Largest call the flag server accepts by default, in bytes (its `maxMessageBytes`). */
+export const DEFAULT_MAX_CALL_BYTES = 1024 * 1024;
+
+/** Largest reply the RPC store accepts by default, in bytes (its `maxMessageBytes`): a `List` of many flags. */
+export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+/** Deepest nesting of structs and containers a Thrift message may have (Thrift's TConfiguration default). */
+export const MAX_THRIFT_DEPTH = 64;
+
 /** Throws `InvalidFlagNameError` unless `name` is a string of 1 to 255 characters. */
 export function validateFlagName(name: unknown): asserts name is string {
   if (typeof name !== 'string') {

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { Condition, FeatureFlagStoreItem, FeatureFlagStoreMeta } from '../shared';
 import { itemToThrift, thriftTypes } from '../shared/thrift/mapping';
-import { OutputBuffer, memoizeWrite, protocolClasses, type ProtocolName, type ProtocolWriter } from '../shared/thrift/wire';
+import {
+  OutputBuffer,
+  memoizeWrite,
+  protocolClasses,
+  type ProtocolName,
+  type ProtocolWriter,
+} from '../shared/thrift/wire';
 
 type Writable = { write(out: ProtocolWriter): void };
 

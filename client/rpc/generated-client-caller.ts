@@ -1,4 +1,4 @@
-import { TimeoutError } from '../../shared';
+import { startDeadline } from '../calls/deadline';
 import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
 
@@ -16,10 +16,10 @@ export class GeneratedClientCaller implements RpcCaller {
   call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let done = false;
-      const timer = setTimeout(() => {
+      const timer = startDeadline(this.timeoutMs, method, (error) => {
         done = true;
-        reject(new TimeoutError(`${method} did not finish within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        reject(error);
+      });
       const callback = (error: unknown, value: unknown) => {
         if (done) return;
         done = true;

@@ -1,4 +1,4 @@
-import { TimeoutError } from '../../shared';
+import { startDeadline } from '../calls/deadline';
 import type { ReplyDecoder } from './reply-cache';
 import type { RpcMethod } from './rpc-caller';
 
@@ -28,11 +28,7 @@ export class PendingCall {
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
-    const ms = connection.timeoutMs;
-    this.timer = setTimeout(
-      () => this.settle(new TimeoutError(`${method} to ${connection.target} did not finish within ${ms} ms`)),
-      ms,
-    );
+    this.timer = startDeadline(connection.timeoutMs, () => `${method} to ${connection.target}`, this.settle);
   }
 
   /** True when the reply in `buf[start, end)` is byte for byte one decoded before: then it is settled with that. */

@@ -10,7 +10,9 @@ import {
   type ProtocolReader,
   type TransportName,
 } from '../../shared/thrift/wire';
-import type { FlipperLogger } from '../logger';
+import type { FlipperLogger } from '../../shared/logger';
+import { startDeadline } from '../calls/deadline';
+import { StateChangeLog } from '../calls/state-change-log';
 import { PendingCall } from './pending-call';
 import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
@@ -52,7 +54,8 @@ export class RpcConnection implements RpcCaller {
   private readonly protocol: ProtocolClasses;
   private readonly pending = new Map<number, PendingCall>();
   private closed = false;
-  private state: 'new' | 'up' | 'down' = 'new';
+  /** Logs once per change between reachable and not. */
+  private readonly reachability: StateChangeLog;
   private corked = false;
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   private readonly onReply = (buf: Buffer, start: number, end: number) => this.receive(buf, start, end);
@@ -66,6 +69,15 @@ export class RpcConnection implements RpcCaller {
     };
     const output = new OutputBuffer(settings.transport === 'framed', (bytes) => this.write(bytes));
     this.client = new service.Client(output, this.protocol.Writer);
+    this.reachability = new StateChangeLog(
+      settings.logger,
+      { target: this.target },
+      {
+        failing: 'the flag server is unreachable',
+        working: 'connected to the flag server again',
+        counted: 'connection failures',
+      },
+    );
   }
 
   /** Deadline of each call, in ms. */
@@ -136,7 +148,7 @@ export class RpcConnection implements RpcCaller {
         this.connecting = undefined;
         this.connectingSocket = undefined;
         socket.destroy();
-        if (!this.closed) this.changeState('down', { err: error }, 'cannot connect to the flag server');
+        if (!this.closed) this.reachability.failed({ reason: 'cannot connect', err: error });
         reject(
           error instanceof TimeoutError || error instanceof ConnectionError
             ? error
@@ -145,10 +157,7 @@ export class RpcConnection implements RpcCaller {
               }),
         );
       };
-      const timer = setTimeout(
-        () => fail(new TimeoutError(`Connecting to ${this.target} took over ${this.settings.timeoutMs} ms`)),
-        this.settings.timeoutMs,
-      );
+      const timer = startDeadline(this.settings.timeoutMs, `Connecting to ${this.target}`, fail);
       socket.once('error', fail);
       socket.once('close', () => fail(new ConnectionError(`The connection to ${this.target} closed while opening`)));
       socket.once('connect', () => {
@@ -169,7 +178,7 @@ export class RpcConnection implements RpcCaller {
   private attach(socket: Socket): void {
     this.socket = socket;
     this.assembler = this.newAssembler();
-    this.changeState('up', {}, 'connected to the flag server');
+    this.reachability.succeeded();
     socket.on('error', (error) => this.drop(socket, error.message));
     socket.on('close', () => this.drop(socket, 'the server closed the connection'));
   }
@@ -192,7 +201,7 @@ export class RpcConnection implements RpcCaller {
     this.socket = undefined;
     socket.destroy();
     if (this.closed) return;
-    this.changeState('down', { reason }, 'lost the connection to the flag server');
+    this.reachability.failed({ reason: `connection lost: ${reason}` });
     this.failPending(new ConnectionError(`Connection to the flag server at ${this.target} lost: ${reason}`));
   }
 
@@ -241,14 +250,5 @@ export class RpcConnection implements RpcCaller {
       protocol: this.settings.protocol,
       maxMessageBytes: this.settings.maxMessageBytes,
     });
-  }
-
-  /** Logs once per change between connected and not. */
-  private changeState(state: 'up' | 'down', fields: object, message: string): void {
-    if (this.state === state) return;
-    const was = this.state;
-    this.state = state;
-    if (state === 'down') this.settings.logger?.warn({ target: this.target, ...fields }, message);
-    else if (was === 'down') this.settings.logger?.info({ target: this.target }, message);
   }
 }

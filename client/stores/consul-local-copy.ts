@@ -1,4 +1,5 @@
 import { compareUtf8, deserializeItem, type CodecOptions, type FeatureFlagStoreItem } from '../../shared';
+import { slicePage } from '../../shared/page';
 
 /** One flag as Consul holds it, parsed on first read. */
 interface Entry {
@@ -77,7 +78,6 @@ export class ConsulLocalCopy {
   /** `[name, text]` pairs in UTF-8 order of names, `offset` skipped, at most `limit`. */
   page(limit: number | undefined, offset: number): Array<[string, string]> {
     const names = [...this.entries.keys()].sort(compareUtf8);
-    const slice = names.slice(offset, limit === undefined ? undefined : offset + limit);
-    return slice.map((name) => [name, this.entries.get(name)!.raw]);
+    return slicePage(names, limit, offset).map((name) => [name, this.entries.get(name)!.raw]);
   }
 }

@@ -1,15 +1,11 @@
 import { EventEmitter } from 'node:events';
-import {
-  ConnectionError,
-  FlipperError,
-  InvalidArgumentError,
-  StoreError,
-  TimeoutError,
-  type FeatureFlagStoreItem,
-} from '../../shared';
+import { ConnectionError, InvalidArgumentError, StoreError, type FeatureFlagStoreItem } from '../../shared';
+import { BackendCallPath } from '../calls/backend-call-path';
+import { validateTimeout, withDeadline } from '../calls/deadline';
+import { isUnreachable } from '../calls/driver-failure';
+import { CONSUL } from '../calls/drivers/consul';
 import { defaultLogger, type FlipperLogger } from '../logger';
 import { ConsulLocalCopy } from './consul-local-copy';
-import { validateTimeout, withDeadline } from './deadline';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 
 /** Options of the `consul` client's KV calls that the store passes. */
@@ -76,7 +72,7 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly timeout: number;
   private readonly minBackoff: number;
   private readonly maxBackoff: number;
-  private readonly log: FlipperLogger;
+  private readonly calls: BackendCallPath;
   private readonly watchContext = new ResponseContext();
   private watching?: Promise<void>;
   private loaded = false;
@@ -89,7 +85,6 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
   constructor(consul: ConsulClientLike, options: ConsulFeatureFlagStoreOptions = {}) {
     const log = options.logger ?? defaultLogger({ store: 'consul' });
     super({ ...options, logger: log });
-    this.log = log;
     this.consul = consul;
     this.baseKey = options.baseKey ?? 'features';
     if (this.baseKey === '' || this.baseKey.endsWith('/')) {
@@ -104,6 +99,17 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     this.minBackoff = validateTimeout(options.minBackoff ?? 100, 'minBackoff');
     this.maxBackoff = Math.max(this.minBackoff, validateTimeout(options.maxBackoff ?? 30000, 'maxBackoff'));
     this.watchContext.setMaxListeners(0);
+    this.calls = new BackendCallPath(CONSUL, {
+      target: ` under ${JSON.stringify(this.baseKey)}`,
+      bindings: { store: 'consul', baseKey: this.baseKey },
+      // The client's own `timeout` option ends each request; this deadline is the same, as a backstop.
+      deadline: { ms: this.timeout, option: 'timeout' },
+      logger: log,
+      messages: {
+        failing: 'Consul watch failed; serving the last copy (if any) and retrying',
+        working: 'Consul watch is working again',
+      },
+    });
   }
 
   /** Starts the watch if needed and resolves once the local copy holds Consul's flags. */
@@ -153,7 +159,7 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.closed) throw closedError();
     this.start();
     const key = this.prefix + featureName;
-    const ok = await this.call('PUT', () => this.consul.kv.set({ key, value: json, timeout: this.timeout }));
+    const ok = await this.calls.call('PUT', () => this.consul.kv.set({ key, value: json, timeout: this.timeout }));
     if (ok === false) throw new StoreError(`Consul refused to store ${JSON.stringify(key)}`);
     this.copy.applyWrite(featureName, json);
   }
@@ -162,7 +168,7 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.closed) throw closedError();
     this.start();
     const key = this.prefix + featureName;
-    await this.call('DELETE', () => this.consul.kv.del({ key, timeout: this.timeout }));
+    await this.calls.call('DELETE', () => this.consul.kv.del({ key, timeout: this.timeout }));
     this.copy.applyWrite(featureName, undefined);
   }
 
@@ -180,7 +186,7 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.loaded) return;
     this.start();
     if (this.lastError !== undefined) {
-      throw new ConnectionError(`No flags loaded from Consul yet: ${describe(this.lastError)}`, {
+      throw new ConnectionError(`No flags loaded from Consul yet: ${(this.lastError as Error).message}`, {
         cause: this.lastError,
       });
     }
@@ -195,15 +201,19 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
       const sentAt = this.copy.sequence;
       try {
         const blocking = index !== '0';
-        const [response, body] = (await this.call('GET', () =>
-          this.consul.kv.get({
-            key: this.prefix,
-            recurse: true,
-            ...(blocking ? { index, wait: `${this.wait}s` } : {}),
-            // Consul may hold a blocking query up to wait * 17/16 before it answers.
-            timeout: blocking ? Math.ceil((this.wait * 1000 * 17) / 16) + this.timeout : this.timeout,
-            ctx: this.watchContext,
-          }),
+        // Consul may hold a blocking query up to wait * 17/16 before it answers.
+        const timeout = blocking ? Math.ceil((this.wait * 1000 * 17) / 16) + this.timeout : this.timeout;
+        const [response, body] = (await this.calls.call(
+          'GET',
+          () =>
+            this.consul.kv.get({
+              key: this.prefix,
+              recurse: true,
+              ...(blocking ? { index, wait: `${this.wait}s` } : {}),
+              timeout,
+              ctx: this.watchContext,
+            }),
+          { deadlineMs: timeout },
         )) as KvResponse;
         const next = String(response.headers['x-consul-index'] ?? '');
         if (!/^[1-9][0-9]*$/.test(next)) {
@@ -238,10 +248,9 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
       this.loaded = true;
       this.firstLoad.resolve();
     }
-    if (this.lastError !== undefined) {
-      this.lastError = undefined;
-      this.log.info({ store: 'consul', baseKey: this.baseKey, flags: this.copy.size }, 'Consul watch is working again');
-    }
+    this.lastError = undefined;
+    // The call path has logged the end of an outage; this ends a spell of refused answers.
+    this.calls.reachability.succeeded({ flags: this.copy.size });
   }
 
   private failed(error: unknown): void {
@@ -250,12 +259,8 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
       this.firstLoad.reject(error);
       this.firstLoad = deferred();
     }
-    if (this.lastError === undefined) {
-      this.log.warn(
-        { store: 'consul', baseKey: this.baseKey, err: error },
-        this.loaded ? 'Consul watch failed; serving the last copy and retrying' : 'Consul watch failed; retrying',
-      );
-    }
+    // The call path logs an unreachable agent; an error answer or a bad index is logged here, once per spell.
+    if (!isUnreachable(error)) this.calls.reachability.failed({ err: error, servingLastCopy: this.loaded });
     this.lastError = error;
   }
 
@@ -265,35 +270,10 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
       this.backoffTimer = setTimeout(resolve, ms);
     });
   }
-
-  /** One Consul call, its failure turned into a typed error. */
-  private async call<T>(method: string, send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw toTypedError(method, this.baseKey, error);
-    }
-  }
 }
 
 function closedError(): StoreError {
   return new StoreError('ConsulFeatureFlagStore is closed: its local copy is no longer kept current');
-}
-
-function toTypedError(method: string, baseKey: string, error: unknown): FlipperError {
-  if (error instanceof FlipperError) return error;
-  const err = error as { isTimeout?: boolean; statusCode?: number; isResponse?: boolean; code?: string };
-  const message = `Consul ${method} under ${JSON.stringify(baseKey)} failed: ${describe(error)}`;
-  if (err?.isTimeout) return new TimeoutError(message);
-  if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code))
-    return new ConnectionError(message, { cause: error });
-  return new StoreError(message, { cause: error });
-}
-
-function describe(error: unknown): string {
-  const err = error as { message?: string; isResponse?: boolean; statusCode?: number };
-  const status = err?.isResponse ? ` (HTTP ${String(err.statusCode)})` : '';
-  return `${err?.message ?? String(error)}${status}`;
 }
 
 interface Deferred {

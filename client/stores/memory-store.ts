@@ -8,6 +8,7 @@ import {
   type Clock,
 } from '../../shared';
 import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+import { slicePage } from '../../shared/page';
 
 export interface MemoryFeatureFlagStoreOptions {
   /** Source of `createdDate`, in Unix seconds. Default: the system clock. */
@@ -54,9 +55,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
     const names = [...this.items.keys()].sort(compareUtf8);
-    const offset = options.offset ?? 0;
-    const end = options.limit === undefined ? undefined : offset + options.limit;
-    return names.slice(offset, end).map((name) => this.items.get(name)!);
+    return slicePage(names, options.limit, options.offset ?? 0).map((name) => this.items.get(name)!);
   }
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {

@@ -1,7 +1,8 @@
 import type { Pool, QueryConfig, QueryResultRow } from 'pg';
-import { ConnectionError, FlipperError, InvalidFlagNameError, StoreError, TimeoutError } from '../../shared';
-import { validateTimeout, withDeadline } from './deadline';
-import { Reachability } from './reachability';
+import { FlipperError, InvalidFlagNameError, MAX_NAME_LENGTH } from '../../shared';
+import { BackendCallPath } from '../calls/backend-call-path';
+import { validateTimeout } from '../calls/deadline';
+import { PG } from '../calls/drivers/pg';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
@@ -27,9 +28,6 @@ export interface PostgreSQLFeatureFlagStoreOptions extends SerializedStoreOption
 /** What the store needs of a `pg` `Pool` (a `Client` fits too). */
 export type PostgreSQLQueryable = Pick<Pool, 'query'>;
 
-/** Length of our name column; the Python library's is 40. */
-const NAME_LENGTH = 255;
-
 /**
  * Keeps flags in the Python library's table: one row per flag, its name and its JSON as `bytea`,
  * so Python and Node services share one table. Lists in the byte order of UTF-8 names
@@ -47,7 +45,7 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly queryTimeout: number;
   private readonly sql: { create: string; get: string; upsert: string; delete: string; page: string };
   private migration?: Promise<void>;
-  private readonly reachability: Reachability;
+  private readonly calls: BackendCallPath;
 
   constructor(pool: PostgreSQLQueryable, options: PostgreSQLFeatureFlagStoreOptions = {}) {
     super(options);
@@ -59,14 +57,19 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     const n = quoteIdentifier(this.nameColumn);
     const i = quoteIdentifier(options.itemColumn ?? 'item');
     this.sql = {
-      create: `CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL)`,
+      create: `CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${MAX_NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL)`,
       get: `SELECT ${i} AS item FROM ${t} WHERE ${n} = $1`,
       upsert: `INSERT INTO ${t} (${n}, ${i}) VALUES ($1, $2) ON CONFLICT (${n}) DO UPDATE SET ${i} = EXCLUDED.${i}`,
       delete: `DELETE FROM ${t} WHERE ${n} = $1`,
       page: `SELECT ${n} AS name, ${i} AS item FROM ${t} ORDER BY ${n} COLLATE "C" LIMIT $1 OFFSET $2`,
     };
     if (options.runMigrations === false) this.migration = Promise.resolve();
-    this.reachability = new Reachability(this.logger, { store: 'postgresql', table: this.tableName }, 'PostgreSQL');
+    this.calls = new BackendCallPath(PG, {
+      target: ` on ${JSON.stringify(this.tableName)}`,
+      bindings: { store: 'postgresql', table: this.tableName },
+      deadline: { ms: this.queryTimeout, option: 'queryTimeout' },
+      logger: this.logger,
+    });
   }
 
   protected async readRaw(featureName: string): Promise<Buffer | undefined> {
@@ -111,23 +114,11 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     return (await this.send<R>(operation, text, values)).rows;
   }
 
-  /** One query under the deadline, every failure turned into a typed error (keeping its `cause`). */
-  private async send<R extends QueryResultRow>(operation: string, text: string, values: unknown[]) {
+  /** One query through the backend call path (deadline, typed error keeping its `cause`, reachability log). */
+  private send<R extends QueryResultRow>(operation: string, text: string, values: unknown[]) {
     // pg reads `query_timeout` per query: on expiry it fails the query and discards the connection.
     const config = { text, values, query_timeout: this.queryTimeout } as QueryConfig;
-    try {
-      const result = await withDeadline(
-        Promise.resolve().then(() => this.pool.query<R>(config)),
-        this.queryTimeout,
-        `PostgreSQL ${operation} on ${JSON.stringify(this.tableName)} (queryTimeout)`,
-      );
-      this.reachability.ok();
-      return result;
-    } catch (error) {
-      const typed = toTypedError(operation, this.tableName, error);
-      if (typed instanceof ConnectionError || typed instanceof TimeoutError) this.reachability.failed(typed);
-      throw typed;
-    }
+    return this.calls.call(operation, () => this.pool.query<R>(config));
   }
 
   private async nameTooLong(featureName: string): Promise<InvalidFlagNameError> {
@@ -149,7 +140,7 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     return new InvalidFlagNameError(
       `Feature flag name ${JSON.stringify(truncate(featureName))} has ${[...featureName].length} characters, but ` +
         `${column} ${limit}: use a shorter name, or widen the column with ALTER TABLE ... ALTER COLUMN ... ` +
-        `TYPE varchar(${NAME_LENGTH})`,
+        `TYPE varchar(${MAX_NAME_LENGTH})`,
     );
   }
 }
@@ -161,18 +152,4 @@ function truncate(name: string): string {
 function isPgError(error: unknown, code: string): boolean {
   const cause = error instanceof FlipperError ? error.cause : error;
   return (cause as { code?: unknown } | undefined)?.code === code;
-}
-
-function toTypedError(operation: string, table: string, error: unknown): FlipperError {
-  if (error instanceof FlipperError) return error;
-  const err = error as { message?: string; code?: unknown };
-  const message = `PostgreSQL ${operation} on ${JSON.stringify(table)} failed: ${err?.message ?? String(error)}`;
-  const code = typeof err?.code === 'string' ? err.code : '';
-  if (code === '57014' || /timeout/i.test(err?.message ?? '')) return new TimeoutError(message);
-  // Node socket errors (ECONNREFUSED...), SQLSTATE class 08 (connection exception), server shutting down.
-  if (/^E[A-Z]+$/.test(code) || code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) {
-    return new ConnectionError(message, { cause: error });
-  }
-  if (/Connection terminated|connect/i.test(err?.message ?? '')) return new ConnectionError(message, { cause: error });
-  return new StoreError(message, { cause: error });
 }

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
-import { ConnectionError, FlipperError, StoreError, TimeoutError, compareUtf8 } from '../../shared';
-import { validateTimeout, withDeadline } from './deadline';
-import { Reachability } from './reachability';
+import { compareUtf8 } from '../../shared';
+import { slicePage } from '../../shared/page';
+import { BackendCallPath } from '../calls/backend-call-path';
+import { validateTimeout } from '../calls/deadline';
+import { IOREDIS, ioredisUnsendable } from '../calls/drivers/ioredis';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 
 export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
@@ -31,17 +33,21 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   /** The key prefix, without the trailing `/`. */
   readonly baseKey: string;
   private readonly redis: Redis;
-  private readonly commandTimeout: number;
   private readonly pattern: string;
-  private readonly reachability: Reachability;
+  private readonly calls: BackendCallPath;
 
   constructor(redis: Redis, options: RedisFeatureFlagStoreOptions = {}) {
     super(options);
     this.redis = redis;
     this.baseKey = options.baseKey ?? 'features';
-    this.commandTimeout = validateTimeout(options.commandTimeout ?? 1000, 'commandTimeout');
     this.pattern = `${escapeGlob(this.baseKey)}/*`;
-    this.reachability = new Reachability(this.logger, { store: 'redis', baseKey: this.baseKey }, 'Redis');
+    this.calls = new BackendCallPath(IOREDIS, {
+      bindings: { store: 'redis', baseKey: this.baseKey },
+      deadline: { ms: validateTimeout(options.commandTimeout ?? 1000, 'commandTimeout'), option: 'commandTimeout' },
+      // A client that is closed or between reconnects would queue the command: fail fast instead.
+      unsendable: () => ioredisUnsendable(redis),
+      logger: this.logger,
+    });
   }
 
   protected async readRaw(featureName: string): Promise<string | undefined> {
@@ -59,7 +65,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
 
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
     const names = (await this.scanNames()).sort(compareUtf8);
-    const page = names.slice(offset, limit === undefined ? undefined : offset + limit);
+    const page = slicePage(names, limit, offset);
     const rows: Array<[string, string]> = [];
     for (let i = 0; i < page.length; i += MGET_BATCH) {
       const batch = page.slice(i, i + MGET_BATCH);
@@ -89,44 +95,13 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     return `${this.baseKey}/${featureName}`;
   }
 
-  /** Runs one command under the deadline, turning every failure into a typed error. */
-  private async command<T>(name: string, send: () => Promise<T>): Promise<T> {
-    try {
-      // A client that is closed or between reconnects would queue the command: fail fast instead.
-      if (this.redis.status === 'end' || this.redis.status === 'reconnecting') {
-        throw new ConnectionError(`Redis is not connected (client status "${this.redis.status}")`);
-      }
-      const result = await withDeadline(
-        Promise.resolve().then(send),
-        this.commandTimeout,
-        `Redis ${name} (commandTimeout)`,
-      );
-      this.reachability.ok();
-      return result;
-    } catch (error) {
-      const typed = toTypedError(name, error);
-      if (typed instanceof ConnectionError || typed instanceof TimeoutError) this.reachability.failed(typed);
-      throw typed;
-    }
+  /** One command through the backend call path (deadline, typed error, reachability log). */
+  private command<T>(name: string, send: () => Promise<T>): Promise<T> {
+    return this.calls.call(name, send);
   }
 }
 
 /** Escapes Redis glob characters (`* ? [ ] \`) so the base key matches only itself. */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
-}
-
-function toTypedError(command: string, error: unknown): FlipperError {
-  if (error instanceof FlipperError) return error;
-  const err = error as { name?: string; message?: string; code?: string };
-  const message = `Redis ${command} failed: ${err?.message ?? String(error)}`;
-  if (err?.name === 'ReplyError') return new StoreError(message, { cause: error });
-  if (
-    err?.name === 'MaxRetriesPerRequestError' ||
-    (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code)) ||
-    /Connection is closed|Stream isn't writeable|connect/i.test(err?.message ?? '')
-  ) {
-    return new ConnectionError(message, { cause: error });
-  }
-  return new StoreError(message, { cause: error });
 }

@@ -1,6 +1,8 @@
 import type * as S3 from '@aws-sdk/client-s3';
-import { ConnectionError, FlipperError, StoreError, TimeoutError } from '../../shared';
-import { validateTimeout } from './deadline';
+import { slicePage } from '../../shared/page';
+import { BackendCallPath } from '../calls/backend-call-path';
+import { validateTimeout } from '../calls/deadline';
+import { AWS_S3 } from '../calls/drivers/aws-s3';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 
 /** The part of `S3Client` (from `@aws-sdk/client-s3`) the store uses; an `S3Client` fits. */
@@ -37,9 +39,8 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly s3: S3ClientLike;
   private readonly sdk: typeof S3;
   private readonly pageSize: number;
-  private readonly timeout: number;
   private readonly listConcurrency: number;
-  private reachable = true;
+  private readonly calls: BackendCallPath;
 
   constructor(s3Client: S3ClientLike, bucket: string, options: S3FeatureFlagStoreOptions = {}) {
     super(options);
@@ -47,7 +48,12 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
     this.bucket = bucket;
     this.prefix = options.prefix ?? '';
     this.pageSize = Math.min(1000, Math.max(1, Math.floor(options.pageSize ?? 1000)));
-    this.timeout = validateTimeout(options.timeout ?? 5000, 'timeout');
+    this.calls = new BackendCallPath(AWS_S3, {
+      target: ` on bucket ${bucket}`,
+      bindings: { store: 's3', bucket },
+      deadline: { ms: validateTimeout(options.timeout ?? 5000, 'timeout'), option: 'timeout' },
+      logger: this.logger,
+    });
     this.listConcurrency = Math.max(1, Math.floor(options.listConcurrency ?? 16));
     // Required here, not at the top: importing the library must not load the AWS SDK.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -85,7 +91,7 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
     if (limit === 0) return [];
     const names = await this.listNames(limit === undefined ? undefined : offset + limit);
-    const page = names.slice(offset, limit === undefined ? undefined : offset + limit);
+    const page = slicePage(names, limit, offset);
     const bodies = new Array<string | undefined>(page.length);
     let next = 0;
     const worker = async () => {
@@ -120,40 +126,12 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
     return names;
   }
 
-  /** One S3 call under the deadline, its failure turned into a typed error and logged once per outage. */
-  private async call<T>(operation: string, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeout);
-    try {
-      const result = await send(controller.signal);
-      if (!this.reachable) {
-        this.reachable = true;
-        this.logger?.info({ store: 's3', bucket: this.bucket }, 'S3 is reachable again');
-      }
-      return result;
-    } catch (error) {
-      const typed = this.toTypedError(operation, error, controller.signal.aborted);
-      if (this.reachable && !(typed instanceof StoreError)) {
-        this.reachable = false;
-        this.logger?.warn({ store: 's3', bucket: this.bucket, err: typed }, 'S3 is unreachable');
-      }
-      throw typed;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private toTypedError(operation: string, error: unknown, timedOut: boolean): FlipperError {
-    if (error instanceof FlipperError) return error;
-    if (timedOut)
-      return new TimeoutError(
-        `S3 ${operation} on bucket ${this.bucket} (timeout) did not finish within ${this.timeout} ms`,
-      );
-    const err = error as { name?: string; message?: string; code?: string };
-    const message = `S3 ${operation} on bucket ${this.bucket} failed: ${err?.name ?? 'Error'}: ${err?.message ?? String(error)}`;
-    if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code))
-      return new ConnectionError(message, { cause: error });
-    return new StoreError(message, { cause: error });
+  /**
+   * One S3 call through the backend call path: past the deadline its signal aborts the request (the
+   * SDK's retries included), then the typed error and the reachability log.
+   */
+  private call<T>(operation: string, send: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    return this.calls.call(operation, send);
   }
 }
 

@@ -1,7 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { FlipperError, StoreError, compareUtf8 } from '../../shared';
+import { compareUtf8 } from '../../shared';
+import { slicePage } from '../../shared/page';
+import { BackendCallPath } from '../calls/backend-call-path';
+import { BETTER_SQLITE3 } from '../calls/drivers/better-sqlite3';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
@@ -28,6 +31,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
   /** The underlying database; the application's own when it passed one. */
   readonly db: BetterSqlite3.Database;
   private readonly ownsDb: boolean;
+  private readonly calls: BackendCallPath;
   /** SQLite compares TEXT by memcmp in the database's encoding: UTF-8 order only when the file is UTF-8. */
   private readonly sortsInSql: boolean;
   private readonly statements: {
@@ -43,9 +47,17 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
    */
   constructor(pathOrDatabase: string | BetterSqlite3.Database, options: SQLiteFeatureFlagStoreOptions = {}) {
     super(options);
-    const table = quoteIdentifier(options.tableName ?? 'feature_flags');
+    const tableName = options.tableName ?? 'feature_flags';
+    const table = quoteIdentifier(tableName);
+    this.calls = new BackendCallPath(BETTER_SQLITE3, {
+      bindings: { store: 'sqlite', table: tableName },
+      logger: this.logger,
+    });
     this.ownsDb = typeof pathOrDatabase === 'string';
-    this.db = typeof pathOrDatabase === 'string' ? openDatabase(pathOrDatabase) : pathOrDatabase;
+    this.db =
+      typeof pathOrDatabase === 'string'
+        ? this.calls.run(`open of ${JSON.stringify(pathOrDatabase)}`, () => openDatabase(pathOrDatabase))
+        : pathOrDatabase;
     try {
       if (this.ownsDb) {
         this.db.pragma('journal_mode = WAL');
@@ -65,7 +77,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
       };
     } catch (error) {
       if (this.ownsDb) this.db.close();
-      throw storeError(error, 'could not prepare the SQLite table');
+      throw this.calls.typed(`preparing table ${table}`, error);
     }
   }
 
@@ -87,8 +99,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
         return this.statements.page.all(limit ?? -1, offset).map((r): [string, string] => [r.name, r.item]);
       }
       const rows = this.statements.page.all(-1, 0).sort((a, b) => compareUtf8(a.name, b.name));
-      const end = limit === undefined ? undefined : offset + limit;
-      return rows.slice(offset, end).map((r): [string, string] => [r.name, r.item]);
+      return slicePage(rows, limit, offset).map((r): [string, string] => [r.name, r.item]);
     });
   }
 
@@ -97,12 +108,9 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.ownsDb && this.db.open) this.db.close();
   }
 
+  /** One statement through the backend call path (typed error, reachability log); SQLite is synchronous: no deadline. */
   private run<T>(operation: string, body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      throw storeError(error, `SQLite ${operation} failed`);
-    }
+    return this.calls.run(operation, body);
   }
 }
 
@@ -111,14 +119,5 @@ function openDatabase(path: string): BetterSqlite3.Database {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Database = require('better-sqlite3') as typeof BetterSqlite3;
   if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-  try {
-    return new Database(path);
-  } catch (error) {
-    throw storeError(error, `could not open the SQLite database ${JSON.stringify(path)}`);
-  }
-}
-
-function storeError(error: unknown, message: string): FlipperError {
-  if (error instanceof FlipperError) return error;
-  return new StoreError(`${message}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  return new Database(path);
 }

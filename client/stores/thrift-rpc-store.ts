@@ -1,7 +1,7 @@
 import {
+  DEFAULT_MAX_REPLY_BYTES,
   FeatureFlagStoreItem,
   FeatureFlagStoreMeta,
-  InvalidArgumentError,
   InvalidItemError,
   validatePage,
   type CodecOptions,
@@ -14,7 +14,9 @@ import {
   type ThriftItem,
 } from '../../shared/thrift/mapping';
 import type { ProtocolName, TransportName } from '../../shared/thrift/wire/message-assembler';
-import type { FlipperLogger } from '../logger';
+import { validateWireOptions } from '../../shared/thrift/wire/wire-options';
+import type { FlipperLogger } from '../../shared/logger';
+import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
 import { ReplyCache } from '../rpc/reply-cache';
@@ -47,7 +49,7 @@ export const THRIFT_RPC_DEFAULTS = {
   port: 9090,
   transport: 'buffered' as TransportName,
   protocol: 'binary' as ProtocolName,
-  maxMessageBytes: 64 * 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_REPLY_BYTES,
   timeout: 2000,
 };
 
@@ -69,10 +71,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
-    const timeout = options.timeout ?? THRIFT_RPC_DEFAULTS.timeout;
-    if (!Number.isFinite(timeout) || timeout <= 0) {
-      throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${String(timeout)}`);
-    }
+    const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
     this.codec = { clock: options.clock, random: options.random };
     this.logger = options.logger;
     if (isGeneratedClient(clientOrOptions)) {
@@ -80,14 +79,10 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       return;
     }
     const o = clientOrOptions;
-    const transport = o.transport ?? THRIFT_RPC_DEFAULTS.transport;
-    const protocol = o.protocol ?? THRIFT_RPC_DEFAULTS.protocol;
-    if (transport !== 'buffered' && transport !== 'framed') {
-      throw new InvalidArgumentError(`transport must be buffered or framed, got ${String(transport)}`);
-    }
-    if (protocol !== 'binary' && protocol !== 'compact') {
-      throw new InvalidArgumentError(`protocol must be binary or compact, got ${String(protocol)}`);
-    }
+    const { transport, protocol } = validateWireOptions(
+      o.transport ?? THRIFT_RPC_DEFAULTS.transport,
+      o.protocol ?? THRIFT_RPC_DEFAULTS.protocol,
+    );
     this.caller = new RpcConnection({
       host: o.host ?? THRIFT_RPC_DEFAULTS.host,
       port: o.port ?? THRIFT_RPC_DEFAULTS.port,

@@ -5,6 +5,7 @@ import {
   type FeatureFlagStoreItem,
   type FeatureFlagStoreMeta,
 } from '../../../shared';
+import { StateChangeLog } from '../../calls/state-change-log';
 import { defaultLogger, type FlipperLogger } from '../../logger';
 import type { CreateOptions, FeatureFlagStore } from '../feature-flag-store';
 import { StoreWrapper } from './store-wrapper';
@@ -46,11 +47,11 @@ const KEEP_TTL = { noUpdateTTL: true } as const;
 export class CachedFeatureFlagStore extends StoreWrapper {
   private readonly cache: LRUCache<string, Entry>;
   private readonly missOptions?: { ttl: number };
-  private readonly logger: FlipperLogger;
+  /** Logs backend read failures once per change between failing and working. */
+  private readonly failures: StateChangeLog;
   private readonly loading = new Map<string, Promise<FeatureFlagStoreItem | undefined>>();
   /** Bumped at the start and end of every write, so a read that overlapped one does not cache what it read. */
   private writes = 0;
-  private failing = false;
 
   constructor(store: FeatureFlagStore, options: CachedFeatureFlagStoreOptions = {}) {
     super(store);
@@ -69,7 +70,11 @@ export class CachedFeatureFlagStore extends StoreWrapper {
       noDeleteOnStaleGet: true,
       ...(clock ? { perf: { now: () => clock() * 1000 }, ttlResolution: 0 } : {}),
     });
-    this.logger = options.logger ?? defaultLogger({ store: 'cached' });
+    this.failures = new StateChangeLog(
+      options.logger ?? defaultLogger({ store: 'cached' }),
+      { store: 'cached' },
+      { failing: 'backend read failed; serving cached copies while it fails', working: 'backend reads work again' },
+    );
   }
 
   /** The cached flag, `null` when it is cached as absent, `undefined` when it is not cached. No I/O. */
@@ -138,11 +143,11 @@ export class CachedFeatureFlagStore extends StoreWrapper {
       item = await this.inner.get(featureName);
     } catch (error) {
       const stale = this.cache.peek(featureName, STALE_TOO);
-      this.markFailing(featureName, error, stale !== undefined);
+      this.failures.failed({ flag: featureName, err: error, servedStale: stale !== undefined });
       if (stale === undefined) throw error;
       return stale === ABSENT ? undefined : stale;
     }
-    this.markWorking();
+    this.failures.succeeded();
     if (this.writes === writesBefore) {
       if (item !== undefined) this.cache.set(featureName, item);
       else if (this.missOptions) this.cache.set(featureName, ABSENT, this.missOptions);
@@ -169,21 +174,6 @@ export class CachedFeatureFlagStore extends StoreWrapper {
     const cached = this.cache.peek(featureName, STALE_TOO);
     if (cached === undefined || cached === ABSENT) this.cache.delete(featureName);
     else this.cache.set(featureName, change(cached), KEEP_TTL);
-  }
-
-  private markFailing(featureName: string, error: unknown, servedStale: boolean): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.logger.warn(
-      { store: 'cached', flag: featureName, err: error, servedStale },
-      'backend read failed; serving cached copies while it fails',
-    );
-  }
-
-  private markWorking(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.logger.info({ store: 'cached' }, 'backend reads work again');
   }
 }
 

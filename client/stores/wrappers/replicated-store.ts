@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../../shared';
 import { defaultLogger, type FlipperLogger } from '../../logger';
-import { validateTimeout, withDeadline } from '../deadline';
+import { validateTimeout, withDeadline } from '../../calls/deadline';
 import type { CreateOptions, FeatureFlagStore } from '../feature-flag-store';
 import { StoreWrapper } from './store-wrapper';
 

@@ -12,6 +12,7 @@ export * from './binary-protocol';
 export * from './compact-protocol-reader';
 export * from './compact-protocol-writer';
 export * from './memoized-write';
+export * from './wire-options';
 
 /** The reader and writer classes of a protocol. */
 export interface ProtocolClasses {

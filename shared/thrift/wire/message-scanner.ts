@@ -1,4 +1,5 @@
-import { MAX_DEPTH, ProtocolError } from './types';
+import { MAX_THRIFT_DEPTH } from '../../limits';
+import { ProtocolError } from './types';
 
 const STRUCT = 0;
 const LIST = 1;
@@ -138,7 +139,8 @@ export abstract class MessageScanner {
   }
 
   private push(kind: number, left: number, keyType: number, valueType: number): void {
-    if (this.kinds.length >= MAX_DEPTH) throw new ProtocolError('invalid', `nesting deeper than ${MAX_DEPTH} levels`);
+    if (this.kinds.length >= MAX_THRIFT_DEPTH)
+      throw new ProtocolError('invalid', `nesting deeper than ${MAX_THRIFT_DEPTH} levels`);
     this.kinds.push(kind);
     this.lefts.push(left);
     this.keyTypes.push(keyType);

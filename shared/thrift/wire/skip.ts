@@ -1,8 +1,9 @@
-import { MAX_DEPTH, ProtocolError, TType, type ProtocolReader } from './types';
+import { MAX_THRIFT_DEPTH } from '../../limits';
+import { ProtocolError, TType, type ProtocolReader } from './types';
 
-/** Reads past one value of `type` (an unknown field), refusing nesting deeper than `MAX_DEPTH`. */
+/** Reads past one value of `type` (an unknown field), refusing nesting deeper than `MAX_THRIFT_DEPTH`. */
 export function skipValue(reader: ProtocolReader, type: number, depth: number): void {
-  if (depth >= MAX_DEPTH) throw new ProtocolError('invalid', `nesting deeper than ${MAX_DEPTH} levels`);
+  if (depth >= MAX_THRIFT_DEPTH) throw new ProtocolError('invalid', `nesting deeper than ${MAX_THRIFT_DEPTH} levels`);
   switch (type) {
     case TType.BOOL:
       reader.readBool();

@@ -18,9 +18,6 @@ export const TType = {
 /** Thrift message types. */
 export const MessageType = { CALL: 1, REPLY: 2, EXCEPTION: 3, ONEWAY: 4 } as const;
 
-/** Deepest nesting of structs and containers a message may have (Thrift's TConfiguration default). */
-export const MAX_DEPTH = 64;
-
 /**
  * Why bytes could not be read as a Thrift message.
  * - `invalid`: not Thrift, or not the protocol this end speaks; the stream cannot be trusted any more.

@@ -1,0 +1,119 @@
+import { FlipperError } from '../../shared';
+import type { FlipperLogger } from '../../shared/logger';
+import { withAbortableDeadline } from './deadline';
+import { isUnreachable, typedError, type DriverDeclaration } from './driver-failure';
+import { StateChangeLog, type StateChangeMessages } from './state-change-log';
+
+/** What one store adds to its driver's declaration. */
+export interface StoreDeclaration {
+  /** What the calls work on, appended to the operation in messages: ` on "feature_flags"`. Default none. */
+  target?: string;
+  /** Fields naming the store in log lines: `{ store: 'redis', baseKey: 'features' }`. */
+  bindings: Record<string, string>;
+  /**
+   * Deadline of each call in ms, and the option that sets it (named in the timeout message).
+   * Absent for a synchronous driver (SQLite), whose calls cannot be abandoned.
+   */
+  deadline?: { ms: number; option: string };
+  /** Why a call cannot even be sent now (for instance ioredis between reconnects), or undefined. */
+  unsendable?: () => string | undefined;
+  /** Where reachability changes are logged. Default: not logged. */
+  logger?: FlipperLogger;
+  /** The reachability log's lines, when the driver's do not fit this store. */
+  messages?: StateChangeMessages;
+}
+
+/** One call's own settings: a deadline other than the store's (the Consul watch's long polls). */
+export interface CallOptions {
+  deadlineMs?: number;
+}
+
+/**
+ * The one path every backend call of every store takes:
+ *   1. the "can we even send" check (`unsendable`), failing fast with `ConnectionError`;
+ *   2. the deadline (`deadline.ms`; the work gets an `AbortSignal` that fires with it);
+ *   3. the driver's classifier, turning any failure into `ConnectionError`, `TimeoutError` or
+ *      `StoreError` with one message shape: "<name> <operation><target> failed: <detail>";
+ *   4. the reachability log: one line when the backend becomes unreachable, one when it is back
+ *      ("Redis is reachable again after 37 failed calls").
+ *
+ * Capabilities every backend needs are added HERE, once: "outcome unknown" errors for writes
+ * whose answer was lost (a new `FailureKind`, told apart by the classifiers), conditional writes
+ * (a `call` variant that maps the driver's "condition failed" answer), reconnect backoff (consult
+ * the reachability state before step 1) and forced reconnects after consecutive timeouts (count
+ * them in step 3 and call a `reconnect` hook added to `StoreDeclaration`). A driver declares its
+ * name and classifier once (`drivers/`), a store what differs (`StoreDeclaration`); neither writes
+ * its own try/catch, timer or log-once flag.
+ */
+export class BackendCallPath {
+  /** Logs reachability changes; the Consul watch also reports its own failures here. */
+  readonly reachability: StateChangeLog;
+  private readonly target: string;
+
+  constructor(
+    private readonly driver: DriverDeclaration,
+    private readonly store: StoreDeclaration,
+  ) {
+    this.target = store.target ?? '';
+    this.reachability = new StateChangeLog(
+      store.logger,
+      store.bindings,
+      store.messages ??
+        driver.messages ?? { failing: `${driver.name} is unreachable`, working: `${driver.name} is reachable again` },
+    );
+  }
+
+  /** Runs one call of the driver through the path. `send` is called at most once. */
+  async call<T>(
+    operation: string,
+    send: (signal: AbortSignal | undefined) => Promise<T>,
+    options?: CallOptions,
+  ): Promise<T> {
+    try {
+      const reason = this.store.unsendable?.();
+      if (reason !== undefined) throw typedError('unreachable', this.failed(operation, reason), undefined);
+      const deadline = this.store.deadline;
+      const ms = options?.deadlineMs ?? deadline?.ms;
+      const result =
+        ms === undefined
+          ? await send(undefined)
+          : await withAbortableDeadline(ms, () => `${this.what(operation)} (${deadline?.option ?? 'timeout'})`, send);
+      this.reachability.succeeded();
+      return result;
+    } catch (error) {
+      throw this.reported(operation, error);
+    }
+  }
+
+  /** The same path for a synchronous driver (SQLite) and for set-up steps: no deadline. */
+  run<T>(operation: string, body: () => T): T {
+    try {
+      const result = body();
+      this.reachability.succeeded();
+      return result;
+    } catch (error) {
+      throw this.reported(operation, error);
+    }
+  }
+
+  /** The typed error for a failure of `operation`, without logging it. */
+  typed(operation: string, error: unknown): FlipperError {
+    if (error instanceof FlipperError) return error;
+    const { kind, detail } = this.driver.classify(error);
+    return typedError(kind, this.failed(operation, detail), error);
+  }
+
+  private reported(operation: string, error: unknown): FlipperError {
+    const typed = this.typed(operation, error);
+    if (isUnreachable(typed)) this.reachability.failed({ err: typed });
+    return typed;
+  }
+
+  private what(operation: string): string {
+    return `${this.driver.name} ${operation}${this.target}`;
+  }
+
+  private failed(operation: string, detail: string): string {
+    return `${this.what(operation)} failed: ${detail}`;
+  }
+}
