@@ -24,27 +24,29 @@ type WithoutName<F> = F extends (featureName: string, ...rest: infer Rest) => in
 /** The handle's methods: the client's, bound to one flag name, with the client's own signatures. */
 export type FeatureFlagMethods = { [M in FlagMethod]: WithoutName<FeatureFlagClient[M]> };
 
-/** A handle on one flag by name. Making one does not touch the store; every call goes through the client. */
 // Its methods (FeatureFlagMethods) are declared by the interface of the same name below and defined
 // on the prototype from FLAG_METHODS: the client's, with the name filled in, written once.
+/** A handle on one flag by name. Making one does not touch the store; every call goes through the client. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class FeatureFlag {
   constructor(
     readonly name: string,
     private readonly client: FeatureFlagClient,
   ) {}
+
+  static {
+    for (const method of FLAG_METHODS) {
+      Object.defineProperty(FeatureFlag.prototype, method, {
+        value: function (this: FeatureFlag, ...args: unknown[]): unknown {
+          const call = this.client[method] as (featureName: string, ...rest: unknown[]) => unknown;
+          return call.call(this.client, this.name, ...args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type
 export interface FeatureFlag extends FeatureFlagMethods {}
-
-for (const method of FLAG_METHODS) {
-  Object.defineProperty(FeatureFlag.prototype, method, {
-    value: function (this: FeatureFlag, ...args: unknown[]): unknown {
-      const client = (this as unknown as { client: FeatureFlagClient }).client;
-      return (client[method] as (name: string, ...rest: unknown[]) => unknown).call(client, this.name, ...args);
-    },
-    writable: true,
-    configurable: true,
-  });
-}
