@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import noDataKeyAssignment from './eslint-rules/no-data-key-assignment.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/', 'gen-nodejs/', 'node_modules/', 'data/'] },
@@ -12,6 +13,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
+  },
+  {
+    // Untrusted names are data: `obj[key] = v` with a string key is written once, in setOwn.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    plugins: { local: { rules: { 'no-data-key-assignment': noDataKeyAssignment } } },
+    rules: { 'local/no-data-key-assignment': 'error' },
   },
   {
     files: ['**/*.cjs', '**/*.mjs', '**/*.js'],

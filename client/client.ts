@@ -55,7 +55,10 @@ export class FeatureFlagClient {
     this.logger = options.logger ?? defaultLogger({ component: 'flipper-client' });
   }
 
-  /** Whether the flag is on for these checks; the default (false) when it is missing, malformed or unreachable. */
+  /**
+   * Whether the flag is on for these checks; the default (false) when it is missing, malformed or
+   * unreachable. Pass ids beyond 2^53 as `bigint`: integers compare exactly, as in Python.
+   */
   async isEnabled(featureName: string, checks?: Checks, options?: IsEnabledOptions): Promise<boolean> {
     try {
       // A store that can answer from memory saves the await (and its promise) on every call.
@@ -158,7 +161,10 @@ export class FeatureFlagClient {
     this.events.emit(EventType.POST_SET_CLIENT_DATA, featureName, { clientData });
   }
 
-  /** A copy of the flag's client data. */
+  /**
+   * A copy of the flag's client data: integers beyond ±(2^53 − 1) as exact `bigint`s, other numbers
+   * (`NaN` and `±Infinity` included) as `number`s; every key, `__proto__` included, an own key.
+   */
   async getClientData(featureName: string): Promise<ClientData> {
     const item = await this.mustGet(featureName);
     return structuredClone(item.meta.clientData) as ClientData;

@@ -1,7 +1,8 @@
 /**
  * Python's `json.dumps` with its defaults (`ensure_ascii`, separators `", "` and `": "`), byte for
  * byte, so that consistent hashing puts a user in the same bucket in both languages.
- * A safe integer is written as Python writes an int, any other number as Python writes a float.
+ * A `bigint`, and a number that is an integer (any magnitude; `-0` is `0`), are written as Python
+ * writes an int; any other number as Python writes a float.
  */
 export function pythonJsonDumps(value: unknown): string {
   return write(value);
@@ -33,16 +34,23 @@ export function pythonJsonString(s: string): string {
   return out + '"';
 }
 
-/** Writes a number as Python writes an int (safe integers) or a float's `repr` (everything else). */
-export function pythonNumber(n: number): string {
+/**
+ * Writes a number as Python writes an int (a `bigint`, or a number that is an integer: `2**53` is
+ * `9007199254740992`, `1e21` is `1000000000000000000000`, `-0` is `0`) or a float's `repr`
+ * (everything else, `NaN` and `Infinity` included).
+ */
+export function pythonNumber(n: number | bigint): string {
+  if (typeof n === 'bigint') return n.toString();
   if (Number.isSafeInteger(n)) return String(n);
+  if (Number.isInteger(n)) return BigInt(n).toString();
+  return pythonFloat(n);
+}
+
+/** Writes a number as Python writes a float: `repr` (`0.5`, `1e-07`, `1e+16`, `3.0`, `-0.0`), `NaN`, `Infinity`. */
+export function pythonFloat(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
-  return pythonFloatRepr(n);
-}
-
-function pythonFloatRepr(n: number): string {
   if (Object.is(n, -0)) return '-0.0';
   // toExponential() without an argument gives the shortest digits that read back to n, as repr does.
   const exp = n.toExponential();
@@ -66,6 +74,7 @@ function write(value: unknown): string {
     case 'string':
       return pythonJsonString(value);
     case 'number':
+    case 'bigint':
       return pythonNumber(value);
     case 'boolean':
       return value ? 'true' : 'false';

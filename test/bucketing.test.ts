@@ -25,7 +25,9 @@ describe('percentages', function () {
     expect(new Percentage(0.1).value).to.equal(0.1);
     expect(new Percentage().value).to.equal(1);
     expect(new Percentage(0.1).toJSON()).to.deep.equal({ type: 'Percentage', value: 0.1 });
-    expect(() => new Percentage(NaN)).to.throw(InvalidPercentageError);
+    expect(() => new Percentage('0.5' as never)).to.throw(InvalidPercentageError);
+    // As in Python, any number is a percentage (NaN and the infinities are stored by Python too).
+    expect(Number.isNaN(new Percentage(NaN).value)).to.equal(true);
   });
 
   it('LinearRampPercentage ramps 0.2 -> 0.8 over 30 minutes as the Python code does: 0.2, 0.4, 0.6, 0.8', function () {
@@ -83,11 +85,19 @@ describe('bucketers', function () {
     expect(new NoOpBucketer().toJSON()).to.deep.equal({ type: 'NoOpBucketer' });
   });
 
-  it('PercentageBucketer draws from the injected randomness', function () {
+  it('PercentageBucketer draws from the injected randomness: on when the draw is <= the percentage, as Python', function () {
     const draws = [0.05, 0.1, 0.5, 0.99];
     let i = 0;
     const bucketer = new PercentageBucketer({ percentage: new Percentage(0.1), random: () => draws[i++] });
-    expect(draws.map(() => bucketer.check())).to.deep.equal([true, false, false, false]);
+    expect(draws.map(() => bucketer.check())).to.deep.equal([true, true, false, false]);
+  });
+
+  it('PercentageBucketer is off at 0% whatever the draw (Python checks 0 first), and never on at NaN', function () {
+    for (const value of [0, -0, NaN, -Infinity]) {
+      const bucketer = new PercentageBucketer({ percentage: new Percentage(value), random: () => 0 });
+      expect(bucketer.check(), String(value)).to.equal(false);
+    }
+    expect(new PercentageBucketer({ percentage: new Percentage(Infinity), random: () => 0.99 }).check()).to.equal(true);
   });
 
   it('PercentageBucketer at 0% is never on and at 100% always on', function () {

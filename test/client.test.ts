@@ -248,7 +248,8 @@ describe('isEnabled never throws', function () {
     const bad = [
       '{not json',
       '[]',
-      '{"feature_name": "BAD", "is_enabled": "yes"}',
+      '{"feature_name": 7, "is_enabled": true}',
+      '{"feature_name": "BAD", "is_enabled": true, "meta": []}',
       '{"feature_name": "BAD", "is_enabled": true, "meta": {"bucketer": {"type": "Nope"}}}',
       '{"feature_name": "BAD", "is_enabled": true, "meta": {"conditions": [{"a": [{"variable": "a", "value": 1, "operator": "regex"}]}]}}',
       '{"feature_name": "BAD", "is_enabled": true, "meta": {"client_data": 5}}',

@@ -16,6 +16,7 @@ import {
   TimeoutError,
   type S3ClientLike,
 } from '../client';
+import { setOwn } from '../shared/own-keys';
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger } from './helpers/controlled-store';
 import { pythonItems } from './helpers/fixtures';
@@ -43,7 +44,7 @@ function counting(s3: S3Client): S3ClientLike & { sent: Record<string, number> }
     sent,
     send(command: object, options?: { abortSignal?: AbortSignal }) {
       const name = command.constructor.name;
-      sent[name] = (sent[name] ?? 0) + 1;
+      setOwn(sent, name, (sent[name] ?? 0) + 1);
       return s3.send(command as GetObjectCommand, options);
     },
   };

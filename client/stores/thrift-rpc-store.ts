@@ -6,6 +6,8 @@ import {
   validatePage,
   type CodecOptions,
 } from '../../shared';
+import { clientDataToStored } from '../../shared/model/stored-codec';
+import { writeStoredJson } from '../../shared/stored-json';
 import {
   errorFromThrift,
   isNotFound,
@@ -98,7 +100,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     const reply = await this.call('Create', featureName, [
       featureName,
       options.isEnabled ?? false,
-      JSON.stringify(options.clientData ?? {}),
+      writeStoredJson(clientDataToStored(options.clientData ?? {})),
     ]);
     return itemFromThrift(reply as ThriftItem, this.codec);
   }

@@ -6,6 +6,7 @@ import { FactoryOptions, percentageFromJSON } from './percentage';
 import { PercentageBucketer } from './percentage-bucketer';
 import { storedFields } from './stored-fields';
 import { Random } from '../clock';
+import { showJson } from '../json-text';
 
 export interface BucketerFactoryOptions extends FactoryOptions {
   random?: Random;
@@ -22,7 +23,7 @@ export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions 
     case 'ConsistentHashPercentageBucketer': {
       const whitelist = fields.key_whitelist ?? [];
       if (!Array.isArray(whitelist) || !whitelist.every((k) => typeof k === 'string')) {
-        throw new InvalidBucketerError(`key_whitelist must be a list of strings, got ${JSON.stringify(whitelist)}`);
+        throw new InvalidBucketerError(`key_whitelist must be a list of strings, got ${showJson(whitelist)}`);
       }
       return new ConsistentHashPercentageBucketer({
         keyWhitelist: whitelist,
@@ -31,7 +32,7 @@ export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions 
     }
     default:
       throw new InvalidBucketerError(
-        `Unknown bucketer type ${JSON.stringify(fields.type)}; expected NoOpBucketer, PercentageBucketer or ConsistentHashPercentageBucketer`,
+        `Unknown bucketer type ${showJson(fields.type)}; expected NoOpBucketer, PercentageBucketer or ConsistentHashPercentageBucketer`,
       );
   }
 }

@@ -9,7 +9,7 @@ export interface PercentageBucketerOptions {
   random?: Random;
 }
 
-/** Enables a random share of calls, drawn anew on every check. */
+/** Enables a random share of calls, drawn anew on every check; off at 0%, as Python's. */
 export class PercentageBucketer implements Bucketer {
   readonly type = 'PercentageBucketer';
   readonly percentage: AbstractPercentage;
@@ -28,8 +28,8 @@ export class PercentageBucketer implements Bucketer {
       trace.score = score;
       trace.percentage = percentage;
     }
-    // random() is in [0, 1): 0% is never on and 100% always on.
-    return score < percentage;
+    // Python's check: off at 0, else on when the draw is <= the percentage (never at NaN).
+    return percentage !== 0 && score <= percentage;
   }
 
   toJSON(): BucketerJSON {

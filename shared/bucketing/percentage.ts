@@ -1,8 +1,9 @@
 import { Clock, systemClock } from '../clock';
 import { InvalidPercentageError } from '../errors';
 import { storedFields } from './stored-fields';
+import { showJson } from '../json-text';
 
-/** A percentage as a fraction in [0, 1], fixed or changing over time. */
+/** A percentage as a fraction in [0, 1] (as Python, any number is stored and compared), fixed or changing over time. */
 export interface AbstractPercentage {
   /** The fraction now. */
   readonly value: number;
@@ -25,10 +26,14 @@ export interface LinearRampPercentageJSON {
 
 export type PercentageJSON = FixedPercentageJSON | LinearRampPercentageJSON;
 
+/**
+ * A number field of a percentage. `NaN` and the infinities are accepted, as Python stores and
+ * evaluates them (at `NaN` a bucketer is never on, at `Infinity` always); a `bigint` is taken by
+ * value (only its comparison with a score in [0, 1) matters).
+ */
 function fraction(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new InvalidPercentageError(`${name} must be a finite number, got ${JSON.stringify(value)}`);
-  }
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value !== 'number') throw new InvalidPercentageError(`${name} must be a number, got ${showJson(value)}`);
   return value;
 }
 
@@ -84,7 +89,9 @@ export class LinearRampPercentage implements AbstractPercentage {
   get value(): number {
     if (this.rampDuration === 0) return this.finalValue;
     const elapsed = this.clock() - this.initialTime;
-    return Math.min(this.finalValue, this.initialValue + this.slope * elapsed);
+    const ramped = this.initialValue + this.slope * elapsed;
+    // Python's min(final, ramped): `final` unless ramped is below it, so NaN gives `final` (Math.min gives NaN).
+    return ramped < this.finalValue ? ramped : this.finalValue;
   }
 
   toJSON(): LinearRampPercentageJSON {
@@ -119,7 +126,7 @@ export function percentageFromJSON(json: unknown, options: FactoryOptions = {}):
       });
     default:
       throw new InvalidPercentageError(
-        `Unknown percentage type ${JSON.stringify(fields.type)}; expected Percentage or LinearRampPercentage`,
+        `Unknown percentage type ${showJson(fields.type)}; expected Percentage or LinearRampPercentage`,
       );
   }
 }

@@ -1,4 +1,5 @@
 import type { FlipperError } from '../errors';
+import { showJson } from '../json-text';
 
 /**
  * The fields of a stored bucketer or percentage (`{"type": ..., ...}`): anything but a plain object
@@ -10,7 +11,7 @@ export function storedFields(
   ErrorClass: new (message: string) => FlipperError,
 ): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ErrorClass(`${what} must be an object, got ${JSON.stringify(json)}`);
+    throw new ErrorClass(`${what} must be an object, got ${showJson(json)}`);
   }
   return json as Record<string, unknown>;
 }

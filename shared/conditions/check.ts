@@ -1,6 +1,9 @@
 import { JsonValue } from '../json';
+import { showJson } from '../json-text';
 import { InvalidConditionError } from '../errors';
-import { OperatorSymbol, OperatorTest, isOperatorSymbol, operatorFor } from './operator';
+import { OPERATORS, OperatorSymbol, OperatorTest, isOperatorSymbol, operatorFor } from './operator';
+
+const OPERATOR_NAMES = Object.keys(OPERATORS).join(', ');
 
 /** The Python library's stored form of one check: `{ variable, value, operator }`. */
 export interface CheckJSON {
@@ -23,7 +26,7 @@ export class Check {
   constructor(variable: string, value: JsonValue, operator: OperatorSymbol | null, stored = false) {
     if (!stored && (operator === 'in' || operator === 'not_in') && !Array.isArray(value)) {
       throw new InvalidConditionError(
-        `Condition ${variable}__${operator} needs a list of values, got ${JSON.stringify(value)}`,
+        `Condition ${variable}__${operator} needs a list of values, got ${showJson(value)}`,
       );
     }
     this.variable = variable;
@@ -32,31 +35,35 @@ export class Check {
     this.op = operatorFor(operator);
   }
 
-  /** Parses `age__gte` into variable `age` and operator `gte`; a bare name is equality. */
+  /**
+   * Parses a keyword exactly as Python's `Check._parse_check_key`: a key with exactly one `__` is
+   * `variable__operator` (`age__gte`; `__in` is `in` on the variable `''`); a key with none, or
+   * with two or more, is equality on the whole key (`x__y__lt` checks the variable `x__y__lt`).
+   * An unknown operator (`a___gt` gives `_gt`, `a__` gives `''`) throws `InvalidConditionError`.
+   */
   static fromKeyword(keyword: string, value: JsonValue): Check {
-    const at = keyword.lastIndexOf('__');
-    if (at < 0) return new Check(keyword, value, null);
-    const symbol = keyword.slice(at + 2);
-    const variable = keyword.slice(0, at);
+    const parts = keyword.split('__');
+    if (parts.length !== 2) return new Check(keyword, value, null);
+    const [variable, symbol] = parts;
     if (!isOperatorSymbol(symbol)) {
-      operatorFor(symbol); // throws the typed error naming the operator
+      throw new InvalidConditionError(
+        `Unknown condition operator ${JSON.stringify(symbol)} in ${JSON.stringify(keyword)}; expected one of ${OPERATOR_NAMES}`,
+      );
     }
-    if (variable === '')
-      throw new InvalidConditionError(`Condition key ${JSON.stringify(keyword)} has no variable name`);
-    return new Check(variable, value, symbol as OperatorSymbol);
+    return new Check(variable, value, symbol);
   }
 
   /** Rebuilds a check from its stored form; a stored `in` with a non-list value is kept and never satisfied. */
   static fromJSON(json: unknown): Check {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw new InvalidConditionError(`A condition check must be an object, got ${JSON.stringify(json)}`);
+      throw new InvalidConditionError(`A condition check must be an object, got ${showJson(json)}`);
     }
     const { variable, value, operator } = json as Record<string, unknown>;
     if (typeof variable !== 'string') {
-      throw new InvalidConditionError(`A condition check needs a string "variable", got ${JSON.stringify(variable)}`);
+      throw new InvalidConditionError(`A condition check needs a string "variable", got ${showJson(variable)}`);
     }
     if (operator !== null && operator !== undefined && typeof operator !== 'string') {
-      throw new InvalidConditionError(`Condition operator must be a string or null, got ${JSON.stringify(operator)}`);
+      throw new InvalidConditionError(`Condition operator must be a string or null, got ${showJson(operator)}`);
     }
     const symbol = (operator ?? null) as string | null;
     operatorFor(symbol);

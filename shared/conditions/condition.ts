@@ -1,4 +1,6 @@
 import { Checks, JsonValue, isJsonObject } from '../json';
+import { setOwn } from '../own-keys';
+import { showJson } from '../json-text';
 import { InvalidConditionError } from '../errors';
 import { Check, CheckJSON } from './check';
 
@@ -15,7 +17,11 @@ export type ConditionInput = Readonly<Record<string, JsonValue>>;
 export class Condition {
   private readonly byVariable: ReadonlyMap<string, readonly Check[]>;
 
-  /** Builds a condition from keywords; an unknown operator suffix throws `InvalidConditionError`. */
+  /**
+   * Builds a condition from keywords, parsed as Python parses them (see `Check.fromKeyword`); an
+   * unknown operator throws `InvalidConditionError`. Every key is a name: pass `__proto__` as an
+   * own key (`{ ['__proto__']: 1 }` or from `JSON.parse`), not as an object literal's prototype.
+   */
   constructor(checks: ConditionInput = {}) {
     if (!isJsonObject(checks)) throw new InvalidConditionError('A condition is built from an object of checks');
     const map = new Map<string, Check[]>();
@@ -30,8 +36,7 @@ export class Condition {
 
   /** Rebuilds a condition from its stored form (`{ variable: [check, ...] }`). */
   static fromJSON(json: unknown): Condition {
-    if (!isJsonObject(json))
-      throw new InvalidConditionError(`A condition must be an object, got ${JSON.stringify(json)}`);
+    if (!isJsonObject(json)) throw new InvalidConditionError(`A condition must be an object, got ${showJson(json)}`);
     const map = new Map<string, Check[]>();
     for (const key of Object.keys(json)) {
       const list = json[key];
@@ -84,7 +89,12 @@ export class Condition {
 
   toJSON(): ConditionJSON {
     const out: ConditionJSON = {};
-    for (const [variable, list] of this.byVariable) out[variable] = list.map((c) => c.toJSON());
+    for (const [variable, list] of this.byVariable)
+      setOwn(
+        out,
+        variable,
+        list.map((c) => c.toJSON()),
+      );
     return out;
   }
 }

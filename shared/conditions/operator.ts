@@ -7,11 +7,19 @@ export type OperatorSymbol = 'gt' | 'gte' | 'lt' | 'lte' | 'ne' | 'in' | 'not_in
 /** Tests a value passed to `isEnabled` against the condition's expected value. Never throws. */
 export type OperatorTest = (actual: unknown, expected: unknown) => boolean;
 
-/** -1, 0 or 1 when both are numbers or both strings; undefined when they cannot be ordered. */
+function isNumeric(value: unknown): value is number | bigint {
+  return typeof value === 'number' || typeof value === 'bigint';
+}
+
+/**
+ * -1, 0 or 1 when both are numbers (`number` or `bigint`, compared by exact value as Python
+ * compares ints and floats) or both strings (by code point); undefined when they cannot be
+ * ordered (`NaN` included).
+ */
 function order(a: unknown, b: unknown): number | undefined {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return undefined;
-    return a < b ? -1 : a > b ? 1 : 0;
+  if (isNumeric(a) && isNumeric(b)) {
+    // JavaScript's < and > between a bigint and a number compare their exact values.
+    return a < b ? -1 : a > b ? 1 : a == b ? 0 : undefined;
   }
   if (typeof a === 'string' && typeof b === 'string') return Math.sign(compareCodePoints(a, b));
   return undefined;

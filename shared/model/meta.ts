@@ -2,6 +2,7 @@ import { Bucketer, BucketerJSON } from '../bucketing/bucketer';
 import { NoOpBucketer } from '../bucketing/noop-bucketer';
 import { Condition, ConditionJSON } from '../conditions/condition';
 import { ClientData } from '../json';
+import { rememberStoredForm, storedFormOf } from './stored-forms';
 
 /** The Python library's stored form of a flag's meta (`FeatureFlagStoreMeta.to_dict()`). */
 export interface FeatureFlagStoreMetaJSON {
@@ -31,7 +32,10 @@ export class FeatureFlagStoreMeta {
 
   constructor(init: FeatureFlagStoreMetaInit) {
     this.createdDate = init.createdDate;
+    // A spread copies every own key as data (`__proto__` included).
     this.clientData = Object.freeze({ ...(init.clientData ?? {}) });
+    const stored = init.clientData && storedFormOf(init.clientData);
+    if (stored !== undefined) rememberStoredForm(this.clientData, stored);
     this.conditions = Object.freeze([...(init.conditions ?? [])]);
     this.bucketer = init.bucketer ?? new NoOpBucketer();
     const variables = new Set<string>();
@@ -39,14 +43,23 @@ export class FeatureFlagStoreMeta {
     this.conditionVariables = variables;
   }
 
-  /** A copy with some fields replaced. */
+  /**
+   * A copy with some fields replaced. Values read from a store keep their stored text when written
+   * back as long as they are unchanged (new client data is compared with the old, key by key).
+   */
   with(changes: Partial<FeatureFlagStoreMetaInit>): FeatureFlagStoreMeta {
-    return new FeatureFlagStoreMeta({
+    const clientData = changes.clientData ?? this.clientData;
+    const storedData = storedFormOf(this.clientData);
+    if (storedData !== undefined && storedFormOf(clientData) === undefined) rememberStoredForm(clientData, storedData);
+    const next = new FeatureFlagStoreMeta({
       createdDate: changes.createdDate ?? this.createdDate,
-      clientData: changes.clientData ?? this.clientData,
+      clientData,
       conditions: changes.conditions ?? this.conditions,
       bucketer: changes.bucketer ?? this.bucketer,
     });
+    const storedDate = storedFormOf(this);
+    if (storedDate !== undefined) rememberStoredForm(next, storedDate);
+    return next;
   }
 
   toJSON(): FeatureFlagStoreMetaJSON {

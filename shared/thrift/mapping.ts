@@ -7,12 +7,21 @@
  * library does not pay for it.
  */
 import type * as T from '../../gen-nodejs/feature_flag_store_types';
-import { bucketerFromJSON, type BucketerFactoryOptions } from '../bucketing/bucketer-factory';
+import type { BucketerFactoryOptions } from '../bucketing/bucketer-factory';
 import type { Bucketer } from '../bucketing/bucketer';
 import { NoOpBucketer } from '../bucketing/noop-bucketer';
 import { Check } from '../conditions/check';
 import { Condition } from '../conditions/condition';
 import { isOperatorSymbol, operatorFor } from '../conditions/operator';
+import {
+  bucketerFromStored,
+  bucketerToStored,
+  checkValueToStored,
+  clientDataFromStored,
+  clientDataToStored,
+  remembered,
+} from '../model/stored-codec';
+import { decodeStored, isStoredObject, writeStoredJson } from '../stored-json';
 import {
   FlagDoesNotExistError,
   FlipperError,
@@ -22,7 +31,7 @@ import {
   InvalidItemError,
   StoreError,
 } from '../errors';
-import { isJsonObject, type ClientData } from '../json';
+import type { ClientData } from '../json';
 import { describeJson, parseJsonText } from '../json-text';
 import { MAX_CLIENT_DATA_BYTES, validateFlagName } from '../limits';
 import { FeatureFlagStoreItem } from '../model/item';
@@ -30,6 +39,7 @@ import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from '../model/me
 import { i64ToBigInt, int64FromNumber } from './wire/int64';
 import { memoizeWrite } from './wire/memoized-write';
 import type { I64Value } from './wire/types';
+import { generatedWriterMap, listOf } from './generated-map';
 
 export type ThriftTypes = typeof T;
 export type ThriftItem = T.FeatureFlagStoreItem;
@@ -74,33 +84,35 @@ function convertItem(item: FeatureFlagStoreItem): ThriftItem {
   );
 }
 
-/** Meta with every field set: JSON fields as text, one Condition map per condition. */
+/** Meta with every field set: JSON fields as text (Python's dialect, every unchanged number as it was read). */
 export function metaToThrift(meta: FeatureFlagStoreMeta): ThriftMeta {
   return new (thriftTypes().FeatureFlagStoreMeta)({
     created_date: int64FromNumber(meta.createdDate),
-    client_data: JSON.stringify(meta.clientData),
+    client_data: writeStoredJson(clientDataToStored(meta.clientData)),
     conditions: meta.conditions.map(conditionToThrift),
-    bucketer: JSON.stringify(meta.bucketer.toJSON()),
+    bucketer: writeStoredJson(bucketerToStored(meta.bucketer)),
   });
 }
 
-/** One condition as a map of variable -> checks; equality sends an operator struct with no symbol. */
+/**
+ * One condition as a map of variable -> checks; equality sends an operator struct with no symbol.
+ * Every variable (`__proto__`, `hasOwnProperty`...) is an ordinary key (see `generatedWriterMap`).
+ */
 function conditionToThrift(condition: Condition): ThriftCondition {
   const t = thriftTypes();
-  const map: ThriftCondition = {};
-  for (const variable of condition.variables) {
-    const checks = condition.checksFor(variable)!.map(
-      (check) =>
-        new t.ConditionCheck({
-          variable,
-          value: JSON.stringify(check.value),
-          operator: new t.ConditionOperator({ symbol: check.operator ?? undefined }),
-        }),
-    );
-    // defineProperty, so that a variable named "__proto__" is an ordinary key.
-    Object.defineProperty(map, variable, { value: checks, enumerable: true, writable: true, configurable: true });
-  }
-  return map;
+  return generatedWriterMap(
+    condition.variables.map((variable) => [
+      variable,
+      condition.checksFor(variable)!.map(
+        (check) =>
+          new t.ConditionCheck({
+            variable,
+            value: writeStoredJson(checkValueToStored(check)),
+            operator: new t.ConditionOperator({ symbol: check.operator ?? undefined }),
+          }),
+      ),
+    ]),
+  );
 }
 
 // ---------------------------------------------------------------- Thrift -> model
@@ -120,18 +132,18 @@ export function clientDataFromThrift(text: unknown, argument = 'client_data', tr
   if (bytes > MAX_CLIENT_DATA_BYTES) {
     throw new InvalidArgumentError(`${argument} is ${bytes} bytes, over the ${MAX_CLIENT_DATA_BYTES}-byte limit`);
   }
-  const value = parseJsonText(text, argument, InvalidArgumentError, trusted);
-  if (!isJsonObject(value)) {
-    throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describeJson(value)}`);
+  const tree = parseJsonText(text, argument, InvalidArgumentError, trusted);
+  if (!isStoredObject(tree)) {
+    throw new InvalidArgumentError(`${argument} must be a JSON object, got ${describeJson(tree)}`);
   }
-  return value;
+  return clientDataFromStored(tree, InvalidArgumentError, argument);
 }
 
 /** A bucketer's JSON text; absent is the no-op bucketer. Unknown types are `InvalidBucketerError`. */
 export function bucketerFromThrift(text: unknown, options?: BucketerFactoryOptions, trusted = false): Bucketer {
   if (text === null || text === undefined) return new NoOpBucketer();
   if (typeof text !== 'string') throw new InvalidBucketerError('bucketer must be JSON text');
-  return bucketerFromJSON(parseJsonText(text, 'bucketer', InvalidBucketerError, trusted), options);
+  return bucketerFromStored(parseJsonText(text, 'bucketer', InvalidBucketerError, trusted), options);
 }
 
 /**
@@ -146,13 +158,10 @@ export function conditionsFromThrift(list: unknown, stored = false): Condition[]
     if (typeof map !== 'object' || map === null || Array.isArray(map)) {
       throw new InvalidConditionError(`conditions[${i}] must be a map of variable to checks`);
     }
-    // The generated reader assigns keys with `obj[key] =`, so a "__proto__" key replaces the prototype.
-    if (Object.getPrototypeOf(map) !== Object.prototype) {
-      throw new InvalidConditionError(`conditions[${i}] uses the variable name "__proto__", which is not supported`);
-    }
     const byVariable = new Map<string, Check[]>();
-    for (const [key, checks] of Object.entries(map as Record<string, unknown>)) {
-      if (!Array.isArray(checks)) throw new InvalidConditionError(`conditions[${i}]["${key}"] must be a list`);
+    for (const [key, value] of mapEntries(map)) {
+      const checks = listOf(value);
+      if (checks === undefined) throw new InvalidConditionError(`conditions[${i}]["${key}"] must be a list`);
       for (const raw of checks) {
         const check = checkFromThrift(raw, key, stored);
         const group = byVariable.get(check.variable);
@@ -164,19 +173,31 @@ export function conditionsFromThrift(list: unknown, stored = false): Condition[]
   });
 }
 
+/**
+ * The entries of a map as the generated reader builds it: with `obj[key] = value`, so a key
+ * `__proto__` replaced the object's prototype with its value (a list of checks) instead of being
+ * stored. That list is taken back as the entry it was.
+ */
+function mapEntries(map: object): Array<[string, unknown]> {
+  const entries: Array<[string, unknown]> = Object.entries(map);
+  const proto: unknown = Object.getPrototypeOf(map);
+  if (proto !== Object.prototype && proto !== null) entries.push(['__proto__', proto]);
+  return entries;
+}
+
 function checkFromThrift(raw: unknown, key: string, stored: boolean): Check {
   const t = (raw ?? {}) as Partial<T.ConditionCheck>;
   const variable = t.variable ?? key;
-  if (typeof variable !== 'string' || variable === '') {
+  if (typeof variable !== 'string') {
     throw new InvalidConditionError(`a condition check under "${key}" has no variable name`);
   }
   if (t.value === null || t.value === undefined) {
     throw new InvalidConditionError(`the condition check on "${variable}" has no value`);
   }
-  const value = parseJsonText(t.value, () => `the condition value for "${variable}"`, InvalidConditionError, stored);
+  const tree = parseJsonText(t.value, () => `the condition value for "${variable}"`, InvalidConditionError, stored);
   const symbol = t.operator?.symbol ?? null;
   if (symbol !== null && !isOperatorSymbol(symbol)) operatorFor(symbol); // throws, naming the operator
-  return new Check(variable, value, symbol as Check['operator'], stored);
+  return remembered(new Check(variable, decodeStored(tree), symbol as Check['operator'], stored), tree);
 }
 
 /**

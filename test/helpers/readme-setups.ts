@@ -26,6 +26,7 @@ function withEnv(values: Record<string, string>): () => void {
   return () => {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
+      // eslint-disable-next-line local/no-data-key-assignment -- the example's own variable names
       else process.env[k] = v;
     }
   };
