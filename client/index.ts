@@ -32,6 +32,8 @@ export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
+// JSON text of any such value (bigint, NaN, any key) as Python's json.dumps writes it.
+export { stringifyJson } from '../shared/stringify-json';
 export type { Clock, Random } from '../shared/clock';
 export {
   Check,
