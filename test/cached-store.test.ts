@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import {
   CachedFeatureFlagStore,
@@ -10,14 +9,12 @@ import {
   StoreError,
   type FeatureFlagStore,
 } from '../client';
-import { escapeGlob } from '../client/stores/redis-store';
-import { deserializeItem } from '../shared';
+import { describeStoreConformance, type RecordingLogger } from '../client/testing';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
-import { describeStoreConformance } from './helpers/store-conformance';
+import { PARSED_IN_PROCESS, deleteRedisKeysUnder, redisFaults, uniqueNames } from './helpers/store-capabilities';
 
-const RUN = `flipper-cache-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
+const uniqueBase = uniqueNames('flipper-cache-test');
 
 /** A clock the test moves by hand, in Unix seconds. */
 function manualClock(start = 1_700_000_000) {
@@ -29,22 +26,21 @@ function manualClock(start = 1_700_000_000) {
 
 describe('CachedFeatureFlagStore', function () {
   describeStoreConformance('CachedFeatureFlagStore over memory', {
-    makeStore: () => new CachedFeatureFlagStore(new MemoryFeatureFlagStore(), { logger: silentLogger }),
-    writeRaw: async (store, name, json) => {
-      const item = deserializeItem(json);
-      await store.create(name, { isEnabled: item.isEnabled, clientData: item.meta.clientData });
-      await store.setMeta(name, item.meta);
-    },
+    makeStore: ({ logger }) => new CachedFeatureFlagStore(new MemoryFeatureFlagStore(), { logger }),
+    ...PARSED_IN_PROCESS,
   });
 
   describe('over Redis', function () {
     let redis: Redis;
     const bases = new WeakMap<FeatureFlagStore, string>();
-    const cached = (baseKey: string) => {
-      const store = new CachedFeatureFlagStore(new RedisFeatureFlagStore(redis, { baseKey }), { logger: silentLogger });
-      bases.set(store, baseKey);
+    const cached = (backend: RedisFeatureFlagStore, logger: RecordingLogger) => {
+      const store = new CachedFeatureFlagStore(backend, { logger });
+      bases.set(store, backend.baseKey);
       return store;
     };
+    const overRedis = (baseKey: string, logger: RecordingLogger) =>
+      cached(new RedisFeatureFlagStore(redis, { baseKey, logger }), logger);
+    const baseOf = (store: FeatureFlagStore) => bases.get(store)!;
     let current = '';
 
     before(function () {
@@ -56,14 +52,14 @@ describe('CachedFeatureFlagStore', function () {
     });
 
     describeStoreConformance('CachedFeatureFlagStore over RedisFeatureFlagStore', {
-      makeStore: () => cached((current = `${RUN}-${serial++}`)),
-      writeRaw: async (store, name, json) => {
-        await redis.set(`${bases.get(store)}/${name}`, json);
-      },
-      makeNeighbour: () => cached(`${current}-neighbour`),
-      cleanup: async (store) => {
-        const stream = redis.scanStream({ match: `${escapeGlob(bases.get(store)!)}/*`, count: 1000 });
-        for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
+      makeStore: ({ logger }) => overRedis((current = uniqueBase()), logger),
+      cleanup: (store) => deleteRedisKeysUnder(redis, baseOf(store)),
+      writeRaw: async (store, name, json) => void (await redis.set(`${baseOf(store)}/${name}`, json)),
+      readRaw: async (store, name) => (await redis.get(`${baseOf(store)}/${name}`)) ?? undefined,
+      makeNeighbour: ({ logger }) => overRedis(`${current}-neighbour`, logger),
+      ...redisFaults(cached, 'wrapper'),
+      notApplicable: {
+        makeSecondStore: 'caches what it read: another instance sees a write once its copy expires, not at once',
       },
     });
   });

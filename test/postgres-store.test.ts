@@ -1,26 +1,12 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import {
-  Condition,
-  ConnectionError,
-  FeatureFlagClient,
-  InvalidFlagNameError,
-  InvalidItemError,
-  PostgreSQLFeatureFlagStore,
-  StoreError,
-  TimeoutError,
-  type FeatureFlagStore,
-} from '../client';
-import { recordingLogger } from './helpers/broken-store';
+import { Condition, FeatureFlagClient, InvalidFlagNameError, PostgreSQLFeatureFlagStore, StoreError } from '../client';
+import { describeStoreConformance, type FaultyBackend } from '../client/testing';
+import { failure } from './helpers/controlled-store';
 import { pythonItems } from './helpers/fixtures';
-import { describeStoreConformance } from './helpers/store-conformance';
-import { SilentServer, unusedPort } from './helpers/tcp-faults';
-import { failure, silentLogger } from './helpers/controlled-store';
+import { Leftovers, uniqueNames } from './helpers/store-capabilities';
 
-const RUN = `flipper_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-let serial = 0;
-const uniqueTable = () => `${RUN}_${serial++}`;
+const uniqueTable = uniqueNames('flipper_test', '_');
 const PYTHON_DDL = (table: string) =>
   `CREATE TABLE IF NOT EXISTS "${table}" (name varchar(40) PRIMARY KEY, item bytea NOT NULL)`;
 
@@ -47,20 +33,47 @@ describe('PostgreSQLFeatureFlagStore', function () {
       [name, typeof item === 'string' ? Buffer.from(item) : item],
     );
 
+  const quoted = (store: PostgreSQLFeatureFlagStore) => `"${store.tableName.replace(/"/g, '""')}"`;
+  const leftovers = new Leftovers();
+  const poolAt = (host: string, port: number) => {
+    const unusable = new Pool({ host, port, user: 'postgres', database: 'test', connectionTimeoutMillis: 1000 });
+    unusable.on('error', () => {});
+    return unusable;
+  };
+  const faulty: FaultyBackend<PostgreSQLFeatureFlagStore> = {
+    makeStore: ({ host, port }, { logger }) => {
+      const unusable = poolAt(host, port);
+      return leftovers.keep(new PostgreSQLFeatureFlagStore(unusable, { queryTimeout: 300, logger }), () =>
+        unusable.end(),
+      );
+    },
+    withinMs: 2000,
+    logsOutageOnce: true,
+    release: leftovers.release,
+  };
+
   describeStoreConformance('PostgreSQLFeatureFlagStore', {
-    makeStore: () => {
+    makeStore: ({ logger }) => {
       const table = uniqueTable();
       tables.push(table, `${table}_neighbour`);
-      return (current = new PostgreSQLFeatureFlagStore(pool, { tableName: table }));
+      return (current = new PostgreSQLFeatureFlagStore(pool, { tableName: table, logger }));
     },
+    cleanup: async (store) => void (await pool.query(`DROP TABLE IF EXISTS ${quoted(store)}`)),
     // Python's `INSERT ... (name, item)` of `item.serialize()`, the JSON as bytea.
     writeRaw: async (store, name, json) => {
       await store.get(name); // the table is created by the first call
-      await insertRaw((store as PostgreSQLFeatureFlagStore).tableName, name, json);
+      await insertRaw(store.tableName, name, json);
     },
-    makeNeighbour: () => new PostgreSQLFeatureFlagStore(pool, { tableName: `${current.tableName}_neighbour` }),
-    cleanup: (store: FeatureFlagStore) =>
-      pool.query(`DROP TABLE IF EXISTS "${(store as PostgreSQLFeatureFlagStore).tableName}"`).then(() => undefined),
+    readRaw: async (store, name) => {
+      const { rows } = await pool.query<{ item: Buffer }>(`SELECT item FROM ${quoted(store)} WHERE name = $1`, [name]);
+      return rows[0]?.item;
+    },
+    makeNeighbour: ({ logger }) =>
+      new PostgreSQLFeatureFlagStore(pool, { tableName: `${current.tableName}_neighbour`, logger }),
+    makeSecondStore: (store, { logger }) =>
+      new PostgreSQLFeatureFlagStore(pool, { tableName: store.tableName, logger }),
+    unreachableBackend: faulty,
+    hangingBackend: faulty,
   });
 
   describe('on a table the Python library made (name varchar(40))', function () {
@@ -79,20 +92,6 @@ describe('PostgreSQLFeatureFlagStore', function () {
         );
       }
       store = new PostgreSQLFeatureFlagStore(pool, { tableName: table });
-    });
-
-    it('reads and evaluates what Python wrote, and writes back JSON Python reads as the same structure', async function () {
-      const client = new FeatureFlagClient(store);
-      for (const item of pythonItems()) {
-        const python = JSON.parse(item.stored_json) as { feature_name: string };
-        const name = python.feature_name;
-        for (const call of item.evaluations) {
-          expect(await client.isEnabled(name, call.checks), name).to.equal(call.readme_result ?? call.python_result);
-        }
-        await store.setMeta(name, (await store.get(name))!.meta);
-        const { rows } = await pool.query<{ item: Buffer }>(`SELECT item FROM "${table}" WHERE name = $1`, [name]);
-        expect(JSON.parse(rows[0]!.item.toString('utf8')), name).to.deep.equal(python);
-      }
     });
 
     it('keeps the Python column: a name over 40 characters is an InvalidFlagNameError naming varchar(40), and nothing else changes', async function () {
@@ -115,21 +114,6 @@ describe('PostgreSQLFeatureFlagStore', function () {
         [table],
       );
       expect(columns.rows[0].character_maximum_length).to.equal(40);
-    });
-
-    it('a row holding invalid JSON: get rejects with InvalidItemError, isEnabled gives the default, list skips and logs it', async function () {
-      await insertRaw(table, 'broken', 'not json {');
-      const logger = recordingLogger();
-      const logged = new PostgreSQLFeatureFlagStore(pool, { tableName: table, logger });
-      expect(await failure(logged.get('broken'))).to.be.instanceOf(InvalidItemError);
-      const client = new FeatureFlagClient(logged, { logger: silentLogger });
-      expect(await client.isEnabled('broken', {}, { default: true })).to.equal(true);
-      const names = (await logged.list()).map((i) => i.featureName);
-      expect(names).to.have.length(pythonItems().length).and.not.include('broken');
-      expect(logger.lines.filter((l) => l.level === 'warn').map((l) => (l.obj as { flag: string }).flag)).to.deep.equal(
-        ['broken'],
-      );
-      expect(await client.isEnabled('PLAIN_ON')).to.equal(true);
     });
   });
 
@@ -180,45 +164,5 @@ describe('PostgreSQLFeatureFlagStore', function () {
     expect(await client.isEnabled('f', { is_admin: true })).to.equal(true);
     expect(await client.isEnabled('f', { is_admin: false })).to.equal(false);
     expect((await store.list()).map((i) => i.featureName)).to.deep.equal(['f']);
-  });
-
-  describe('faults', function () {
-    it('isEnabled returns the default when PostgreSQL refuses connections, and calls reject with ConnectionError', async function () {
-      const down = new Pool({
-        host: '127.0.0.1',
-        port: await unusedPort(),
-        user: 'postgres',
-        database: 'test',
-        connectionTimeoutMillis: 1000,
-      });
-      const logger = recordingLogger();
-      const store = new PostgreSQLFeatureFlagStore(down, { logger });
-      try {
-        const client = new FeatureFlagClient(store, { logger: silentLogger });
-        expect(await client.isEnabled('x', {}, { default: true })).to.equal(true);
-        expect(await failure(store.get('x'))).to.be.instanceOf(ConnectionError);
-        expect(await failure(store.create('x'))).to.be.instanceOf(ConnectionError);
-        expect(logger.lines.filter((l) => l.level === 'warn')).to.have.length(1);
-      } finally {
-        await down.end();
-      }
-    });
-
-    it('isEnabled returns the default within queryTimeout when the server accepts and never answers', async function () {
-      const server = await new SilentServer().start();
-      const hung = new Pool({ host: '127.0.0.1', port: server.port, user: 'postgres', database: 'test' });
-      hung.on('error', () => {});
-      const store = new PostgreSQLFeatureFlagStore(hung, { queryTimeout: 300 });
-      try {
-        const client = new FeatureFlagClient(store, { logger: silentLogger });
-        const started = Date.now();
-        expect(await client.isEnabled('x', {}, { default: true })).to.equal(true);
-        expect(Date.now() - started).to.be.below(3000);
-        expect(await failure(store.list())).to.be.instanceOf(TimeoutError);
-      } finally {
-        await server.close();
-        await hung.end();
-      }
-    });
   });
 });

@@ -5,7 +5,7 @@ import { pythonItems } from './helpers/fixtures';
 describe('flags written by the Python library', function () {
   const items = pythonItems();
 
-  it('are the 12 flags and 324 calls of python-items.json', function () {
+  it('are the 12 flags and 324 calls recorded with the Python library', function () {
     expect(items).to.have.length(12);
     expect(items.reduce((n, i) => n + i.evaluations.length, 0)).to.equal(324);
   });

@@ -9,7 +9,7 @@ import { Pool } from 'pg';
 import { FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
 import { recordingLogger } from './helpers/broken-store';
 import { failure } from './helpers/controlled-store';
-import { everyBucketer, everyOperatorConditions } from './helpers/flag-shapes';
+import { everyBucketer, everyOperatorConditions } from '../client/testing/flag-shapes';
 import { CLI, logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import {
   SQLiteFeatureFlagStore,
   type FeatureFlagStore,
 } from '../client';
-import { describeStoreConformance } from './helpers/store-conformance';
+import { describeStoreConformance } from '../client/testing';
 
 const dirs = new Map<FeatureFlagStore, string>();
 let current: SQLiteFeatureFlagStore | undefined;
@@ -21,27 +21,32 @@ function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'flipper-sqlite-'));
 }
 
+const embedded = 'an embedded database file: no connection to refuse or to leave unanswered';
+
 describeStoreConformance('SQLiteFeatureFlagStore', {
-  makeStore: () => {
+  makeStore: ({ logger }) => {
     const dir = tempDir();
-    current = new SQLiteFeatureFlagStore(join(dir, 'flags.db'));
+    current = new SQLiteFeatureFlagStore(join(dir, 'flags.db'), { logger });
     dirs.set(current, dir);
     return current;
   },
   writeRaw: async (store, name, json) => {
-    (store as SQLiteFeatureFlagStore).db
-      .prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)')
-      .run(name, json);
+    store.db.prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)').run(name, json);
   },
+  readRaw: async (store, name) =>
+    store.db.prepare<[string], string>('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name),
   // Another table in the same database file.
-  makeNeighbour: () => new SQLiteFeatureFlagStore(current!.db, { tableName: 'other_flags' }),
+  makeNeighbour: ({ logger }) => new SQLiteFeatureFlagStore(current!.db, { tableName: 'other_flags', logger }),
+  // Another connection to the same file.
+  makeSecondStore: (store, { logger }) => new SQLiteFeatureFlagStore(store.db.name, { logger }),
   cleanup: async (store) => {
     const dir = dirs.get(store);
     if (dir === undefined) return;
     dirs.delete(store);
-    await store.close?.();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   },
+  notApplicable: { unreachableBackend: embedded, hangingBackend: embedded },
 });
 
 describe('SQLiteFeatureFlagStore', function () {

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,16 +10,14 @@ import {
   SQLiteFeatureFlagStore,
   type FeatureFlagStore,
 } from '../client';
-import { escapeGlob } from '../client/stores/redis-store';
-import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
-import { deserializeItem } from '../shared';
+import { ThriftRPCFeatureFlagStore, type ThriftRPCConnectionOptions } from '../client/stores/thrift-rpc-store';
+import { describeStoreConformance, type ConformanceContext, type FaultyBackend } from '../client/testing';
 import { serve, type Served } from './helpers/rpc-served';
-import { describeStoreConformance } from './helpers/store-conformance';
+import { HOLDS_PARSED_ITEMS, deleteRedisKeysUnder, uniqueNames, writeParsed } from './helpers/store-capabilities';
 
 // The store contract, through the RPC store and the server, over each kind of backend.
 
-const RUN = `flipper-rpc-test-${process.pid}-${randomBytes(4).toString('hex')}`;
-let serial = 0;
+const uniqueBase = uniqueNames('flipper-rpc-test');
 
 /** What each RPC store under test is talking to, so cleanup can stop it. */
 const served = new Map<FeatureFlagStore, Served>();
@@ -41,11 +38,27 @@ async function stop(store: FeatureFlagStore): Promise<void> {
   await after?.();
 }
 
-/** Writes Python's JSON into a memory backend through the codec (it holds parsed items). */
-async function writeIntoMemory(backend: FeatureFlagStore, name: string, json: string): Promise<void> {
-  const item = deserializeItem(json);
-  await backend.create(name, { isEnabled: item.isEnabled, clientData: item.meta.clientData as never });
-  await backend.setMeta(name, item.meta);
+const backendOf = (store: FeatureFlagStore) => served.get(store)!.backend;
+
+/** Why a backend's unparseable flag does not read as `InvalidItemError` through the RPC store. */
+const IDL_HAS_NO_INVALID_ITEM =
+  'the Thrift IDL has no error code for a stored flag that does not parse: the server answers INTERNAL, read as StoreError';
+
+/** The capabilities every RPC store has whatever the server's backend: a second client, and connection faults. */
+function rpcCapabilities(connection: ThriftRPCConnectionOptions = {}) {
+  // A refused connection is logged once; a connection that answers nothing is not reported as an outage.
+  const faulty = (timeout: number, logsOutageOnce: boolean): FaultyBackend<FeatureFlagStore> => ({
+    makeStore: ({ host, port }, { logger }) =>
+      new ThriftRPCFeatureFlagStore({ ...connection, host, port }, { timeout, logger }),
+    withinMs: 2000,
+    logsOutageOnce,
+  });
+  return {
+    makeSecondStore: (store: FeatureFlagStore, { logger }: ConformanceContext) =>
+      new ThriftRPCFeatureFlagStore({ ...connection, port: served.get(store)!.port }, { logger }),
+    unreachableBackend: faulty(1000, true),
+    hangingBackend: faulty(300, false),
+  };
 }
 
 for (const [transport, protocol] of [
@@ -53,26 +66,33 @@ for (const [transport, protocol] of [
   ['framed', 'compact'],
 ] as const) {
   describeStoreConformance(`ThriftRPCFeatureFlagStore (${transport}/${protocol}) -> server -> memory`, {
-    makeStore: async () => track(await serve(new MemoryFeatureFlagStore(), { transport, protocol })),
-    writeRaw: (store, name, json) => writeIntoMemory(served.get(store)!.backend, name, json),
+    makeStore: async ({ logger }) =>
+      track(await serve(new MemoryFeatureFlagStore(), { transport, protocol, client: { logger } })),
+    writeRaw: (store, name, json) => writeParsed(backendOf(store), name, json),
     cleanup: stop,
+    ...rpcCapabilities({ transport, protocol }),
+    notApplicable: {
+      ...HOLDS_PARSED_ITEMS,
+      makeNeighbour: 'a server serves one memory store: the SQLite and Redis variants run a neighbour server',
+    },
   });
 }
 
 describe('ThriftRPCFeatureFlagStore over SQLite and Redis', function () {
   let current: Served | undefined;
+  const sqliteOf = (store: FeatureFlagStore) => backendOf(store) as SQLiteFeatureFlagStore;
 
   describeStoreConformance('ThriftRPCFeatureFlagStore -> server -> SQLite', {
-    makeStore: async () => {
+    makeStore: async ({ logger }) => {
       const dir = mkdtempSync(join(tmpdir(), 'flipper-rpc-sqlite-'));
-      current = await serve(new SQLiteFeatureFlagStore(join(dir, 'flags.db')));
+      current = await serve(new SQLiteFeatureFlagStore(join(dir, 'flags.db'), { logger }), { client: { logger } });
       return track(current, async () => rmSync(dir, { recursive: true, force: true }));
     },
     writeRaw: async (store, name, json) => {
-      (served.get(store)!.backend as SQLiteFeatureFlagStore).db
-        .prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)')
-        .run(name, json);
+      sqliteOf(store).db.prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)').run(name, json);
     },
+    readRaw: async (store, name) =>
+      sqliteOf(store).db.prepare<[string], string>('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name),
     // A second server over another table of the same file.
     makeNeighbour: async () => {
       const db = (current!.backend as SQLiteFeatureFlagStore).db;
@@ -81,6 +101,8 @@ describe('ThriftRPCFeatureFlagStore over SQLite and Redis', function () {
       );
     },
     cleanup: stop,
+    ...rpcCapabilities(),
+    notApplicable: { invalidJson: IDL_HAS_NO_INVALID_ITEM },
   });
 
   describe('Redis', function () {
@@ -92,26 +114,25 @@ describe('ThriftRPCFeatureFlagStore over SQLite and Redis', function () {
       await redis.quit();
     });
 
-    const deleteUnder = async (baseKey: string) => {
-      const stream = redis.scanStream({ match: `${escapeGlob(baseKey)}/*`, count: 1000 });
-      for await (const keys of stream as AsyncIterable<string[]>) if (keys.length > 0) await redis.del(...keys);
-    };
-    const baseOf = (store: FeatureFlagStore) => (served.get(store)!.backend as RedisFeatureFlagStore).baseKey;
+    const baseOf = (store: FeatureFlagStore) => (backendOf(store) as RedisFeatureFlagStore).baseKey;
 
     describeStoreConformance('ThriftRPCFeatureFlagStore -> server -> Redis', {
-      makeStore: async () => {
-        current = await serve(new RedisFeatureFlagStore(redis, { baseKey: `${RUN}-${serial++}` }));
+      makeStore: async ({ logger }) => {
+        current = await serve(new RedisFeatureFlagStore(redis, { baseKey: uniqueBase(), logger }), {
+          client: { logger },
+        });
         return track(current);
       },
-      writeRaw: async (store, name, json) => {
-        await redis.set(`${baseOf(store)}/${name}`, json);
-      },
+      writeRaw: async (store, name, json) => void (await redis.set(`${baseOf(store)}/${name}`, json)),
+      readRaw: async (store, name) => (await redis.get(`${baseOf(store)}/${name}`)) ?? undefined,
       makeNeighbour: async () =>
         track(await serve(new RedisFeatureFlagStore(redis, { baseKey: `${baseOf(current!.rpc)}-neighbour` }))),
       cleanup: async (store) => {
-        await deleteUnder(baseOf(store));
+        await deleteRedisKeysUnder(redis, baseOf(store));
         await stop(store);
       },
+      ...rpcCapabilities(),
+      notApplicable: { invalidJson: IDL_HAS_NO_INVALID_ITEM },
     });
   });
 });
@@ -126,27 +147,53 @@ describe('ThriftRPCFeatureFlagStore with a generated client the application made
     TBinaryProtocol: unknown;
   };
   const connections = new Map<FeatureFlagStore, { end(): void }>();
+  const generatedClientAt = (port: number, host = '127.0.0.1') => {
+    const connection = thrift.createConnection(host, port, {
+      transport: thrift.TBufferedTransport,
+      protocol: thrift.TBinaryProtocol,
+    });
+    connection.on('error', () => {});
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const client = thrift.createClient(require('../gen-nodejs/FeatureFlagStore'), connection);
+    return { connection, client };
+  };
+  const release = async (store: FeatureFlagStore) => {
+    connections.get(store)?.end();
+    connections.delete(store);
+  };
+
+  const generatedClientFault: FaultyBackend<ThriftRPCFeatureFlagStore> = {
+    makeStore: ({ host, port }, { logger }) => {
+      const { connection, client } = generatedClientAt(port, host);
+      const store = new ThriftRPCFeatureFlagStore(client as never, { timeout: 300, logger });
+      connections.set(store, connection);
+      return store;
+    },
+    withinMs: 2000,
+    release,
+  };
 
   describeStoreConformance('ThriftRPCFeatureFlagStore(generated client) -> server -> memory', {
-    makeStore: async () => {
+    makeStore: async ({ logger }) => {
       const s = await serve(new MemoryFeatureFlagStore());
-      const connection = thrift.createConnection('127.0.0.1', s.port, {
-        transport: thrift.TBufferedTransport,
-        protocol: thrift.TBinaryProtocol,
-      });
-      connection.on('error', () => {});
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const client = thrift.createClient(require('../gen-nodejs/FeatureFlagStore'), connection);
-      const store = new ThriftRPCFeatureFlagStore(client as never);
+      const { connection, client } = generatedClientAt(s.port);
+      const store = new ThriftRPCFeatureFlagStore(client as never, { logger });
       served.set(store, s);
       connections.set(store, connection);
       return store;
     },
-    writeRaw: (store, name, json) => writeIntoMemory(served.get(store)!.backend, name, json),
+    writeRaw: (store, name, json) => writeParsed(backendOf(store), name, json),
     cleanup: async (store) => {
-      connections.get(store)?.end();
-      connections.delete(store);
+      await release(store);
       await stop(store);
+    },
+    makeSecondStore: (store, { logger }) =>
+      new ThriftRPCFeatureFlagStore({ port: served.get(store)!.port }, { logger }),
+    unreachableBackend: generatedClientFault,
+    hangingBackend: generatedClientFault,
+    notApplicable: {
+      ...HOLDS_PARSED_ITEMS,
+      makeNeighbour: 'a server serves one memory store: the SQLite and Redis variants run a neighbour server',
     },
   });
 

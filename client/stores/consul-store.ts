@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { ConnectionError, InvalidArgumentError, StoreError, type FeatureFlagStoreItem } from '../../shared';
+import {
+  ConnectionError,
+  InvalidArgumentError,
+  StoreError,
+  TimeoutError,
+  type FeatureFlagStoreItem,
+} from '../../shared';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout, withDeadline } from '../calls/deadline';
 import { isUnreachable } from '../calls/driver-failure';
@@ -186,9 +192,10 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.loaded) return;
     this.start();
     if (this.lastError !== undefined) {
-      throw new ConnectionError(`No flags loaded from Consul yet: ${(this.lastError as Error).message}`, {
-        cause: this.lastError,
-      });
+      const message = `No flags loaded from Consul yet: ${(this.lastError as Error).message}`;
+      // An agent that answers nothing stays a timeout: callers tell "down" from "slow" by the type.
+      if (this.lastError instanceof TimeoutError) throw new TimeoutError(message);
+      throw new ConnectionError(message, { cause: this.lastError });
     }
     await withDeadline(this.firstLoad.promise, this.timeout, 'The first load of flags from Consul (timeout)');
   }

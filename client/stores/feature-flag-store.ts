@@ -16,7 +16,7 @@ export interface ListOptions {
 
 /**
  * The contract every backend implements (the Python library's `AbstractFeatureFlagStore`).
- * Write your own by implementing it and running `describeStoreConformance` from `test/` against it.
+ * Write your own by implementing it and running `describeStoreConformance` from `flipper-client/testing` against it.
  *
  * Errors: a failing backend rejects with `StoreError`, `TimeoutError` or `ConnectionError`; a
  * stored item that does not parse rejects `get` with `InvalidItemError`. A store never caches

@@ -19,9 +19,5 @@ export class BrokenStore extends MemoryFeatureFlagStore {
   }
 }
 
-/** A logger that records what it is given. */
-export function recordingLogger() {
-  const lines: Array<{ level: string; obj: object; msg?: string }> = [];
-  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj, msg });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
+// The logger the conformance suite ships, which records what it is given.
+export { recordingLogger } from '../../client/testing/recording-logger';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Checks, JsonValue } from '../../shared';
+import type { JsonValue } from '../../shared';
+import { PYTHON_ITEMS, type PythonItem } from '../../client/testing/python-items';
 
 /**
  * Copies of `../shared/conformance/` (vectors made by the Python library), kept in the repository
@@ -16,14 +17,10 @@ export interface HashVector {
   enabled_at_50_percent: boolean;
 }
 
-export interface PythonItem {
-  stored_json: string;
-  evaluations: Array<{ checks: Checks; python_result: boolean; readme_result?: boolean }>;
-}
-
 function load<T>(file: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as T;
 }
 
 export const hashVectors = (): HashVector[] => load<{ vectors: HashVector[] }>('consistent-hash-vectors.json').vectors;
-export const pythonItems = (): PythonItem[] => load<{ items: PythonItem[] }>('python-items.json').items;
+/** The Python library's flags: shipped with the conformance suite (`flipper-client/testing`), read from there. */
+export const pythonItems = (): readonly PythonItem[] => PYTHON_ITEMS;

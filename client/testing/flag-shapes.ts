@@ -6,7 +6,7 @@ import {
   Percentage,
   PercentageBucketer,
   type Bucketer,
-} from '../../client';
+} from '../../shared';
 
 /** Conditions that use every operator between them (and plain equality): what a store must keep. */
 export function everyOperatorConditions(): Condition[] {
