@@ -35,16 +35,19 @@ function kindOf(symbol: ts.Symbol): string {
   return `flags ${f}`;
 }
 
-let surface: Map<string, string> | undefined;
+const surfaces = new Map<string, Map<string, string>>();
 
-/** The names `dist/client/index.d.ts` exports and their kinds, read by the TypeScript compiler (once). */
-function declaredSurface(): Map<string, string> {
-  surface ??= readSurface();
+/**
+ * The names a declaration file (`dist/client/index.d.ts` by default) exports and their kinds, read
+ * by the TypeScript compiler (once per file).
+ */
+function declaredSurface(declarations = 'dist/client/index.d.ts'): Map<string, string> {
+  let surface = surfaces.get(declarations);
+  if (!surface) surfaces.set(declarations, (surface = readSurface(join(ROOT, declarations))));
   return surface;
 }
 
-function readSurface(): Map<string, string> {
-  const entry = join(ROOT, 'dist', 'client', 'index.d.ts');
+function readSurface(entry: string): Map<string, string> {
   const program = ts.createProgram([entry], { strict: true, noEmit: true, types: [] });
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
@@ -101,6 +104,14 @@ describe('the npm package: contents and public surface', function () {
   it('declares exactly the expected names, each of the expected kind', function () {
     const lines = [...declaredSurface()].map(([name, kind]) => `${name} ${kind}`);
     expectSameList(lines, 'public-surface.txt', 'the public surface of dist/client/index.d.ts');
+  });
+
+  it('flipper-client/testing declares exactly the expected names, each of the expected kind', function () {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types?: string }>;
+    };
+    const lines = [...declaredSurface(pkg.exports['./testing'].types!)].map(([name, kind]) => `${name} ${kind}`);
+    expectSameList(lines, 'public-surface-testing.txt', 'the public surface of flipper-client/testing');
   });
 
   it('exports at run time (require and import) exactly the values it declares', function () {
