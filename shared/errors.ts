@@ -34,67 +34,61 @@ export class FlagDoesNotExistError extends FlipperError {
   }
 }
 
-/** A flag name is empty, too long, or not a string. */
-export class InvalidFlagNameError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_FLAG_NAME', message);
+/**
+ * Base of the errors made of a message (and maybe a `cause`): the code is the class's own
+ * `static code`, so each error class is one line of what differs.
+ */
+export abstract class CodedError extends FlipperError {
+  static readonly code: FlipperErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super((new.target as unknown as typeof CodedError).code, message, options);
   }
+}
+
+/** A flag name is empty, too long, or not a string. */
+export class InvalidFlagNameError extends CodedError {
+  static override readonly code = 'INVALID_FLAG_NAME';
 }
 
 /** A condition uses an unknown operator or a value the operator cannot take. */
-export class InvalidConditionError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_CONDITION', message);
-  }
+export class InvalidConditionError extends CodedError {
+  static override readonly code = 'INVALID_CONDITION';
 }
 
 /** A bucketer's JSON has an unknown `type` or fields of the wrong type. */
-export class InvalidBucketerError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_BUCKETER', message);
-  }
+export class InvalidBucketerError extends CodedError {
+  static override readonly code = 'INVALID_BUCKETER';
 }
 
 /** A percentage's JSON has an unknown `type` or fields of the wrong type. */
-export class InvalidPercentageError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_PERCENTAGE', message);
-  }
+export class InvalidPercentageError extends CodedError {
+  static override readonly code = 'INVALID_PERCENTAGE';
 }
 
 /** A stored item is not valid JSON or does not have the shape of a flag. */
-export class InvalidItemError extends FlipperError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('INVALID_ITEM', message, options);
-  }
+export class InvalidItemError extends CodedError {
+  static override readonly code = 'INVALID_ITEM';
 }
 
 /** An argument is out of range or of the wrong type (a negative limit, client data not an object). */
-export class InvalidArgumentError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
-  }
+export class InvalidArgumentError extends CodedError {
+  static override readonly code = 'INVALID_ARGUMENT';
 }
 
 /** The backend failed; `cause` holds its own error. */
-export class StoreError extends FlipperError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('STORE_ERROR', message, options);
-  }
+export class StoreError extends CodedError {
+  static override readonly code = 'STORE_ERROR';
 }
 
 /** A network call did not finish within its deadline. */
-export class TimeoutError extends FlipperError {
-  constructor(message: string) {
-    super('TIMEOUT', message);
-  }
+export class TimeoutError extends CodedError {
+  static override readonly code = 'TIMEOUT';
 }
 
 /** A connection was refused, lost, or closed while a call was in flight. */
-export class ConnectionError extends FlipperError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('CONNECTION_ERROR', message, options);
-  }
+export class ConnectionError extends CodedError {
+  static override readonly code = 'CONNECTION_ERROR';
 }
 
 /**

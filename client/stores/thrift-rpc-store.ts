@@ -180,7 +180,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
             // The flag's revision is now unknown here: a state change after it is sent unconditionally.
             expected = undefined;
           }
-          if (next.isEnabled !== current.isEnabled) {
+          // Also when the meta is unchanged: the stored state may read as `next.isEnabled` without
+          // being it (Python's `is_enabled: null` reads as on), and `withEnabled` asked to store it.
+          if (next.isEnabled !== current.isEnabled || next.meta === current.meta) {
             if (expected === undefined) await this.call('Set', featureName, [featureName, next.isEnabled]);
             else await this.call('SetIf', featureName, [featureName, next.isEnabled, expected]);
           }

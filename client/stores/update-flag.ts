@@ -19,6 +19,7 @@ export async function updateFlag(
   const next = change(current, revisionOf(current));
   if (next === current) return current;
   if (next.meta !== current.meta) await store.setMeta(featureName, next.meta);
-  if (next.isEnabled !== current.isEnabled) await store.set(featureName, next.isEnabled);
+  // Also when the meta is unchanged: the stored state may only read as `next.isEnabled` (Python's null).
+  if (next.isEnabled !== current.isEnabled || next.meta === current.meta) await store.set(featureName, next.isEnabled);
   return next;
 }

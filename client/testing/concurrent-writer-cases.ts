@@ -30,7 +30,7 @@ async function stored(store: FeatureFlagStore, name: string): Promise<FeatureFla
  */
 export function describeConcurrentWriterCases<S extends FeatureFlagStore>(scope: SuiteScope<S>): void {
   const race = (title: string, body: (first: S, second: S) => Promise<void>) =>
-    caseNeeding(scope, ['makeSecondStore'], title, async () => {
+    caseNeeding(scope, ['makeSecondStore', 'atomicWrites'], title, async () => {
       const second = await scope.options.makeSecondStore!(scope.store, scope.context);
       try {
         await body(scope.store, second);

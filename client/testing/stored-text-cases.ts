@@ -51,7 +51,7 @@ export function describeStoredTextCases<S extends FeatureFlagStore>(scope: Suite
     async () => {
       await scope.store.create('a', { isEnabled: true });
       await writeRaw('b', '{"feature_name": "b", not json');
-      await writeRaw('c', '{"feature_name": "c", "is_enabled": "yes", "meta": {}}');
+      await writeRaw('c', '{"feature_name": "c", "is_enabled": true, "meta": []}');
       await scope.store.create('d', { isEnabled: true });
       for (const bad of ['b', 'c'])
         expect(await rejectionOf(scope.store.get(bad)), bad).to.be.instanceOf(InvalidItemError);

@@ -102,7 +102,7 @@ export function metaToThrift(meta: FeatureFlagStoreMeta): ThriftMeta {
  * One condition as a map of variable -> checks; equality sends an operator struct with no symbol.
  * Every variable (`__proto__`, `hasOwnProperty`...) is an ordinary key (see `generatedWriterMap`).
  */
-export function conditionToThrift(condition: Condition): ThriftCondition {
+function conditionToThrift(condition: Condition): ThriftCondition {
   const t = thriftTypes();
   return generatedWriterMap(
     condition.variables.map((variable) => [
@@ -267,7 +267,7 @@ export function pageFromThrift(limit: unknown, offset: unknown): { limit?: numbe
 }
 
 /** An i64 (number or node-int64) as a number; values beyond 2^53 lose precision, never sign. */
-export function i64ToNumber(value: I64Value): number {
+function i64ToNumber(value: I64Value): number {
   return typeof value === 'number' ? Math.trunc(value) : Number(i64ToBigInt(value));
 }
 
@@ -293,18 +293,13 @@ export function errorToThrift(error: unknown): ThriftException {
 }
 
 /** True for errors caused by what the caller sent, as opposed to the store failing. */
-export function isCallerError(error: unknown): error is FlipperError {
+function isCallerError(error: unknown): error is FlipperError {
   return (
     error instanceof FlipperError &&
     ['INVALID_FLAG_NAME', 'INVALID_CONDITION', 'INVALID_BUCKETER', 'INVALID_PERCENTAGE', 'INVALID_ARGUMENT'].includes(
       error.code,
     )
   );
-}
-
-/** NOT_FOUND for a flag that is not there. */
-export function notFoundToThrift(featureName: string): ThriftException {
-  return errorToThrift(new FlagDoesNotExistError(featureName));
 }
 
 /**
