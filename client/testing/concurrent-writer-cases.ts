@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Condition, FeatureFlagStoreMeta, FlagDoesNotExistError, type FeatureFlagStoreItem } from '../../shared';
 import { FeatureFlagClient } from '../client';
 import type { FeatureFlagStore } from '../stores/feature-flag-store';
+import { updateFlag } from '../stores/update-flag';
 import { caseNeeding, type SuiteScope } from './suite-scope';
 
 /** Rounds of each race: enough to catch a read-modify-write that is not atomic, few enough to stay fast. */
@@ -98,13 +99,15 @@ export function describeConcurrentWriterCases<S extends FeatureFlagStore>(scope:
   });
 }
 
-/** `update`, where the store has it (it is optional): applies the change, answers what it stored. */
+/**
+ * `update` (optional: for a store without it, what the client does instead, `get` then `setMeta`
+ * and `set`): applies the change, answers what it stored.
+ */
 export function describeUpdateCases<S extends FeatureFlagStore>(scope: SuiteScope<S>): void {
   it('update applies the change to the stored flag and answers the stored item; a missing flag is FlagDoesNotExistError', async function () {
     const store = scope.store;
-    if (store.update === undefined) this.skip(); // optional: the client falls back to get + setMeta
     await store.create('u', { clientData: { a: 1 } });
-    const result = await store.update!('u', (item) =>
+    const result = await updateFlag(store, 'u', (item) =>
       item.withMeta(item.meta.with({ clientData: { ...item.meta.clientData, b: 2 } })).withEnabled(true),
     );
     expect(result.meta.clientData).to.deep.equal({ a: 1, b: 2 });
@@ -113,7 +116,7 @@ export function describeUpdateCases<S extends FeatureFlagStore>(scope: SuiteScop
     expect(item?.meta.clientData).to.deep.equal({ a: 1, b: 2 });
     expect(item?.isEnabled).to.equal(true);
     let called = false;
-    const error = await store.update!('absent', (i) => {
+    const error = await updateFlag(store, 'absent', (i) => {
       called = true;
       return i;
     }).catch((e: unknown) => e);
