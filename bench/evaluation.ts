@@ -5,9 +5,9 @@ import {
   FeatureFlagClient,
   MemoryFeatureFlagStore,
   Percentage,
-  compareCodePoints,
-  pythonJsonDumps,
 } from '../client';
+import { compareCodePoints } from '../shared/json';
+import { pythonJsonDumps } from '../shared/python-json';
 import { opsPerSecond, opsPerSecondSync, report } from './harness';
 
 /** The irreducible bucketing work, called synchronously: sort the checks, Python-style JSON, sha1, exact mod 100. */

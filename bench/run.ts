@@ -1,12 +1,16 @@
 // `make bench`: every benchmark in one run. Each line prints our ops/s, a baseline measured in
 // the same run, and the ratio. Numbers vary by machine; ratios are what to compare.
+import { runCodecBench } from './codec';
+import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
 import { runRpcBench } from './rpc';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   await runEvaluationBench();
+  runCodecBench();
   await runRpcBench();
+  await runConditionalWriteBench();
 }
 
 main().then(

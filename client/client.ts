@@ -19,7 +19,8 @@ import type { Explanation } from './explanation';
 import { FeatureFlag } from './feature-flag';
 import { StateChangeLog } from './calls/state-change-log';
 import { defaultLogger, FlipperLogger } from './logger';
-import type { FeatureFlagStore, ListOptions } from './stores/feature-flag-store';
+import type { FeatureFlagStore, ListOptions, UpdateOptions } from './stores/feature-flag-store';
+import { updateFlag } from './stores/update-flag';
 
 export interface IsEnabledOptions {
   /** Returned when the flag is missing, malformed or unreachable. Default false. */
@@ -36,6 +37,8 @@ export interface CreateFlagOptions {
 export interface FeatureFlagClientOptions {
   /** Where evaluation failures are logged (once per flag each time the failure changes). Default: pino at warn on stderr. */
   logger?: FlipperLogger;
+  /** How changes retry when another writer changed the flag first (`store.update`). Default: the store's. */
+  conflictRetry?: UpdateOptions;
 }
 
 /**
@@ -49,9 +52,11 @@ export class FeatureFlagClient {
   private readonly logger: FlipperLogger;
   /** The failing flags, each logging once per change of its failure, not once per call. */
   private readonly failing = new Map<string, StateChangeLog>();
+  private readonly conflictRetry?: UpdateOptions;
 
   constructor(store: FeatureFlagStore, options: FeatureFlagClientOptions = {}) {
     this.store = store;
+    this.conflictRetry = options.conflictRetry;
     this.logger = options.logger ?? defaultLogger({ component: 'flipper-client' });
   }
 
@@ -125,16 +130,12 @@ export class FeatureFlagClient {
   }
 
   async enable(featureName: string): Promise<void> {
-    await this.mustGet(featureName);
-    this.events.emit(EventType.PRE_ENABLE, featureName, {});
-    await this.store.set(featureName, true);
+    await this.change(featureName, EventType.PRE_ENABLE, {}, (item) => item.withEnabled(true));
     this.events.emit(EventType.POST_ENABLE, featureName, {});
   }
 
   async disable(featureName: string): Promise<void> {
-    await this.mustGet(featureName);
-    this.events.emit(EventType.PRE_DISABLE, featureName, {});
-    await this.store.set(featureName, false);
+    await this.change(featureName, EventType.PRE_DISABLE, {}, (item) => item.withEnabled(false));
     this.events.emit(EventType.POST_DISABLE, featureName, {});
   }
 
@@ -154,10 +155,9 @@ export class FeatureFlagClient {
   /** Merges `clientData` into the flag's client data (top-level keys replace). */
   async setClientData(featureName: string, clientData: ClientData): Promise<void> {
     assertClientData(clientData);
-    const item = await this.mustGet(featureName);
-    this.events.emit(EventType.PRE_SET_CLIENT_DATA, featureName, { clientData });
-    const merged = { ...item.meta.clientData, ...clientData };
-    await this.store.setMeta(featureName, item.meta.with({ clientData: merged }));
+    await this.change(featureName, EventType.PRE_SET_CLIENT_DATA, { clientData }, (item) =>
+      item.withMeta(item.meta.with({ clientData: { ...item.meta.clientData, ...clientData } })),
+    );
     this.events.emit(EventType.POST_SET_CLIENT_DATA, featureName, { clientData });
   }
 
@@ -177,19 +177,18 @@ export class FeatureFlagClient {
 
   async addCondition(featureName: string, condition: Condition): Promise<void> {
     assertCondition(condition);
-    const item = await this.mustGet(featureName);
-    this.events.emit(EventType.PRE_ADD_CONDITION, featureName, { condition });
-    const conditions = [...item.meta.conditions, condition];
-    await this.store.setMeta(featureName, item.meta.with({ conditions }));
+    await this.change(featureName, EventType.PRE_ADD_CONDITION, { condition }, (item) =>
+      item.withMeta(item.meta.with({ conditions: [...item.meta.conditions, condition] })),
+    );
     this.events.emit(EventType.POST_ADD_CONDITION, featureName, { condition });
   }
 
   async setConditions(featureName: string, conditions: readonly Condition[]): Promise<void> {
     if (!Array.isArray(conditions)) throw new InvalidArgumentError('conditions must be an array of Condition');
     conditions.forEach(assertCondition);
-    const item = await this.mustGet(featureName);
-    this.events.emit(EventType.PRE_SET_CONDITIONS, featureName, { conditions });
-    await this.store.setMeta(featureName, item.meta.with({ conditions }));
+    await this.change(featureName, EventType.PRE_SET_CONDITIONS, { conditions }, (item) =>
+      item.withMeta(item.meta.with({ conditions })),
+    );
     this.events.emit(EventType.POST_SET_CONDITIONS, featureName, { conditions });
   }
 
@@ -197,10 +196,36 @@ export class FeatureFlagClient {
     if (!bucketer || typeof bucketer.check !== 'function' || typeof bucketer.toJSON !== 'function') {
       throw new InvalidArgumentError('bucketer must be a Bucketer (NoOpBucketer, PercentageBucketer, ...)');
     }
-    const item = await this.mustGet(featureName);
-    this.events.emit(EventType.PRE_SET_BUCKETER, featureName, { bucketer });
-    await this.store.setMeta(featureName, item.meta.with({ bucketer }));
+    await this.change(featureName, EventType.PRE_SET_BUCKETER, { bucketer }, (item) =>
+      item.withMeta(item.meta.with({ bucketer })),
+    );
     this.events.emit(EventType.POST_SET_BUCKETER, featureName, { bucketer });
+  }
+
+  /**
+   * Applies `change` to the flag as stored, conditionally (`store.update`: a concurrent writer's
+   * change is never lost, the change is applied again on top of it). The pre-event is emitted once,
+   * when the flag is first found to exist; a missing flag throws `FlagDoesNotExistError`.
+   */
+  private async change<A extends object>(
+    featureName: string,
+    pre: EventType,
+    args: A,
+    change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem,
+  ): Promise<void> {
+    let announced = false;
+    await updateFlag(
+      this.store,
+      featureName,
+      (item) => {
+        if (!announced) {
+          announced = true;
+          this.events.emit(pre, featureName, args);
+        }
+        return change(item);
+      },
+      this.conflictRetry,
+    );
   }
 
   private async mustGet(featureName: string): Promise<FeatureFlagStoreItem> {

@@ -1,8 +1,140 @@
-export * from '../shared';
-export * from './client';
-export * from './feature-flag';
-export * from './explanation';
-export * from './logger';
-export * from './events';
+// The package's public surface, listed name by name: every export here is a promise to users
+// (test/package-surface.test.ts checks the list). Internals stay importable from their own modules
+// for the tests, but not from the package.
+
+// The client, its flags, explain, decorators (the Python library's FeatureFlagClient and FeatureFlag).
+export {
+  FeatureFlagClient,
+  type CreateFlagOptions,
+  type FeatureFlagClientOptions,
+  type IsEnabledOptions,
+} from './client';
+export { FeatureFlag } from './feature-flag';
+export type { Explanation } from './explanation';
+export type { ConditionTrace, EvaluationReason } from '../shared/evaluation';
 export * as decorators from './decorators';
-export * from './stores';
+export type { IsEnabledDecoratorOptions } from './decorators';
+export type { FlipperLogger } from '../shared/logger';
+
+// Errors: FlipperError is the base of all; FlagDoesNotExistError and the Invalid*Error ones are the
+// Python library's exceptions.
+export { FlipperError, FlagDoesNotExistError, type FlipperErrorCode } from '../shared/errors';
+export {
+  InvalidFlagNameError,
+  InvalidConditionError,
+  InvalidBucketerError,
+  InvalidPercentageError,
+  InvalidItemError,
+  InvalidArgumentError,
+} from '../shared/errors';
+// A backend failing, which the Python library leaves untyped.
+export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
+// Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
+export { ConflictError, OutcomeUnknownError } from '../shared/errors';
+
+// Values a flag holds.
+export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
+// JSON text of any such value (bigint, NaN, any key) as Python's json.dumps writes it.
+export { stringifyJson } from '../shared/stringify-json';
+export type { Clock, Random } from '../shared/clock';
+export {
+  Check,
+  Condition,
+  type CheckJSON,
+  type ConditionInput,
+  type ConditionJSON,
+  type OperatorSymbol,
+} from '../shared/conditions';
+// Bucketers and percentages, each with its stored (JSON) form; the factories rebuild them from it.
+export { type Bucketer, type BucketerJSON, type BucketerTrace } from '../shared/bucketing/bucketer';
+export { NoOpBucketer } from '../shared/bucketing/noop-bucketer';
+export { PercentageBucketer, type PercentageBucketerOptions } from '../shared/bucketing/percentage-bucketer';
+export {
+  ConsistentHashPercentageBucketer,
+  type ConsistentHashPercentageBucketerOptions,
+} from '../shared/bucketing/consistent-hash-bucketer';
+export { bucketerFromJSON, type BucketerFactoryOptions } from '../shared/bucketing/bucketer-factory';
+export {
+  Percentage,
+  LinearRampPercentage,
+  percentageFromJSON,
+  type AbstractPercentage,
+  type FactoryOptions,
+  type FixedPercentageJSON,
+  type LinearRampPercentageJSON,
+  type LinearRampPercentageOptions,
+  type PercentageJSON,
+} from '../shared/bucketing/percentage';
+export {
+  FeatureFlagStoreItem,
+  FeatureFlagStoreMeta,
+  // The Python library's FeatureFlagStoreItem.serialize/deserialize: the stored bytes, for tools
+  // and third-party stores that read or write Python's layout themselves.
+  deserializeItem,
+  serializeItem,
+  type CodecOptions,
+  type FeatureFlagStoreItemJSON,
+  type FeatureFlagStoreMetaInit,
+  type FeatureFlagStoreMetaJSON,
+} from '../shared/model';
+
+// Events.
+export {
+  EventType,
+  FlipperEventEmitter,
+  FlipperEventSubscriber,
+  type BucketerEventArgs,
+  type ClientDataEventArgs,
+  type ConditionEventArgs,
+  type ConditionsEventArgs,
+  type CreateEventArgs,
+  type EventArgsMap,
+  type FlipperEventListener,
+  type IEventEmitter,
+  type NoEventArgs,
+} from './events';
+
+// Stores: the contract, the backends, the wrappers.
+export type {
+  ConflictRetryOptions,
+  CreateOptions,
+  FeatureFlagStore,
+  ItemChange,
+  ListOptions,
+  UpdateOptions,
+} from './stores/feature-flag-store';
+export {
+  SerializedFeatureFlagStore,
+  type RawPlan,
+  type SerializedStoreOptions,
+  type StoredVersion,
+} from './stores/serialized-store';
+export { MemoryFeatureFlagStore, type MemoryFeatureFlagStoreOptions } from './stores/memory-store';
+export { SQLiteFeatureFlagStore, type SQLiteFeatureFlagStoreOptions } from './stores/sqlite-store';
+export { RedisFeatureFlagStore, type RedisFeatureFlagStoreOptions } from './stores/redis-store';
+export {
+  PostgreSQLFeatureFlagStore,
+  type PostgreSQLFeatureFlagStoreOptions,
+  type PostgreSQLQueryable,
+} from './stores/postgres-store';
+export { S3FeatureFlagStore, type S3ClientLike, type S3FeatureFlagStoreOptions } from './stores/s3-store';
+export {
+  ConsulFeatureFlagStore,
+  type ConsulClientLike,
+  type ConsulFeatureFlagStoreOptions,
+  type ConsulKvCallOptions,
+} from './stores/consul-store';
+export {
+  ThriftRPCFeatureFlagStore,
+  type ThriftRPCConnectionOptions,
+  type ThriftRPCStoreOptions,
+} from './stores/thrift-rpc-store';
+export { CachedFeatureFlagStore, type CachedFeatureFlagStoreOptions } from './stores/wrappers/cached-store';
+export {
+  ReplicatedFeatureFlagStore,
+  type ReplicatedFeatureFlagStoreOptions,
+  type ReplicatedOperation,
+  type ReplicatedStoreEvents,
+  type ReplicationErrorEvent,
+  type ReplicationMode,
+} from './stores/wrappers/replicated-store';

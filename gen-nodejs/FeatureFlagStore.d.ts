@@ -47,6 +47,14 @@ declare class Client {
   SetMeta(feature_name: string, meta: FeatureFlagStoreMeta): void;
 
   SetMeta(feature_name: string, meta: FeatureFlagStoreMeta, callback?: (error: ttypes.FlipperException, response: void)=>void): void;
+
+  SetIf(feature_name: string, is_enabled: boolean, expected_revision: string): void;
+
+  SetIf(feature_name: string, is_enabled: boolean, expected_revision: string, callback?: (error: ttypes.FlipperException, response: void)=>void): void;
+
+  SetMetaIf(feature_name: string, meta: FeatureFlagStoreMeta, expected_revision: string): void;
+
+  SetMetaIf(feature_name: string, meta: FeatureFlagStoreMeta, expected_revision: string, callback?: (error: ttypes.FlipperException, response: void)=>void): void;
 }
 
 declare class Processor {
@@ -60,4 +68,6 @@ declare class Processor {
   process_Delete(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_List(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_SetMeta(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_SetIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_SetMetaIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

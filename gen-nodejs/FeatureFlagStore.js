@@ -770,6 +770,275 @@ FeatureFlagStore_SetMeta_result.prototype.write = function(output) {
   return;
 };
 
+var FeatureFlagStore_SetIf_args = function(args) {
+  this.feature_name = null;
+  this.is_enabled = null;
+  this.expected_revision = null;
+  if (args) {
+    if (args.feature_name !== undefined && args.feature_name !== null) {
+      this.feature_name = args.feature_name;
+    }
+    if (args.is_enabled !== undefined && args.is_enabled !== null) {
+      this.is_enabled = args.is_enabled;
+    }
+    if (args.expected_revision !== undefined && args.expected_revision !== null) {
+      this.expected_revision = args.expected_revision;
+    }
+  }
+};
+FeatureFlagStore_SetIf_args.prototype = {};
+FeatureFlagStore_SetIf_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.feature_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.BOOL) {
+        this.is_enabled = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.expected_revision = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_SetIf_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_SetIf_args');
+  if (this.feature_name !== null && this.feature_name !== undefined) {
+    output.writeFieldBegin('feature_name', Thrift.Type.STRING, 1);
+    output.writeString(this.feature_name);
+    output.writeFieldEnd();
+  }
+  if (this.is_enabled !== null && this.is_enabled !== undefined) {
+    output.writeFieldBegin('is_enabled', Thrift.Type.BOOL, 2);
+    output.writeBool(this.is_enabled);
+    output.writeFieldEnd();
+  }
+  if (this.expected_revision !== null && this.expected_revision !== undefined) {
+    output.writeFieldBegin('expected_revision', Thrift.Type.STRING, 3);
+    output.writeString(this.expected_revision);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_SetIf_result = function(args) {
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_SetIf_result.prototype = {};
+FeatureFlagStore_SetIf_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_SetIf_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_SetIf_result');
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_SetMetaIf_args = function(args) {
+  this.feature_name = null;
+  this.meta = null;
+  this.expected_revision = null;
+  if (args) {
+    if (args.feature_name !== undefined && args.feature_name !== null) {
+      this.feature_name = args.feature_name;
+    }
+    if (args.meta !== undefined && args.meta !== null) {
+      this.meta = new ttypes.FeatureFlagStoreMeta(args.meta);
+    }
+    if (args.expected_revision !== undefined && args.expected_revision !== null) {
+      this.expected_revision = args.expected_revision;
+    }
+  }
+};
+FeatureFlagStore_SetMetaIf_args.prototype = {};
+FeatureFlagStore_SetMetaIf_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.feature_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.meta = new ttypes.FeatureFlagStoreMeta();
+        this.meta.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.expected_revision = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_SetMetaIf_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_SetMetaIf_args');
+  if (this.feature_name !== null && this.feature_name !== undefined) {
+    output.writeFieldBegin('feature_name', Thrift.Type.STRING, 1);
+    output.writeString(this.feature_name);
+    output.writeFieldEnd();
+  }
+  if (this.meta !== null && this.meta !== undefined) {
+    output.writeFieldBegin('meta', Thrift.Type.STRUCT, 2);
+    this.meta.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.expected_revision !== null && this.expected_revision !== undefined) {
+    output.writeFieldBegin('expected_revision', Thrift.Type.STRING, 3);
+    output.writeString(this.expected_revision);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_SetMetaIf_result = function(args) {
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_SetMetaIf_result.prototype = {};
+FeatureFlagStore_SetMetaIf_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_SetMetaIf_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_SetMetaIf_result');
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
 var FeatureFlagStoreClient = exports.Client = function(output, pClass) {
   this.output = output;
   this.pClass = pClass;
@@ -1147,6 +1416,128 @@ FeatureFlagStoreClient.prototype.recv_SetMeta = function(input,mtype,rseqid) {
   }
   callback(null);
 };
+
+FeatureFlagStoreClient.prototype.SetIf = function(feature_name, is_enabled, expected_revision, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_SetIf(feature_name, is_enabled, expected_revision);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_SetIf(feature_name, is_enabled, expected_revision);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_SetIf = function(feature_name, is_enabled, expected_revision) {
+  var output = new this.pClass(this.output);
+  var params = {
+    feature_name: feature_name,
+    is_enabled: is_enabled,
+    expected_revision: expected_revision
+  };
+  var args = new FeatureFlagStore_SetIf_args(params);
+  try {
+    output.writeMessageBegin('SetIf', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_SetIf = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_SetIf_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  callback(null);
+};
+
+FeatureFlagStoreClient.prototype.SetMetaIf = function(feature_name, meta, expected_revision, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_SetMetaIf(feature_name, meta, expected_revision);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_SetMetaIf(feature_name, meta, expected_revision);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_SetMetaIf = function(feature_name, meta, expected_revision) {
+  var output = new this.pClass(this.output);
+  var params = {
+    feature_name: feature_name,
+    meta: meta,
+    expected_revision: expected_revision
+  };
+  var args = new FeatureFlagStore_SetMetaIf_args(params);
+  try {
+    output.writeMessageBegin('SetMetaIf', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_SetMetaIf = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_SetMetaIf_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  callback(null);
+};
 var FeatureFlagStoreProcessor = exports.Processor = function(handler) {
   this._handler = handler;
 };
@@ -1414,6 +1805,94 @@ FeatureFlagStoreProcessor.prototype.process_SetMeta = function(seqid, input, out
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("SetMeta", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_SetIf = function(seqid, input, output) {
+  var args = new FeatureFlagStore_SetIf_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.SetIf.length === 3) {
+    Q.fcall(this._handler.SetIf.bind(this._handler),
+      args.feature_name,
+      args.is_enabled,
+      args.expected_revision
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_SetIf_result({success: result});
+      output.writeMessageBegin("SetIf", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_SetIf_result(err);
+        output.writeMessageBegin("SetIf", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("SetIf", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.SetIf(args.feature_name, args.is_enabled, args.expected_revision, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_SetIf_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("SetIf", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("SetIf", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_SetMetaIf = function(seqid, input, output) {
+  var args = new FeatureFlagStore_SetMetaIf_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.SetMetaIf.length === 3) {
+    Q.fcall(this._handler.SetMetaIf.bind(this._handler),
+      args.feature_name,
+      args.meta,
+      args.expected_revision
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_SetMetaIf_result({success: result});
+      output.writeMessageBegin("SetMetaIf", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_SetMetaIf_result(err);
+        output.writeMessageBegin("SetMetaIf", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("SetMetaIf", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.SetMetaIf(args.feature_name, args.meta, args.expected_revision, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_SetMetaIf_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("SetMetaIf", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("SetMetaIf", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();

@@ -13,6 +13,8 @@ declare enum ErrorCode {
   NOT_FOUND = 0,
   INVALID_ARGUMENT = 1,
   INTERNAL = 2,
+  CONFLICT = 3,
+  OUTCOME_UNKNOWN = 4,
 }
 
 declare class FlipperException extends Thrift.TException {
@@ -49,6 +51,7 @@ declare class FeatureFlagStoreItem {
   public feature_name?: string;
   public is_enabled?: boolean;
   public meta?: FeatureFlagStoreMeta;
+  public revision?: string;
 
-    constructor(args?: { feature_name?: string; is_enabled?: boolean; meta?: FeatureFlagStoreMeta; });
+    constructor(args?: { feature_name?: string; is_enabled?: boolean; meta?: FeatureFlagStoreMeta; revision?: string; });
 }

@@ -18,7 +18,11 @@ ttypes.ErrorCode = {
   '1' : 'INVALID_ARGUMENT',
   'INVALID_ARGUMENT' : 1,
   '2' : 'INTERNAL',
-  'INTERNAL' : 2
+  'INTERNAL' : 2,
+  '3' : 'CONFLICT',
+  'CONFLICT' : 3,
+  '4' : 'OUTCOME_UNKNOWN',
+  'OUTCOME_UNKNOWN' : 4
 };
 var FlipperException = module.exports.FlipperException = function(args) {
   Thrift.TException.call(this, "FlipperException");
@@ -364,6 +368,7 @@ var FeatureFlagStoreItem = module.exports.FeatureFlagStoreItem = function(args) 
   this.feature_name = null;
   this.is_enabled = null;
   this.meta = null;
+  this.revision = null;
   if (args) {
     if (args.feature_name !== undefined && args.feature_name !== null) {
       this.feature_name = args.feature_name;
@@ -373,6 +378,9 @@ var FeatureFlagStoreItem = module.exports.FeatureFlagStoreItem = function(args) 
     }
     if (args.meta !== undefined && args.meta !== null) {
       this.meta = new ttypes.FeatureFlagStoreMeta(args.meta);
+    }
+    if (args.revision !== undefined && args.revision !== null) {
+      this.revision = args.revision;
     }
   }
 };
@@ -409,6 +417,13 @@ FeatureFlagStoreItem.prototype.read = function(input) {
         input.skip(ftype);
       }
       break;
+      case 4:
+      if (ftype == Thrift.Type.STRING) {
+        this.revision = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
       default:
         input.skip(ftype);
     }
@@ -433,6 +448,11 @@ FeatureFlagStoreItem.prototype.write = function(output) {
   if (this.meta !== null && this.meta !== undefined) {
     output.writeFieldBegin('meta', Thrift.Type.STRUCT, 3);
     this.meta.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.revision !== null && this.revision !== undefined) {
+    output.writeFieldBegin('revision', Thrift.Type.STRING, 4);
+    output.writeString(this.revision);
     output.writeFieldEnd();
   }
   output.writeFieldStop();

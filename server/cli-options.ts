@@ -32,7 +32,7 @@ interface OptionSpec {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Every option: its flag, environment variable, default and help line. */
-export const OPTIONS: readonly OptionSpec[] = [
+const OPTIONS: readonly OptionSpec[] = [
   { flag: 'host', env: 'FLIPPER_HOST', value: 'HOST', fallback: SERVER_DEFAULTS.host, doc: 'interface to listen on' },
   {
     flag: 'port',

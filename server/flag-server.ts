@@ -54,8 +54,9 @@ export const SERVER_DEFAULTS = {
 
 /**
  * The flag server: the FeatureFlagStore Thrift service over a store, on its own connection
- * handling (npm thrift's server has no message size limit, idle timeout or connection cap, and dies
- * on a bad frame). Bad bytes close only their connection; the process stays up.
+ * handling (npm thrift 0.24's server bounds a message only by 100 MiB buffered / ~16 MB framed,
+ * nothing per string or list, has no idle timeout or connection cap, and dies on a bad frame). Bad
+ * bytes close only their connection; the process stays up.
  */
 export class FlagServer {
   private readonly server: Server;

@@ -1,7 +1,9 @@
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { StateChangeLog } from '../client/calls/state-change-log';
 import type { FlipperLogger } from '../shared/logger';
+import { updateFlag } from '../client/stores/update-flag';
 import {
+  ConflictError,
   FeatureFlagStoreMeta,
   FlagDoesNotExistError,
   InvalidArgumentError,
@@ -22,6 +24,7 @@ import {
   type ThriftMeta,
 } from '../shared/thrift/mapping';
 import type { Result } from '../shared/thrift/processor';
+import { FlagWriteQueue } from './flag-write-queue';
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -40,6 +43,7 @@ export class FeatureFlagStoreHandler {
    * changes), not once per call: a backend that is down fails every call.
    */
   private readonly storeFailures: StateChangeLog;
+  private readonly writes = new FlagWriteQueue();
 
   constructor(
     private readonly store: FeatureFlagStore,
@@ -54,7 +58,10 @@ export class FeatureFlagStoreHandler {
     this.run('Create', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
       const clientData = clientDataFromThrift(client_data);
-      return itemToThrift(await this.store.create(name, { isEnabled: is_enabled === true, clientData }));
+      const item = await this.writes.run(name, () =>
+        this.store.create(name, { isEnabled: is_enabled === true, clientData }),
+      );
+      return itemToThrift(item);
     });
   }
 
@@ -77,15 +84,41 @@ export class FeatureFlagStoreHandler {
     });
   }
 
+  /** A missing flag is created. */
   Set(feature_name: unknown, is_enabled: unknown, result: Result<void>): void {
-    this.run('Set', feature_name, result, async () => {
-      await this.store.set(flagNameFromThrift(feature_name), is_enabled === true);
+    this.setIf('Set', feature_name, is_enabled, undefined, result);
+  }
+
+  /**
+   * `Set` if the flag is still at `expected_revision`: CONFLICT when it moved on, NOT_FOUND when
+   * it is gone. Without a revision, `Set`.
+   */
+  SetIf(feature_name: unknown, is_enabled: unknown, expected_revision: unknown, result: Result<void>): void {
+    this.setIf('SetIf', feature_name, is_enabled, expected_revision, result);
+  }
+
+  private setIf(
+    method: string,
+    feature_name: unknown,
+    is_enabled: unknown,
+    expected_revision: unknown,
+    result: Result<void>,
+  ): void {
+    this.run(method, feature_name, result, async () => {
+      const name = flagNameFromThrift(feature_name);
+      const enabled = is_enabled === true;
+      const expected = revisionFromThrift(expected_revision);
+      await this.writes.run(name, async () => {
+        if (expected === undefined) await this.store.set(name, enabled);
+        else await this.update(name, expected, (item) => item.withEnabled(enabled));
+      });
     });
   }
 
   Delete(feature_name: unknown, result: Result<void>): void {
     this.run('Delete', feature_name, result, async () => {
-      await this.store.delete(flagNameFromThrift(feature_name));
+      const name = flagNameFromThrift(feature_name);
+      await this.writes.run(name, () => this.store.delete(name));
     });
   }
 
@@ -96,26 +129,53 @@ export class FeatureFlagStoreHandler {
     });
   }
 
-  /** Absent meta fields keep the flag's stored values; a missing flag is NOT_FOUND. */
+  /** Absent meta fields keep the flag's stored values (read and written atomically); a missing flag is NOT_FOUND. */
   SetMeta(feature_name: unknown, meta: unknown, result: Result<void>): void {
-    this.run('SetMeta', feature_name, result, async () => {
+    this.setMetaIf('SetMeta', feature_name, meta, undefined, result);
+  }
+
+  /** `SetMeta` if the flag is still at `expected_revision`: CONFLICT when it moved on. Without a revision, `SetMeta`. */
+  SetMetaIf(feature_name: unknown, meta: unknown, expected_revision: unknown, result: Result<void>): void {
+    this.setMetaIf('SetMetaIf', feature_name, meta, expected_revision, result);
+  }
+
+  private setMetaIf(
+    method: string,
+    feature_name: unknown,
+    meta: unknown,
+    expected_revision: unknown,
+    result: Result<void>,
+  ): void {
+    this.run(method, feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
       if (meta === null || meta === undefined) throw new InvalidArgumentError('meta is required');
       const fields = metaFieldsFromThrift(meta as Partial<ThriftMeta>);
-      let full: FeatureFlagStoreMeta;
-      if (
+      const expected = revisionFromThrift(expected_revision);
+      const full =
         fields.createdDate !== undefined &&
         fields.clientData !== undefined &&
         fields.conditions !== undefined &&
         fields.bucketer !== undefined
-      ) {
-        full = new FeatureFlagStoreMeta({ createdDate: fields.createdDate, ...fields });
-      } else {
-        const item = await this.store.get(name);
-        if (item === undefined) throw new FlagDoesNotExistError(name);
-        full = item.meta.with(fields);
+          ? new FeatureFlagStoreMeta({ createdDate: fields.createdDate, ...fields })
+          : undefined;
+      await this.writes.run(name, async () => {
+        if (full !== undefined && expected === undefined) await this.store.setMeta(name, full);
+        else await this.update(name, expected, (item) => item.withMeta(full ?? item.meta.with(fields)));
+      });
+    });
+  }
+
+  /** A conditional change: refused with CONFLICT when `expected` is given and the flag moved past it. */
+  private async update(
+    name: string,
+    expected: string | undefined,
+    change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem,
+  ): Promise<void> {
+    await updateFlag(this.store, name, (item, revision) => {
+      if (expected !== undefined && revision !== expected) {
+        throw new ConflictError(`Feature flag ${JSON.stringify(name)} changed since revision ${expected} was read`);
       }
-      await this.store.setMeta(name, full);
+      return change(item);
     });
   }
 
@@ -172,6 +232,9 @@ export class FeatureFlagStoreHandler {
     const codes = thriftTypes().ErrorCode;
     if (exception.code === codes.NOT_FOUND) {
       this.logger.debug({ method, flag, error: exception.message }, 'call failed: not found');
+    } else if (exception.code === codes.CONFLICT) {
+      // The caller reads again and retries: an everyday outcome of concurrent writers.
+      this.logger.debug({ method, flag, error: exception.message }, 'call failed: conflict');
     } else if (exception.code === codes.INVALID_ARGUMENT) {
       this.logger.warn({ method, flag, error: exception.message }, 'call failed: invalid argument');
     } else {
@@ -186,6 +249,13 @@ const STORE_FAILURE_MESSAGES = {
   working: 'store calls work again',
   failingLevel: 'error',
 } as const;
+
+/** The optional `expected_revision` argument: absent (or empty) is an unconditional write. */
+function revisionFromThrift(value: unknown): string | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new InvalidArgumentError('expected_revision must be a string');
+  return value;
+}
 
 function errorKind(error: unknown): string {
   return error instanceof Error ? error.constructor.name : typeof error;

@@ -33,14 +33,12 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
   const description = maskPassword(spec);
   const logger = options.logger;
   if (spec === 'memory') {
-    const store = new MemoryFeatureFlagStore();
-    return { store, description, close: () => store.close() };
+    return opened(new MemoryFeatureFlagStore(), description);
   }
   if (spec.startsWith('sqlite:')) {
     const path = spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new InvalidArgumentError('--store sqlite: needs a file, as in sqlite:./data/flags.db');
-    const store = new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger });
-    return { store, description, close: () => store.close() };
+    return opened(new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger }), description);
   }
   if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,17 +46,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     const redis = new RedisClient(spec, { connectTimeout: 2000, maxRetriesPerRequest: 1 });
     redis.on('error', () => {}); // the store logs reachability changes; ioredis reconnects by itself
     const store = new RedisFeatureFlagStore(redis, { baseKey: options.baseKey, logger });
-    return {
-      store,
-      description,
-      close: async () => {
-        await store.close();
-        await bounded(
-          redis.quit().then(() => undefined),
-          () => redis.disconnect(),
-        );
-      },
-    };
+    return opened(store, description, { close: () => redis.quit(), giveUp: () => redis.disconnect() });
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,14 +54,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     const pool = new pg.Pool({ connectionString: spec, connectionTimeoutMillis: 5000 });
     pool.on('error', () => {}); // an idle client's error: the next query reports it through the store
     const store = new PostgreSQLFeatureFlagStore(pool, { tableName: options.baseKey, logger });
-    return {
-      store,
-      description,
-      close: async () => {
-        await store.close();
-        await bounded(pool.end(), () => undefined);
-      },
-    };
+    return opened(store, description, { close: () => pool.end(), giveUp: () => undefined });
   }
   throw new InvalidArgumentError(
     `--store must be memory, sqlite:<file>, redis://host:port/db or postgres://..., got ${JSON.stringify(description)}`,
@@ -81,7 +62,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
 }
 
 /** The URL with its password replaced by `***`. */
-export function maskPassword(spec: string): string {
+function maskPassword(spec: string): string {
   try {
     const url = new URL(spec);
     if (url.password === '') return spec;
@@ -92,17 +73,35 @@ export function maskPassword(spec: string): string {
   }
 }
 
-/** Waits for `work` at most DRIVER_CLOSE_MS, then gives up with `giveUp`. */
-async function bounded(work: Promise<void>, giveUp: () => void): Promise<void> {
+/** A driver client the server made for a store, and how to close it: politely, else by force. */
+interface DriverClient {
+  close(): Promise<unknown>;
+  giveUp(): void;
+}
+
+/** The opened store; closing it closes the store, then its driver client (at most DRIVER_CLOSE_MS). */
+function opened(store: FeatureFlagStore, description: string, driver?: DriverClient): OpenedStore {
+  return {
+    store,
+    description,
+    close: async () => {
+      await store.close?.();
+      if (driver) await bounded(driver);
+    },
+  };
+}
+
+/** Waits for the driver's close at most DRIVER_CLOSE_MS, then gives up on it. */
+async function bounded(driver: DriverClient): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      giveUp();
+      driver.giveUp();
       resolve();
     }, DRIVER_CLOSE_MS);
   });
   try {
-    await Promise.race([work.catch(() => undefined), late]);
+    await Promise.race([driver.close().catch(() => undefined), late]);
   } finally {
     clearTimeout(timer);
   }

@@ -9,7 +9,9 @@ export type FlipperErrorCode =
   | 'INVALID_ARGUMENT'
   | 'STORE_ERROR'
   | 'TIMEOUT'
-  | 'CONNECTION_ERROR';
+  | 'CONNECTION_ERROR'
+  | 'CONFLICT'
+  | 'OUTCOME_UNKNOWN';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -32,65 +34,81 @@ export class FlagDoesNotExistError extends FlipperError {
   }
 }
 
-/** A flag name is empty, too long, or not a string. */
-export class InvalidFlagNameError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_FLAG_NAME', message);
+/**
+ * Base of the errors made of a message (and maybe a `cause`): the code is the class's own
+ * `static code`, so each error class is one line of what differs.
+ */
+export abstract class CodedError extends FlipperError {
+  static readonly code: FlipperErrorCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super((new.target as unknown as typeof CodedError).code, message, options);
   }
+}
+
+/** A flag name is empty, too long, or not a string. */
+export class InvalidFlagNameError extends CodedError {
+  static override readonly code = 'INVALID_FLAG_NAME';
 }
 
 /** A condition uses an unknown operator or a value the operator cannot take. */
-export class InvalidConditionError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_CONDITION', message);
-  }
+export class InvalidConditionError extends CodedError {
+  static override readonly code = 'INVALID_CONDITION';
 }
 
 /** A bucketer's JSON has an unknown `type` or fields of the wrong type. */
-export class InvalidBucketerError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_BUCKETER', message);
-  }
+export class InvalidBucketerError extends CodedError {
+  static override readonly code = 'INVALID_BUCKETER';
 }
 
 /** A percentage's JSON has an unknown `type` or fields of the wrong type. */
-export class InvalidPercentageError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_PERCENTAGE', message);
-  }
+export class InvalidPercentageError extends CodedError {
+  static override readonly code = 'INVALID_PERCENTAGE';
 }
 
 /** A stored item is not valid JSON or does not have the shape of a flag. */
-export class InvalidItemError extends FlipperError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('INVALID_ITEM', message, options);
-  }
+export class InvalidItemError extends CodedError {
+  static override readonly code = 'INVALID_ITEM';
 }
 
 /** An argument is out of range or of the wrong type (a negative limit, client data not an object). */
-export class InvalidArgumentError extends FlipperError {
-  constructor(message: string) {
-    super('INVALID_ARGUMENT', message);
-  }
+export class InvalidArgumentError extends CodedError {
+  static override readonly code = 'INVALID_ARGUMENT';
 }
 
 /** The backend failed; `cause` holds its own error. */
-export class StoreError extends FlipperError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('STORE_ERROR', message, options);
-  }
+export class StoreError extends CodedError {
+  static override readonly code = 'STORE_ERROR';
 }
 
 /** A network call did not finish within its deadline. */
-export class TimeoutError extends FlipperError {
-  constructor(message: string) {
-    super('TIMEOUT', message);
-  }
+export class TimeoutError extends CodedError {
+  static override readonly code = 'TIMEOUT';
 }
 
 /** A connection was refused, lost, or closed while a call was in flight. */
-export class ConnectionError extends FlipperError {
+export class ConnectionError extends CodedError {
+  static override readonly code = 'CONNECTION_ERROR';
+}
+
+/**
+ * A conditional write found the flag changed since it was read: another writer got there first.
+ * Nothing was written. `update` retries on its own and throws this only when its attempts are
+ * spent, or when the caller's expected revision (over RPC) no longer matches.
+ */
+export class ConflictError extends FlipperError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/**
+ * A write whose answer was lost (its deadline passed, or the connection broke, after it may have
+ * reached the backend): it may have been applied, or not. Read the flag to know. Never a plain
+ * failure: retrying blindly may apply it twice, giving up may leave it applied.
+ */
+export class OutcomeUnknownError extends FlipperError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('CONNECTION_ERROR', message, options);
+    super('OUTCOME_UNKNOWN', message, options);
   }
 }

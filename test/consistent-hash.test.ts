@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { ConsistentHashPercentageBucketer, Percentage, hashScore, serializeChecks } from '../client';
+import { ConsistentHashPercentageBucketer, Percentage } from '../client';
+import { hashScore, serializeChecks } from '../shared/bucketing/consistent-hash';
 import { hashVectors } from './helpers/fixtures';
 
 /**

@@ -12,6 +12,7 @@ import { describeStoreConformance, type FaultyBackend, type RecordingLogger } fr
 import { recordingLogger } from './helpers/broken-store';
 import { failure, silentLogger, waitFor } from './helpers/controlled-store';
 import { FakeConsul } from './helpers/fake-consul';
+import { checkEachTestForLeaks } from './helpers/leak-guard';
 import { Leftovers, uniqueNames } from './helpers/store-capabilities';
 
 const uniqueBase = uniqueNames('flipper-consul-test');
@@ -99,6 +100,7 @@ describe('ConsulFeatureFlagStore', function () {
   });
 
   describe('behaviour', function () {
+    checkEachTestForLeaks(this); // the "no timer" and "leaves no timer" tests below rely on it
     let fake: FakeConsul;
     let consul: Consul;
     const stores: ConsulFeatureFlagStore[] = [];
@@ -229,9 +231,6 @@ describe('ConsulFeatureFlagStore', function () {
       const started = Date.now();
       await store.close();
       expect(Date.now() - started).to.be.below(1000);
-      await new Promise((resolve) => setImmediate(resolve));
-      const timers = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-      expect(timers).to.be.at.most(1); // mocha's own test timer
     });
 
     it('rejects bad options with InvalidArgumentError', function () {

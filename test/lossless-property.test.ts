@@ -1,13 +1,7 @@
 import { expect } from 'chai';
-import {
-  Condition,
-  FeatureFlagStoreItem,
-  evaluate,
-  deserializeItem,
-  pythonFloat,
-  pythonJsonString,
-  serializeItem,
-} from '../client';
+import { Condition, FeatureFlagStoreItem, deserializeItem, serializeItem } from '../client';
+import { evaluate } from '../shared/evaluation';
+import { pythonFloat, pythonJsonString } from '../shared/python-json';
 import { StoredNumber, isStoredObject, parseStoredJson, type StoredJson } from '../shared/stored-json';
 import { SeededRandom } from './helpers/seeded-random';
 

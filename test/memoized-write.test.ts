@@ -49,8 +49,13 @@ describe('memoizeWrite (reply items encoded once)', () => {
   it('leaves the struct fields as they were, and writes through other writers field by field as before', () => {
     const struct = new (thriftTypes().FeatureFlagStoreItem)({ feature_name: 'a', is_enabled: false });
     memoizeWrite(struct);
-    expect(Object.keys(struct)).to.deep.equal(['feature_name', 'is_enabled', 'meta']);
-    expect(JSON.parse(JSON.stringify(struct))).to.deep.equal({ feature_name: 'a', is_enabled: false, meta: null });
+    expect(Object.keys(struct)).to.deep.equal(['feature_name', 'is_enabled', 'meta', 'revision']);
+    expect(JSON.parse(JSON.stringify(struct))).to.deep.equal({
+      feature_name: 'a',
+      is_enabled: false,
+      meta: null,
+      revision: null,
+    });
     const calls: string[] = [];
     const recorder = new Proxy({} as ProtocolWriter, {
       get: (_target, name) => (name === 'writeRaw' || name === 'capture' ? undefined : () => calls.push(String(name))),

@@ -10,10 +10,10 @@ import {
   PostgreSQLFeatureFlagStore,
   RedisFeatureFlagStore,
   deserializeItem,
-  escapeGlob,
   serializeItem,
   type FeatureFlagStore,
 } from '../client';
+import { escapeGlob } from '../client/stores/redis-store';
 import { expectSameStoredJson, expected, hostileFixture, type HostileItem } from './helpers/hostile-fixtures';
 import { serve, type Served } from './helpers/rpc-served';
 import { parseStoredJson, writeStoredJson, type StoredJson, type StoredObject } from '../shared/stored-json';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { pythonFloat, pythonJsonDumps, pythonNumber } from '../client';
+import { pythonFloat, pythonJsonDumps, pythonNumber } from '../shared/python-json';
 
 describe('Python json.dumps', function () {
   it('writes floats as Python repr does', function () {

@@ -13,6 +13,7 @@ import {
 import { describeStoreConformance, type RecordingLogger } from '../client/testing';
 import { InvalidItemError } from '../shared';
 import { recordingLogger } from './helpers/broken-store';
+import { checkEachTestForLeaks } from './helpers/leak-guard';
 import { ControlledStore, failure, gate, silentLogger } from './helpers/controlled-store';
 import {
   PARSED_IN_PROCESS,
@@ -34,12 +35,6 @@ async function expectReplicasMatch(replicated: ReplicatedFeatureFlagStore): Prom
       `replica ${i}`,
     ).to.deep.equal(primary);
   }
-}
-
-/** Timers alive in this process, counted after a turn of the loop (mocha arms its own test timer late). */
-async function timers(): Promise<number> {
-  await new Promise((resolve) => setImmediate(resolve));
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
 describe('ReplicatedFeatureFlagStore', function () {
@@ -109,6 +104,8 @@ describe('ReplicatedFeatureFlagStore', function () {
   });
 
   describe('behaviour', function () {
+    checkEachTestForLeaks(this); // the "leaves no timer" tests below rely on it
+
     function setup(replication: 'async' | 'sync', timeout = 5000) {
       const primary = new ControlledStore();
       const good = new ControlledStore();
@@ -187,7 +184,6 @@ describe('ReplicatedFeatureFlagStore', function () {
     it('async: a hanging replica does not delay writes; its timeouts are reported and flush returns', async function () {
       const { bad, store, events } = setup('async', 50);
       bad.hangWrites = true;
-      const before = await timers();
       for (let i = 0; i < 3; i++) await store.set(`f${i}`, true);
       // The writes resolved without letting a single timer run: they did not wait for the replica.
       expect(events).to.deep.equal([]);
@@ -197,7 +193,6 @@ describe('ReplicatedFeatureFlagStore', function () {
         ['f1', 'TimeoutError'],
         ['f2', 'TimeoutError'],
       ]);
-      expect(await timers()).to.equal(before);
     });
 
     it('async: each replica applies writes in the primary order, whatever its speed', async function () {
@@ -258,7 +253,6 @@ describe('ReplicatedFeatureFlagStore', function () {
       const replica = new ControlledStore();
       primary.close = async () => void closed.push('primary');
       replica.close = async () => void closed.push('replica');
-      const before = await timers();
       const store = new ReplicatedFeatureFlagStore({ primary, replicas: [replica], logger: silentLogger });
       const paused = gate();
       replica.writeGate = paused.promise;
@@ -269,7 +263,6 @@ describe('ReplicatedFeatureFlagStore', function () {
       await store.close();
       expect(await replica.get('a')).to.not.equal(undefined);
       expect(closed).to.deep.equal(['primary', 'replica']);
-      expect(await timers()).to.equal(before);
     });
 
     it('rejects bad options with InvalidArgumentError', function () {

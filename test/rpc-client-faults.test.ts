@@ -7,10 +7,10 @@ import {
   TimeoutError,
   ThriftRPCFeatureFlagStore,
 } from '../client';
-import { setOwn } from '../shared/own-keys';
 import { FlagServer } from '../server/flag-server';
 import { recordingLogger } from './helpers/broken-store';
-import { failure, waitFor } from './helpers/controlled-store';
+import { failure } from './helpers/controlled-store';
+import { checkEachTestForLeaks } from './helpers/leak-guard';
 import { quietLogger } from './helpers/rpc-served';
 import { SilentServer, unusedPort } from './helpers/tcp-faults';
 
@@ -45,13 +45,6 @@ class DroppingServer {
   }
 }
 
-/** Timers and sockets alive in this process, by kind. */
-function resources(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const kind of process.getActiveResourcesInfo()) setOwn(counts, kind, (counts[kind] ?? 0) + 1);
-  return counts;
-}
-
 async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number }> {
   const started = Date.now();
   const error = await failure(work);
@@ -60,6 +53,7 @@ async function timed<T>(work: Promise<T>): Promise<{ error: unknown; ms: number 
 
 describe('ThriftRPCFeatureFlagStore: faults on the client side', function () {
   this.timeout(20_000);
+  checkEachTestForLeaks(this);
 
   it('the server dropping the connection with calls in flight: each rejects with ConnectionError at once; the next call reconnects', async function () {
     const dropping = await new DroppingServer(200).start();
@@ -131,18 +125,16 @@ describe('ThriftRPCFeatureFlagStore: faults on the client side', function () {
 
   it('close() fails calls in flight with ConnectionError and leaves no timer or socket behind', async function () {
     const silent = await new SilentServer().start();
-    const before = resources();
     const store = new ThriftRPCFeatureFlagStore({ port: silent.port }, { timeout: 10_000 });
     const calls = Array.from({ length: 5 }, () => failure(store.get('x')));
     await new Promise((resolve) => setTimeout(resolve, 100));
     await store.close();
     for (const error of await Promise.all(calls)) expect(error).to.be.instanceOf(ConnectionError);
-    expect(resources().Timeout ?? 0, 'timers').to.be.at.most(before.Timeout ?? 0);
     expect(await failure(store.get('x'))).to.be.instanceOf(ConnectionError);
     await store.close(); // twice is fine
-    // The silent server never reads, so it only notices when it closes its end itself.
+    // The silent server never reads, so it only notices when it closes its end itself. No timer
+    // or socket is left: the root hook checks (checkEachTestForLeaks above).
     await silent.close();
-    await waitFor(() => (resources().TCPSocketWrap ?? 0) <= (before.TCPSocketWrap ?? 0), 2000, 'sockets to close');
   });
 
   it('a server that answers with bytes that are not a reply: ConnectionError, and the next call reconnects', async function () {

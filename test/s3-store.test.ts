@@ -87,6 +87,10 @@ describe('S3FeatureFlagStore', function () {
     },
     makeNeighbour: async ({ logger }) => new S3FeatureFlagStore(s3, await newBucket(), { logger }),
     makeSecondStore: (store, { logger }) => new S3FeatureFlagStore(s3, store.bucket, { logger }),
+    notApplicable: {
+      atomicWrites:
+        's3rver ignores If-Match / If-None-Match, so conditional writes there are unconditional (AWS S3 honours them; see the README)',
+    },
     unreachableBackend: faulty,
     hangingBackend: faulty,
   });

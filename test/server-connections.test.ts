@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { connect, type Socket } from 'node:net';
-import { FeatureFlagClient, MemoryFeatureFlagStore, StoreError } from '../client';
+import { FeatureFlagClient, MemoryFeatureFlagStore, StoreError, type FeatureFlagStore } from '../client';
 import { thriftTypes } from '../shared/thrift/mapping';
 import { TType } from '../shared/thrift/wire';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, waitFor } from './helpers/controlled-store';
 import { encodeCall } from './helpers/raw-thrift';
-import { serve } from './helpers/rpc-served';
+import { serve, type Served, type ServeOptions } from './helpers/rpc-served';
 
 const t = thriftTypes();
 
@@ -23,6 +23,31 @@ function closed(socket: Socket): Promise<void> {
     if (socket.destroyed) resolve();
     else socket.once('close', () => resolve());
   });
+}
+
+/**
+ * Serves `store` with these server options and runs `test` with a way to open raw sockets to it;
+ * then destroys those sockets and closes the server, whatever the test did.
+ */
+async function withRawSockets(
+  store: FeatureFlagStore,
+  server: ServeOptions['server'],
+  test: (s: Served, openRaw: () => Promise<Socket>) => Promise<void>,
+): Promise<void> {
+  const s = await serve(store, { server });
+  const sockets: Socket[] = [];
+  const openRaw = async () => {
+    const socket = await open(s.port);
+    socket.on('error', () => {}); // the server closing it is what these tests expect
+    sockets.push(socket);
+    return socket;
+  };
+  try {
+    await test(s, openRaw);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await s.close();
+  }
 }
 
 describe('flag server: connections', function () {
@@ -56,23 +81,19 @@ describe('flag server: connections', function () {
 
   it('closes connections idle past the idle timeout; a thousand idle ones do not stop others being served', async function () {
     // All from one address, so past the default per-address limit.
-    const s = await serve(new MemoryFeatureFlagStore(), { server: { idleTimeoutMs: 1500, maxConnectionsPerIp: 2000 } });
-    const sockets: Socket[] = [];
-    try {
-      for (let i = 0; i < 1000; i++) {
-        const socket = await open(s.port);
-        socket.on('error', () => {});
-        sockets.push(socket);
-      }
-      await waitFor(() => s.server.connectionCount >= 1000, 5000, '1000 connections');
-      await s.rpc.create('served', { isEnabled: true });
-      expect((await s.rpc.get('served'))?.isEnabled).to.equal(true);
-      await Promise.all(sockets.map(closed));
-      await waitFor(() => s.server.connectionCount <= 1, 5000, 'idle connections to close');
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await s.close();
-    }
+    await withRawSockets(
+      new MemoryFeatureFlagStore(),
+      { idleTimeoutMs: 1500, maxConnectionsPerIp: 2000 },
+      async (s, openRaw) => {
+        const sockets: Socket[] = [];
+        for (let i = 0; i < 1000; i++) sockets.push(await openRaw());
+        await waitFor(() => s.server.connectionCount >= 1000, 5000, '1000 connections');
+        await s.rpc.create('served', { isEnabled: true });
+        expect((await s.rpc.get('served'))?.isEnabled).to.equal(true);
+        await Promise.all(sockets.map(closed));
+        await waitFor(() => s.server.connectionCount <= 1, 5000, 'idle connections to close');
+      },
+    );
   });
 
   it('closes a client that takes longer than the idle timeout to send one call, one byte at a time', async function () {
@@ -105,21 +126,14 @@ describe('flag server: connections', function () {
   });
 
   it('serves at most maxConnections at once and closes the ones beyond', async function () {
-    const s = await serve(new MemoryFeatureFlagStore(), { server: { maxConnections: 5 } });
-    const sockets: Socket[] = [];
-    try {
+    await withRawSockets(new MemoryFeatureFlagStore(), { maxConnections: 5 }, async (s, openRaw) => {
       await s.rpc.create('f'); // the RPC store's own connection is one of the five
-      for (let i = 0; i < 4; i++) sockets.push(await open(s.port));
+      for (let i = 0; i < 4; i++) await openRaw();
       await waitFor(() => s.server.connectionCount === 5, 3000, 'five connections');
-      const extra = await open(s.port);
-      extra.on('error', () => {});
-      await closed(extra);
+      await closed(await openRaw());
       expect(s.server.connectionCount).to.equal(5);
       expect(await s.rpc.get('f')).to.not.equal(undefined);
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await s.close();
-    }
+    });
   });
 
   it('answers every pipelined call even past the per-connection in-flight cap (it pauses reading meanwhile)', async function () {

@@ -6,46 +6,21 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { Pool } from 'pg';
-import {
-  Condition,
-  ConsistentHashPercentageBucketer,
-  FeatureFlagClient,
-  LinearRampPercentage,
-  NoOpBucketer,
-  Percentage,
-  PercentageBucketer,
-  ThriftRPCFeatureFlagStore,
-} from '../client';
+import { FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
 import { recordingLogger } from './helpers/broken-store';
 import { failure } from './helpers/controlled-store';
+import { everyBucketer, everyOperatorConditions } from '../client/testing/flag-shapes';
 import { CLI, logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 
 const run = promisify(execFile);
 
 /** Writes flags of every shape: conditions with every operator, each bucketer and percentage. */
 async function writeFlags(client: FeatureFlagClient, prefix: string): Promise<void> {
-  const bucketers = [
-    new NoOpBucketer(),
-    new PercentageBucketer({ percentage: new Percentage(0.25) }),
-    new ConsistentHashPercentageBucketer({ keyWhitelist: ['user_id'], percentage: new Percentage(0.5) }),
-    new ConsistentHashPercentageBucketer({
-      percentage: new LinearRampPercentage({
-        initialValue: 0.1,
-        finalValue: 0.9,
-        rampDuration: 60,
-        initialTime: 1.5e9,
-      }),
-    }),
-  ];
+  const bucketers = everyBucketer();
   for (let i = 0; i < 12; i++) {
     const name = `${prefix}-${i}`;
     await client.create(name, { isEnabled: i % 3 !== 0, clientData: { i, owner: 'team-ü' } });
-    await client.addCondition(name, new Condition({ is_admin: true, age__gte: 18, age__lt: 65 }));
-    await client.addCondition(
-      name,
-      new Condition({ plan__in: ['pro', 'team'], country__not_in: ['XX'], score__gt: 1.5 }),
-    );
-    await client.addCondition(name, new Condition({ location__ne: 'city', rank__lte: 3 }));
+    for (const condition of everyOperatorConditions()) await client.addCondition(name, condition);
     await client.setBucketer(name, bucketers[i % bucketers.length]);
   }
 }

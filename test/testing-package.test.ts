@@ -36,6 +36,11 @@ class TinyStore extends SerializedFeatureFlagStore {
   async readRaw(name) { return this.rows.get(name); }
   async writeRaw(name, json) { this.rows.set(name, json); }
   async deleteRaw(name) { this.rows.delete(name); }
+  async writeIfUnchanged(name, json, expected) {
+    if (this.rows.get(name) !== expected?.raw.toString()) return false;
+    this.rows.set(name, json);
+    return true;
+  }
   async listRaw(limit, offset) {
     const rows = [...this.rows];
     ${defects.unsorted ? '' : 'rows.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));'}

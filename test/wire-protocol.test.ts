@@ -58,25 +58,8 @@ function sampleItem(): ThriftItem {
   });
 }
 
-/** Writes a reply carrying the item with our writer. */
-function ourReply(protocol: ProtocolName, item: ThriftItem, seqid: number): Buffer {
-  return encode({ transport: 'buffered', protocol }, (w) => {
-    w.writeMessageBegin('Get', MessageType.REPLY, seqid);
-    w.writeStructBegin('r');
-    w.writeFieldBegin('success', TType.STRUCT, 0);
-    (item as unknown as { write(o: unknown): void }).write(w);
-    w.writeFieldEnd();
-    w.writeFieldStop();
-    w.writeStructEnd();
-    w.writeMessageEnd();
-  });
-}
-
-/** Writes the same reply with npm thrift's protocol. */
-function stockReply(protocol: ProtocolName, item: ThriftItem, seqid: number): Buffer {
-  let bytes: Buffer | undefined;
-  const transport = new thrift.TBufferedTransport(undefined, (msg: Buffer) => (bytes = Buffer.from(msg)));
-  const out = new thrift[protocol === 'compact' ? 'TCompactProtocol' : 'TBinaryProtocol'](transport);
+/** A Get reply carrying the item, written through any writer with Thrift's method names (ours or npm thrift's). */
+function writeReply(out: Record<string, (...args: unknown[]) => unknown>, item: ThriftItem, seqid: number): void {
   out.writeMessageBegin('Get', MessageType.REPLY, seqid);
   out.writeStructBegin('r');
   out.writeFieldBegin('success', TType.STRUCT, 0);
@@ -85,6 +68,20 @@ function stockReply(protocol: ProtocolName, item: ThriftItem, seqid: number): Bu
   out.writeFieldStop();
   out.writeStructEnd();
   out.writeMessageEnd();
+}
+
+/** Writes a reply carrying the item with our writer. */
+function ourReply(protocol: ProtocolName, item: ThriftItem, seqid: number): Buffer {
+  return encode({ transport: 'buffered', protocol }, (w) =>
+    writeReply(w as unknown as Record<string, (...args: unknown[]) => unknown>, item, seqid),
+  );
+}
+
+/** Writes the same reply with npm thrift's protocol. */
+function stockReply(protocol: ProtocolName, item: ThriftItem, seqid: number): Buffer {
+  let bytes: Buffer | undefined;
+  const transport = new thrift.TBufferedTransport(undefined, (msg: Buffer) => (bytes = Buffer.from(msg)));
+  writeReply(new thrift[protocol === 'compact' ? 'TCompactProtocol' : 'TBinaryProtocol'](transport), item, seqid);
   transport.flush();
   return bytes!;
 }

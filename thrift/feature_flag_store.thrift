@@ -11,6 +11,12 @@ enum ErrorCode {
   INVALID_ARGUMENT = 1,
   // Added by this project: the store behind the server failed.
   INTERNAL = 2,
+  // Added by this project: a conditional write (one carrying expected_revision) found the flag
+  // changed since the writer read it; nothing was written. Read again and retry.
+  CONFLICT = 3,
+  // Added by this project: the store did not answer a write in time after it may have received it;
+  // the write may have been applied, or not.
+  OUTCOME_UNKNOWN = 4,
 }
 
 exception FlipperException {
@@ -44,6 +50,10 @@ struct FeatureFlagStoreItem {
   1: optional string feature_name,
   2: optional bool is_enabled,
   3: optional FeatureFlagStoreMeta meta,
+  // Added by this project: the revision of the stored flag this item was read from (a digest of
+  // its stored JSON text), for conditional writes. Set by our server on replies; never sent by the
+  // Python library, which ignores it.
+  4: optional string revision,
 }
 
 service FeatureFlagStore {
@@ -54,5 +64,14 @@ service FeatureFlagStore {
   void Delete(1: string feature_name) throws (1: FlipperException error),
   list<FeatureFlagStoreItem> List(1: i64 limit, 2: i64 offset) throws (1: FlipperException error),
   void SetMeta(1: string feature_name, 2: FeatureFlagStoreMeta meta)
+    throws (1: FlipperException error),
+
+  // Added by this project: conditional writes. Each writes only if the flag's revision (the
+  // `revision` of the item the caller read) is still `expected_revision`: CONFLICT otherwise
+  // (nothing written; read again and retry), NOT_FOUND when the flag is gone. An absent or empty
+  // `expected_revision` makes them Set and SetMeta.
+  void SetIf(1: string feature_name, 2: bool is_enabled, 3: string expected_revision)
+    throws (1: FlipperException error),
+  void SetMetaIf(1: string feature_name, 2: FeatureFlagStoreMeta meta, 3: string expected_revision)
     throws (1: FlipperException error),
 }

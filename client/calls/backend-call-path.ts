@@ -1,7 +1,8 @@
-import { FlipperError } from '../../shared';
+import { FlipperError, TimeoutError } from '../../shared';
 import type { FlipperLogger } from '../../shared/logger';
 import { withAbortableDeadline } from './deadline';
-import { isUnreachable, typedError, type DriverDeclaration } from './driver-failure';
+import { socketErrorCode } from './drivers/node-socket';
+import { isUnreachable, lostInFlight, typedError, type DriverDeclaration } from './driver-failure';
 import { StateChangeLog, type StateChangeMessages } from './state-change-log';
 
 /** What one store adds to its driver's declaration. */
@@ -26,6 +27,12 @@ export interface StoreDeclaration {
 /** One call's own settings: a deadline other than the store's (the Consul watch's long polls). */
 export interface CallOptions {
   deadlineMs?: number;
+  /**
+   * The call changes the backend: once `send` has been called, a lost answer (deadline passed,
+   * connection broken in flight) is `OutcomeUnknownError`, never a plain failure. Calls that must
+   * wait before sending (a connection being opened) wait in a call of their own first.
+   */
+  write?: boolean;
 }
 
 /**
@@ -69,9 +76,11 @@ export class BackendCallPath {
     send: (signal: AbortSignal | undefined) => Promise<T>,
     options?: CallOptions,
   ): Promise<T> {
+    let sent = false;
     try {
       const reason = this.store.unsendable?.();
       if (reason !== undefined) throw typedError('unreachable', this.failed(operation, reason), undefined);
+      sent = options?.write === true;
       const deadline = this.store.deadline;
       const ms = options?.deadlineMs ?? deadline?.ms;
       const result =
@@ -81,8 +90,17 @@ export class BackendCallPath {
       this.reachability.succeeded();
       return result;
     } catch (error) {
-      throw this.reported(operation, error);
+      throw this.reported(operation, sent ? this.unknownIfLost(operation, error) : error);
     }
+  }
+
+  /** A sent write's failure that leaves its outcome unknown, as `OutcomeUnknownError`; others unchanged. */
+  private unknownIfLost(operation: string, error: unknown): unknown {
+    if (error instanceof TimeoutError) return typedError('unknown', error.message, error);
+    if (error instanceof FlipperError) return error;
+    const { kind, detail } = this.driver.classify(error);
+    const lost = kind === 'timeout' || (kind === 'unreachable' && lostInFlight(socketErrorCode(error), detail));
+    return lost ? typedError('unknown', this.failed(operation, detail), error) : error;
   }
 
   /** The same path for a synchronous driver (SQLite) and for set-up steps: no deadline. */

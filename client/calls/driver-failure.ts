@@ -1,14 +1,15 @@
-import { ConnectionError, StoreError, TimeoutError, type FlipperError } from '../../shared';
+import { ConnectionError, OutcomeUnknownError, StoreError, TimeoutError, type FlipperError } from '../../shared';
 
 /**
  * What a driver's error says about a call, whatever the driver:
  * - `unreachable`: the backend was never reached, or the connection was lost (`ConnectionError`);
  * - `timeout`: the backend did not answer in time (`TimeoutError`);
- * - `refused`: the backend answered with an error (`StoreError`).
- * A new kind (for instance "outcome unknown" for a write whose answer was lost) is added here, in
- * `typedError`, and in the classifiers that can tell it.
+ * - `refused`: the backend answered with an error (`StoreError`);
+ * - `unknown`: a write whose answer was lost after it may have reached the backend
+ *   (`OutcomeUnknownError`). Classifiers do not return it: the call path turns a write's `timeout`,
+ *   and a connection lost while a write was in flight (`lostInFlight`), into it.
  */
-export type FailureKind = 'unreachable' | 'timeout' | 'refused';
+export type FailureKind = 'unreachable' | 'timeout' | 'refused' | 'unknown';
 
 /** A driver's error, classified: its kind and the words that describe it (without our prefix). */
 export interface DriverFailure {
@@ -37,10 +38,24 @@ export function typedError(kind: FailureKind, message: string, cause: unknown): 
       return new TimeoutError(message);
     case 'refused':
       return new StoreError(message, { cause });
+    case 'unknown':
+      return new OutcomeUnknownError(`${message}; the write may have been applied`, { cause });
   }
+}
+
+/**
+ * Socket codes and driver words of a connection that broke after a command may have been sent
+ * (as opposed to one refused or never opened, where nothing was sent).
+ */
+const LOST_IN_FLIGHT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+const LOST_IN_FLIGHT_WORDS = /Connection terminated|Connection is closed/i;
+
+/** True when a write that failed this way may still have reached the backend. */
+export function lostInFlight(socketCode: string | undefined, detail: string): boolean {
+  return (socketCode !== undefined && LOST_IN_FLIGHT_CODES.has(socketCode)) || LOST_IN_FLIGHT_WORDS.test(detail);
 }
 
 /** True for the failures that mean the backend could not be reached: what the reachability log counts. */
 export function isUnreachable(error: unknown): boolean {
-  return error instanceof ConnectionError || error instanceof TimeoutError;
+  return error instanceof ConnectionError || error instanceof TimeoutError || error instanceof OutcomeUnknownError;
 }

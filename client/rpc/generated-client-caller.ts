@@ -1,6 +1,6 @@
 import { startDeadline } from '../calls/deadline';
 import type { ReplyDecoder } from './reply-cache';
-import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
+import { sentCallFailure, type GeneratedClient, type RpcCaller, type RpcMethod } from './rpc-caller';
 
 /**
  * Calls through a generated client the application made and owns (its own connection and
@@ -16,9 +16,10 @@ export class GeneratedClientCaller implements RpcCaller {
   call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let done = false;
+      // The generated client writes the call at once: past its deadline, a write may have been applied.
       const timer = startDeadline(this.timeoutMs, method, (error) => {
         done = true;
-        reject(error);
+        reject(sentCallFailure(method, error));
       });
       const callback = (error: unknown, value: unknown) => {
         if (done) return;
@@ -35,7 +36,10 @@ export class GeneratedClientCaller implements RpcCaller {
         }
       };
       try {
-        this.client[method](...args, callback);
+        const send = this.client[method];
+        if (send === undefined)
+          throw new TypeError(`The generated client has no ${method} (generated from an older IDL)`);
+        send.call(this.client, ...args, callback);
       } catch (error) {
         callback(error, undefined);
       }

@@ -1,6 +1,6 @@
 import { startDeadline } from '../calls/deadline';
 import type { ReplyDecoder } from './reply-cache';
-import type { RpcMethod } from './rpc-caller';
+import { sentCallFailure, type RpcMethod } from './rpc-caller';
 
 /** What a call needs of its connection. */
 export interface CallOwner {
@@ -62,8 +62,9 @@ export class PendingCall {
   /** The generated client's callback, and every other way a call ends. Settles once. */
   readonly settle = (error: unknown, value?: unknown): void => {
     if (this.done) return;
+    const sent = this.seqid >= 0;
     this.finish();
-    if (error !== null && error !== undefined) return this.reject(error);
+    if (error !== null && error !== undefined) return this.reject(sent ? sentCallFailure(this.method, error) : error);
     if (this.decoder === undefined) return this.resolve(value);
     let decoded: unknown;
     try {

@@ -1,7 +1,8 @@
+import { ConnectionError, OutcomeUnknownError, TimeoutError } from '../../shared';
 import type { ReplyDecoder } from './reply-cache';
 
 /** The service's methods, as named in the IDL. */
-export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta';
+export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta' | 'SetIf' | 'SetMetaIf';
 
 /** Makes one call of the FeatureFlagStore service and settles with the raw Thrift answer. */
 export interface RpcCaller {
@@ -16,8 +17,8 @@ export interface RpcCaller {
 
 /** The callback-style methods of a generated `FeatureFlagStore.Client` (what the Python library takes). */
 export type GeneratedClient = {
-  [M in RpcMethod]: (...args: unknown[]) => unknown;
-};
+  [M in Exclude<RpcMethod, 'SetIf' | 'SetMetaIf'>]: (...args: unknown[]) => unknown;
+} & Partial<Record<'SetIf' | 'SetMetaIf', (...args: unknown[]) => unknown>>;
 
 /** True for a generated client (or anything with its methods), as opposed to connection options. */
 export function isGeneratedClient(value: unknown): value is GeneratedClient {
@@ -27,4 +28,17 @@ export function isGeneratedClient(value: unknown): value is GeneratedClient {
     typeof (value as Record<string, unknown>).Get === 'function' &&
     typeof (value as Record<string, unknown>).SetMeta === 'function'
   );
+}
+
+const WRITES: ReadonlySet<RpcMethod> = new Set(['Create', 'Set', 'Delete', 'SetMeta', 'SetIf', 'SetMetaIf']);
+
+/**
+ * How a call that was sent and then lost its answer (deadline passed, connection dropped) ends:
+ * for a write, `OutcomeUnknownError` (the server may have applied it); for a read, as it failed.
+ */
+export function sentCallFailure(method: RpcMethod, error: unknown): unknown {
+  if (!WRITES.has(method) || !(error instanceof TimeoutError || error instanceof ConnectionError)) return error;
+  return new OutcomeUnknownError(`${error.message}; the ${method} was sent, so it may have been applied`, {
+    cause: error,
+  });
 }

@@ -132,7 +132,7 @@ export class RpcConnection implements RpcCaller {
     if (this.closed) return call.settle(new ConnectionError(`The RPC store for ${this.target} is closed`));
     if (this.client._seqid >= MAX_SEQID) this.client._seqid = 0;
     try {
-      this.client[call.method](...call.args, call.settle);
+      this.client[call.method]!(...call.args, call.settle);
     } catch (error) {
       return call.settle(error);
     }

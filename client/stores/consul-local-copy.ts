@@ -39,20 +39,31 @@ export class ConsulLocalCopy {
     return this.entries.size;
   }
 
-  /** Replaces the copy with a full listing from a query sent when `sequence` was `sentAt`. */
-  applySnapshot(snapshot: Iterable<{ name: string; raw: string; modifyIndex: number }>, sentAt: number): void {
+  /**
+   * Replaces the copy with a full listing from a query sent when `sequence` was `sentAt`. Returns
+   * true when it kept a write of ours that the listing contradicts: the listing may be newer than
+   * that write (another writer's change after ours) or older, and only a listing asked for after
+   * the write can tell, so the caller asks for one at once rather than blocking until the next change.
+   */
+  applySnapshot(snapshot: Iterable<{ name: string; raw: string; modifyIndex: number }>, sentAt: number): boolean {
     const next = new Map<string, Entry>();
     for (const { name, raw, modifyIndex } of snapshot) {
       const old = this.entries.get(name);
       // An unchanged key keeps its parsed item.
       next.set(name, old && old.modifyIndex === modifyIndex && old.raw === raw ? old : { raw, modifyIndex });
     }
+    let contradicted = false;
     for (const [name, override] of this.overrides) {
-      if (override.seq <= sentAt) this.overrides.delete(name);
-      else if (override.entry) next.set(name, override.entry);
+      if (override.seq <= sentAt) {
+        this.overrides.delete(name);
+        continue;
+      }
+      if (next.get(name)?.raw !== override.entry?.raw) contradicted = true;
+      if (override.entry) next.set(name, override.entry);
       else next.delete(name);
     }
     this.entries = next;
+    return contradicted;
   }
 
   /** Records an acknowledged write of this process: `raw` stored, or undefined for a delete. */

@@ -12,7 +12,7 @@ import { isUnreachable } from '../calls/driver-failure';
 import { CONSUL } from '../calls/drivers/consul';
 import { defaultLogger, type FlipperLogger } from '../logger';
 import { ConsulLocalCopy } from './consul-local-copy';
-import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 
 /** Options of the `consul` client's KV calls that the store passes. */
 export interface ConsulKvCallOptions {
@@ -20,6 +20,8 @@ export interface ConsulKvCallOptions {
   recurse?: boolean;
   index?: string;
   wait?: string;
+  /** Check-and-set: write only if the key's `ModifyIndex` is this (0: only if the key is absent). */
+  cas?: number;
   /** Milliseconds before the client aborts the request. */
   timeout?: number;
   /** An EventEmitter: `'cancel'` aborts the request; `includeResponse: true` makes calls answer `[response, body]`. */
@@ -165,16 +167,46 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
     if (this.closed) throw closedError();
     this.start();
     const key = this.prefix + featureName;
-    const ok = await this.calls.call('PUT', () => this.consul.kv.set({ key, value: json, timeout: this.timeout }));
+    const ok = await this.calls.call('PUT', () => this.consul.kv.set({ key, value: json, timeout: this.timeout }), {
+      write: true,
+    });
     if (ok === false) throw new StoreError(`Consul refused to store ${JSON.stringify(key)}`);
     this.copy.applyWrite(featureName, json);
+  }
+
+  /** Read from Consul itself, not the local copy (which may lag): its `ModifyIndex` is what `?cas=` compares. */
+  protected override async readForUpdate(featureName: string): Promise<StoredVersion | undefined> {
+    if (this.closed) throw closedError();
+    this.start();
+    const key = this.prefix + featureName;
+    const item = (await this.calls.call('GET', () => this.consul.kv.get({ key, timeout: this.timeout }))) as
+      KvItem | undefined;
+    return item === undefined || item === null ? undefined : { raw: item.Value ?? '', token: item.ModifyIndex };
+  }
+
+  protected override async writeIfUnchanged(
+    featureName: string,
+    json: string,
+    expected: StoredVersion | undefined,
+  ): Promise<boolean> {
+    if (this.closed) throw closedError();
+    const key = this.prefix + featureName;
+    const cas = expected === undefined ? 0 : Number(expected.token);
+    const ok = await this.calls.call(
+      'PUT ?cas',
+      () => this.consul.kv.set({ key, value: json, cas, timeout: this.timeout }),
+      { write: true },
+    );
+    if (ok !== true) return false;
+    this.copy.applyWrite(featureName, json);
+    return true;
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {
     if (this.closed) throw closedError();
     this.start();
     const key = this.prefix + featureName;
-    await this.calls.call('DELETE', () => this.consul.kv.del({ key, timeout: this.timeout }));
+    await this.calls.call('DELETE', () => this.consul.kv.del({ key, timeout: this.timeout }), { write: true });
     this.copy.applyWrite(featureName, undefined);
   }
 
@@ -226,9 +258,10 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
         if (!/^[1-9][0-9]*$/.test(next)) {
           throw new StoreError(`Consul answered without a valid X-Consul-Index (got ${JSON.stringify(next)})`);
         }
-        if (next !== index) this.copy.applySnapshot(this.entries(body), sentAt);
-        // An index that went backwards (Consul restored a snapshot) starts over with a full read.
-        index = BigInt(next) < BigInt(index) ? '0' : next;
+        const recheck = next !== index && this.copy.applySnapshot(this.entries(body), sentAt);
+        // An index that went backwards (Consul restored a snapshot) starts over with a full read, and
+        // so does a listing that contradicts a write of ours it may predate (see `applySnapshot`).
+        index = BigInt(next) < BigInt(index) || recheck ? '0' : next;
         backoff = this.minBackoff;
         this.synced();
       } catch (error) {

@@ -1,4 +1,18 @@
 import type { ClientData, FeatureFlagStoreItem, FeatureFlagStoreMeta } from '../../shared';
+import type { ConflictRetryOptions } from '../calls/conflict-retry';
+
+export type { ConflictRetryOptions } from '../calls/conflict-retry';
+
+/**
+ * The change an `update` applies: the flag as stored now and its revision (what a conditional
+ * write over RPC compares; undefined where the store has none) in, the flag to store out. It may
+ * run several times (once per attempt), so it must be synchronous and free of side effects; an
+ * error it throws ends the update with nothing written. Returning `current` itself writes nothing.
+ */
+export type ItemChange = (current: FeatureFlagStoreItem, revision: string | undefined) => FeatureFlagStoreItem;
+
+/** How `update` retries on conflicts; the store's own defaults apply to what is left out. */
+export type UpdateOptions = ConflictRetryOptions;
 
 export interface CreateOptions {
   /** Default false. */
@@ -19,7 +33,11 @@ export interface ListOptions {
  * Write your own by implementing it and running `describeStoreConformance` from `flipper-client/testing` against it.
  *
  * Errors: a failing backend rejects with `StoreError`, `TimeoutError` or `ConnectionError`; a
- * stored item that does not parse rejects `get` with `InvalidItemError`. A store never caches
+ * write whose answer was lost after it may have reached the backend rejects with
+ * `OutcomeUnknownError`; a stored item that does not parse rejects `get` with `InvalidItemError`.
+ *
+ * Atomicity: `create`, `set`, `setMeta`, `delete` and `update` never lose or resurrect each
+ * other's effects, within a process, across processes and across servers over one backend. A store never caches
  * unless it is the cache wrapper: two stores over one backend see each other's writes at once.
  */
 export interface FeatureFlagStore {
@@ -53,6 +71,18 @@ export interface FeatureFlagStore {
 
   /** Replaces a flag's meta; a missing flag rejects with `FlagDoesNotExistError`. */
   setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void>;
+
+  /**
+   * Conditional read-modify-write: applies `change` to the flag as stored now and stores the
+   * result only if nobody changed the flag in between (each backend's own primitive: a transaction,
+   * a compare-and-set); otherwise reads it again and retries, a bounded number of times with
+   * random pauses (`ConflictError` when they are spent). Resolves with the item stored. A missing
+   * flag rejects with `FlagDoesNotExistError` without calling `change`.
+   *
+   * Optional for third-party stores: without it the client falls back to `get` then `set`/`setMeta`,
+   * which can lose a concurrent writer's change. Every store of this package has it.
+   */
+  update?(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem>;
 
   /** Releases connections and timers the store owns. Optional; safe to call twice. */
   close?(): Promise<void>;

@@ -7,7 +7,8 @@ import {
   validatePage,
   type Clock,
 } from '../../shared';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+import { rememberRevision, revisionOf } from '../../shared/model/revision';
+import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions } from './feature-flag-store';
 import { slicePage } from '../../shared/page';
 
 export interface MemoryFeatureFlagStoreOptions {
@@ -15,10 +16,15 @@ export interface MemoryFeatureFlagStoreOptions {
   clock?: Clock;
 }
 
-/** Keeps flags in a `Map`: for tests, development, and as the server's throwaway store. */
+/**
+ * Keeps flags in a `Map`: for tests, development, and as the server's throwaway store. Every
+ * operation runs without awaiting anything in between, so each is atomic; `update` never conflicts.
+ * An item's revision is a counter bumped by every write.
+ */
 export class MemoryFeatureFlagStore implements FeatureFlagStore {
   private readonly items = new Map<string, FeatureFlagStoreItem>();
   private readonly clock: Clock;
+  private writes = 0;
 
   constructor(options: MemoryFeatureFlagStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -30,7 +36,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
       options.isEnabled ?? false,
       new FeatureFlagStoreMeta({ createdDate: Math.floor(this.clock()), clientData: options.clientData }),
     );
-    this.items.set(featureName, item);
+    this.store(featureName, item);
     return item;
   }
 
@@ -44,7 +50,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
 
   async set(featureName: string, isEnabled: boolean): Promise<void> {
     const item = this.items.get(featureName);
-    if (item) this.items.set(featureName, item.withEnabled(isEnabled));
+    if (item) this.store(featureName, item.withEnabled(isEnabled));
     else await this.create(featureName, { isEnabled });
   }
 
@@ -61,7 +67,20 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     const item = this.items.get(featureName);
     if (!item) throw new FlagDoesNotExistError(featureName);
-    this.items.set(featureName, item.withMeta(meta));
+    this.store(featureName, item.withMeta(meta));
+  }
+
+  async update(featureName: string, change: ItemChange): Promise<FeatureFlagStoreItem> {
+    const item = this.items.get(featureName);
+    if (!item) throw new FlagDoesNotExistError(featureName);
+    const next = change(item, revisionOf(item));
+    if (next !== item) this.store(featureName, next);
+    return next;
+  }
+
+  private store(featureName: string, item: FeatureFlagStoreItem): void {
+    rememberRevision(item, `m${++this.writes}`);
+    this.items.set(featureName, item);
   }
 
   async close(): Promise<void> {}

@@ -3,7 +3,7 @@ import { FlipperError, InvalidFlagNameError, MAX_NAME_LENGTH } from '../../share
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
 import { PG } from '../calls/drivers/pg';
-import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
 export interface PostgreSQLFeatureFlagStoreOptions extends SerializedStoreOptions {
@@ -43,7 +43,15 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly pool: PostgreSQLQueryable;
   private readonly nameColumn: string;
   private readonly queryTimeout: number;
-  private readonly sql: { create: string; get: string; upsert: string; delete: string; page: string };
+  private readonly sql: {
+    create: string;
+    get: string;
+    upsert: string;
+    insertIfAbsent: string;
+    updateIfUnchanged: string;
+    delete: string;
+    page: string;
+  };
   private migration?: Promise<void>;
   private readonly calls: BackendCallPath;
 
@@ -60,6 +68,10 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
       create: `CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${MAX_NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL)`,
       get: `SELECT ${i} AS item FROM ${t} WHERE ${n} = $1`,
       upsert: `INSERT INTO ${t} (${n}, ${i}) VALUES ($1, $2) ON CONFLICT (${n}) DO UPDATE SET ${i} = EXCLUDED.${i}`,
+      // Conditional writes: one statement each, so the comparison and the write are atomic (the row
+      // lock taken by UPDATE makes a concurrent one wait, then re-check its WHERE on the new row).
+      insertIfAbsent: `INSERT INTO ${t} (${n}, ${i}) VALUES ($1, $2) ON CONFLICT (${n}) DO NOTHING`,
+      updateIfUnchanged: `UPDATE ${t} SET ${i} = $2 WHERE ${n} = $1 AND ${i} = $3`,
       delete: `DELETE FROM ${t} WHERE ${n} = $1`,
       page: `SELECT ${n} AS name, ${i} AS item FROM ${t} ORDER BY ${n} COLLATE "C" LIMIT $1 OFFSET $2`,
     };
@@ -78,16 +90,40 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
   }
 
   protected async writeRaw(featureName: string, json: string): Promise<void> {
+    await this.write(featureName, 'write', this.sql.upsert, [featureName, Buffer.from(json, 'utf8')]);
+  }
+
+  protected override async writeIfUnchanged(
+    featureName: string,
+    json: string,
+    expected: StoredVersion | undefined,
+  ): Promise<boolean> {
+    const item = Buffer.from(json, 'utf8');
+    const written =
+      expected === undefined
+        ? await this.write(featureName, 'insert if absent', this.sql.insertIfAbsent, [featureName, item])
+        : await this.write(featureName, 'update if unchanged', this.sql.updateIfUnchanged, [
+            featureName,
+            item,
+            typeof expected.raw === 'string' ? Buffer.from(expected.raw, 'utf8') : expected.raw,
+          ]);
+    return written === 1;
+  }
+
+  protected async deleteRaw(featureName: string): Promise<void> {
+    await this.migrate();
+    await this.send('delete', this.sql.delete, [featureName], true);
+  }
+
+  /** A statement that changes the table; resolves with the rows it changed. */
+  private async write(featureName: string, operation: string, text: string, values: unknown[]): Promise<number> {
+    await this.migrate();
     try {
-      await this.query('write', this.sql.upsert, [featureName, Buffer.from(json, 'utf8')]);
+      return (await this.send(operation, text, values, true)).rowCount ?? 0;
     } catch (error) {
       if (isPgError(error, '22001')) throw await this.nameTooLong(featureName);
       throw error;
     }
-  }
-
-  protected async deleteRaw(featureName: string): Promise<void> {
-    await this.query('delete', this.sql.delete, [featureName]);
   }
 
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, Buffer]>> {
@@ -114,11 +150,14 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     return (await this.send<R>(operation, text, values)).rows;
   }
 
-  /** One query through the backend call path (deadline, typed error keeping its `cause`, reachability log). */
-  private send<R extends QueryResultRow>(operation: string, text: string, values: unknown[]) {
+  /**
+   * One query through the backend call path (deadline, typed error keeping its `cause`, reachability
+   * log). A write past its deadline is `OutcomeUnknownError`: the statement may still commit.
+   */
+  private send<R extends QueryResultRow>(operation: string, text: string, values: unknown[], write = false) {
     // pg reads `query_timeout` per query: on expiry it fails the query and discards the connection.
     const config = { text, values, query_timeout: this.queryTimeout } as QueryConfig;
-    return this.calls.call(operation, () => this.pool.query<R>(config));
+    return this.calls.call(operation, () => this.pool.query<R>(config), { write });
   }
 
   private async nameTooLong(featureName: string): Promise<InvalidFlagNameError> {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { compareUtf8 } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
 import { IOREDIS, ioredisUnsendable } from '../calls/drivers/ioredis';
-import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 
 export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
   /** Keys are `<baseKey>/<name>`, as in the Python library. Default `'features'`. */
@@ -16,6 +17,22 @@ export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
    */
   commandTimeout?: number;
 }
+
+/**
+ * Compare-and-set in one script, so nothing runs between the comparison and the write: SET the
+ * key to ARGV[2] only if it holds exactly ARGV[1] (ARGV[3] = '0': only if it does not exist).
+ * Comparing the text itself, rather than a version number, also catches a Python writer's change.
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[3] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`;
+const COMPARE_AND_SET_SHA = createHash('sha1').update(COMPARE_AND_SET).digest('hex');
 
 /** Keys asked of each SCAN, and keys fetched by each MGET, while listing. */
 const SCAN_COUNT = 1000;
@@ -56,11 +73,29 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   }
 
   protected async writeRaw(featureName: string, json: string): Promise<void> {
-    await this.command('SET', () => this.redis.set(this.key(featureName), json));
+    await this.write('SET', () => this.redis.set(this.key(featureName), json));
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {
-    await this.command('DEL', () => this.redis.del(this.key(featureName)));
+    await this.write('DEL', () => this.redis.del(this.key(featureName)));
+  }
+
+  protected override async writeIfUnchanged(
+    featureName: string,
+    json: string,
+    expected: StoredVersion | undefined,
+  ): Promise<boolean> {
+    const args = [this.key(featureName), expected?.raw ?? '', json, expected === undefined ? '0' : '1'];
+    const written = await this.write('compare-and-set', async () => {
+      try {
+        return await this.redis.evalsha(COMPARE_AND_SET_SHA, 1, ...args);
+      } catch (error) {
+        // The first use on this Redis (or after SCRIPT FLUSH): send the script itself, which caches it.
+        if (!/^NOSCRIPT/.test((error as Error)?.message ?? '')) throw error;
+        return await this.redis.eval(COMPARE_AND_SET, 1, ...args);
+      }
+    });
+    return written === 1;
   }
 
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
@@ -99,9 +134,45 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   private command<T>(name: string, send: () => Promise<T>): Promise<T> {
     return this.calls.call(name, send);
   }
+
+  /**
+   * A command that changes Redis. It is sent only on a ready connection (a client still connecting
+   * would queue it, and send it even after its deadline): waiting for one is a call of its own, so
+   * a deadline passed while waiting is a plain `TimeoutError`, and one passed after sending is
+   * `OutcomeUnknownError`.
+   */
+  private async write<T>(name: string, send: () => Promise<T>): Promise<T> {
+    const status = this.redis.status;
+    if (status === 'wait' || status === 'connecting' || status === 'connect') {
+      await this.calls.call('connect', (signal) => readyOrAbort(this.redis, signal));
+    }
+    return this.calls.call(name, send, { write: true });
+  }
 }
 
 /** Escapes Redis glob characters (`* ? [ ] \`) so the base key matches only itself. */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/** Resolves when the client is ready; rejects when `signal` aborts (the call path's deadline) or it ends. */
+function readyOrAbort(redis: Redis, signal: AbortSignal | undefined): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  // A lazy client connects on its first command; this is the first.
+  if (redis.status === 'wait') redis.connect().catch(() => {});
+  return new Promise<void>((resolve, reject) => {
+    const done = (error?: Error) => {
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('Connection is closed.'));
+    const onAbort = () => done(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    redis.once('ready', onReady);
+    redis.once('end', onEnd);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

@@ -3,7 +3,7 @@ import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
 import { AWS_S3 } from '../calls/drivers/aws-s3';
-import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 
 /** The part of `S3Client` (from `@aws-sdk/client-s3`) the store uses; an `S3Client` fits. */
 export interface S3ClientLike {
@@ -80,12 +80,55 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
       Body: json,
       ContentType: 'application/json',
     });
-    await this.call('PutObject', (abortSignal) => this.s3.send(command, { abortSignal }));
+    await this.call('PutObject', (abortSignal) => this.s3.send(command, { abortSignal }), true);
+  }
+
+  /** The object's text and its `ETag`, which a conditional `PutObject` compares. */
+  protected override async readForUpdate(featureName: string): Promise<StoredVersion | undefined> {
+    const command = new this.sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + featureName });
+    return this.call('GetObject', async (abortSignal) => {
+      try {
+        const output = (await this.s3.send(command, { abortSignal })) as S3.GetObjectCommandOutput;
+        return { raw: await output.Body!.transformToString('utf-8'), token: output.ETag };
+      } catch (error) {
+        if (isNoSuchKey(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * A conditional `PutObject`: `If-Match: <ETag>`, or `If-None-Match: *` for a flag that must not
+   * exist yet. S3 answers 412 (or 409 for a concurrent conditional write) when the object changed.
+   * A service that ignores these headers (older S3-compatible servers, s3rver) writes
+   * unconditionally: then concurrent read-modify-writes can lose each other's changes.
+   */
+  protected override async writeIfUnchanged(
+    featureName: string,
+    json: string,
+    expected: StoredVersion | undefined,
+  ): Promise<boolean> {
+    const command = new this.sdk.PutObjectCommand({
+      Bucket: this.bucket,
+      Key: this.prefix + featureName,
+      Body: json,
+      ContentType: 'application/json',
+      ...(expected === undefined ? { IfNoneMatch: '*' } : { IfMatch: String(expected.token) }),
+    });
+    try {
+      await this.call('PutObject (conditional)', (abortSignal) => this.s3.send(command, { abortSignal }), true);
+      return true;
+    } catch (error) {
+      const status = (error as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause?.$metadata
+        ?.httpStatusCode;
+      if (status === 412 || status === 409) return false;
+      throw error;
+    }
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {
     const command = new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.prefix + featureName });
-    await this.call('DeleteObject', (abortSignal) => this.s3.send(command, { abortSignal }));
+    await this.call('DeleteObject', (abortSignal) => this.s3.send(command, { abortSignal }), true);
   }
 
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
@@ -130,8 +173,12 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
    * One S3 call through the backend call path: past the deadline its signal aborts the request (the
    * SDK's retries included), then the typed error and the reachability log.
    */
-  private call<T>(operation: string, send: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    return this.calls.call(operation, send);
+  private call<T>(
+    operation: string,
+    send: (abortSignal: AbortSignal | undefined) => Promise<T>,
+    write = false,
+  ): Promise<T> {
+    return this.calls.call(operation, send, { write });
   }
 }
 

@@ -7,7 +7,12 @@ import { Backoff } from '../calls/backoff';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
 import { BETTER_SQLITE3 } from '../calls/drivers/better-sqlite3';
-import { SerializedFeatureFlagStore, type SerializedStoreOptions } from './serialized-store';
+import {
+  SerializedFeatureFlagStore,
+  type RawPlan,
+  type SerializedStoreOptions,
+  type StoredVersion,
+} from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
 export interface SQLiteFeatureFlagStoreOptions extends SerializedStoreOptions {
@@ -47,11 +52,14 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly ownsDb: boolean;
   private readonly calls: BackendCallPath;
   private readonly lockWaitMs: number;
+  private transaction?: BetterSqlite3.Transaction<(featureName: string, plan: RawPlan<unknown>) => unknown>;
   /** SQLite compares TEXT by memcmp in the database's encoding: UTF-8 order only when the file is UTF-8. */
   private readonly sortsInSql: boolean;
   private readonly statements: {
     get: BetterSqlite3.Statement<[string], string>;
     upsert: BetterSqlite3.Statement<[string, string]>;
+    insertIfAbsent: BetterSqlite3.Statement<[string, string]>;
+    updateIfUnchanged: BetterSqlite3.Statement<[string, string, string]>;
     delete: BetterSqlite3.Statement<[string]>;
     page: BetterSqlite3.Statement<[number, number], Row>;
   };
@@ -86,6 +94,12 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
         upsert: this.db.prepare<[string, string]>(
           `INSERT INTO ${table} (name, item) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET item = excluded.item`,
         ),
+        insertIfAbsent: this.db.prepare<[string, string]>(
+          `INSERT INTO ${table} (name, item) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+        ),
+        updateIfUnchanged: this.db.prepare<[string, string, string]>(
+          `UPDATE ${table} SET item = ? WHERE name = ? AND item = ?`,
+        ),
         delete: this.db.prepare<[string]>(`DELETE FROM ${table} WHERE name = ?`),
         page: this.db.prepare<[number, number], Row>(
           `SELECT name, item FROM ${table} ORDER BY name COLLATE BINARY LIMIT ? OFFSET ?`,
@@ -103,6 +117,40 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
 
   protected async writeRaw(featureName: string, json: string): Promise<void> {
     await this.run('write', () => this.statements.upsert.run(featureName, json));
+  }
+
+  protected override async writeIfUnchanged(
+    featureName: string,
+    json: string,
+    expected: StoredVersion | undefined,
+  ): Promise<boolean> {
+    const result = await this.run('conditional write', () =>
+      expected === undefined
+        ? this.statements.insertIfAbsent.run(featureName, json)
+        : this.statements.updateIfUnchanged.run(json, featureName, expected.raw.toString()),
+    );
+    return result.changes === 1;
+  }
+
+  /**
+   * Read, plan and write in one `BEGIN IMMEDIATE` transaction: it takes the database's write lock
+   * before reading, so no other connection (in this process or another) writes in between, and no
+   * retry is needed. While the lock is held elsewhere the transaction never begins and `run` tries
+   * again; past the store's `timeout` that is `TimeoutError`, with nothing written.
+   */
+  protected override async updateRaw<T>(featureName: string, plan: RawPlan<T>): Promise<T> {
+    return this.run('update', () => this.readPlanWrite.immediate(featureName, plan) as T);
+  }
+
+  /** The body of `updateRaw`'s transaction (made once: better-sqlite3 wraps it in BEGIN/COMMIT). */
+  private get readPlanWrite(): BetterSqlite3.Transaction<(featureName: string, plan: RawPlan<unknown>) => unknown> {
+    this.transaction ??= this.db.transaction((featureName: string, plan: RawPlan<unknown>) => {
+      const raw = this.statements.get.get(featureName);
+      const { json, result } = plan(raw === undefined ? undefined : { raw });
+      if (json !== undefined) this.statements.upsert.run(featureName, json);
+      return result;
+    });
+    return this.transaction;
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {

@@ -1,6 +1,8 @@
 import {
+  ConflictError,
   DEFAULT_MAX_REPLY_BYTES,
   FeatureFlagStoreItem,
+  FlagDoesNotExistError,
   FeatureFlagStoreMeta,
   InvalidItemError,
   validatePage,
@@ -18,13 +20,15 @@ import {
 import type { ProtocolName, TransportName } from '../../shared/thrift/wire/message-assembler';
 import { validateWireOptions } from '../../shared/thrift/wire/wire-options';
 import type { FlipperLogger } from '../../shared/logger';
+import { revisionOf } from '../../shared/model/revision';
+import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/conflict-retry';
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from '../rpc/reply-cache';
 import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection } from '../rpc/rpc-connection';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from './feature-flag-store';
+import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
 
@@ -48,15 +52,18 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   /** Where connection changes and skipped items are logged. Default: none. */
   logger?: FlipperLogger;
   /**
-   * After a failed connection attempt, calls fail at once with `ConnectionError` until the next
-   * attempt is due: between half and all of `initialDelayMs * 2^(failures-1)`, at most `maxDelayMs`.
-   * Default 100 ms doubling up to 1000 ms; `random` (default `Math.random`) picks within the range.
+   * After a failed connection attempt, the next one waits between half and all of
+   * `initialDelayMs * 2^(failures-1)`, at most `maxDelayMs` (calls wait for it, or reject with
+   * `ConnectionError` at once when it is due after their deadline). Default 100 ms doubling up to
+   * 1000 ms; `random` (default `Math.random`) picks within the range.
    */
   reconnect?: BackoffOptions;
   /** Calls in a row past their deadline after which the connection is replaced. Default 3. */
   maxConsecutiveTimeouts?: number;
   /** Bytes of `Get` replies kept to skip decoding an unchanged flag again. Default 16 MiB. */
   replyCacheBytes?: number;
+  /** How `update` retries when the server answers CONFLICT (another writer changed the flag first). */
+  conflictRetry?: ConflictRetryOptions;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -75,12 +82,20 @@ export const THRIFT_RPC_DEFAULTS = {
  * it connects on first use, reconnects after the server restarts, pipelines concurrent calls,
  * and fails a call with `TimeoutError` past its deadline or `ConnectionError` when the connection
  * drops. Server answers map to the store's errors: NOT_FOUND on `setMeta` is
- * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, INTERNAL is `StoreError`.
+ * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, CONFLICT is `ConflictError`,
+ * OUTCOME_UNKNOWN (and a write whose answer was lost after it was sent) is `OutcomeUnknownError`,
+ * INTERNAL is `StoreError`.
+ *
+ * `update` is conditional over the wire: it sends the revision of the flag it read
+ * (`SetMetaIf`/`SetIf` with `expected_revision`), the server writes only if the flag is still at that
+ * revision, and on CONFLICT the store reads again and retries. A server that sends no revision
+ * (one built from the Python library's IDL) gets plain writes.
  */
 export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   private readonly caller: RpcCaller;
   private readonly codec: CodecOptions;
   private readonly logger?: FlipperLogger;
+  private readonly conflictRetry: ConflictRetryOptions;
   /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
   private readonly replies: ReplyCache<FeatureFlagStoreItem>;
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
@@ -90,6 +105,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     this.codec = { clock: options.clock, random: options.random };
     this.replies = new ReplyCache(1024, options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES);
     this.logger = options.logger;
+    this.conflictRetry = options.conflictRetry ?? {};
     if (isGeneratedClient(clientOrOptions)) {
       this.caller = new GeneratedClientCaller(clientOrOptions, timeout);
       return;
@@ -159,6 +175,42 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     await this.call('SetMeta', featureName, [featureName, metaToThrift(meta)]);
+  }
+
+  async update(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem> {
+    return retryOnConflict(
+      `Update of feature flag ${JSON.stringify(featureName)}`,
+      async () => {
+        const current = await this.get(featureName);
+        if (current === undefined) throw new FlagDoesNotExistError(featureName);
+        const revision = revisionOf(current);
+        const next = change(current, revision);
+        if (next === current) return current;
+        try {
+          // Conditional calls only when the server gave a revision: a server of the Python
+          // library's IDL gives none and has no SetIf/SetMetaIf.
+          let expected = revision;
+          if (next.meta !== current.meta) {
+            const meta = metaToThrift(next.meta);
+            if (expected === undefined) await this.call('SetMeta', featureName, [featureName, meta]);
+            else await this.call('SetMetaIf', featureName, [featureName, meta, expected]);
+            // The flag's revision is now unknown here: a state change after it is sent unconditionally.
+            expected = undefined;
+          }
+          // Also when the meta is unchanged: the stored state may read as `next.isEnabled` without
+          // being it (Python's `is_enabled: null` reads as on), and `withEnabled` asked to store it.
+          if (next.isEnabled !== current.isEnabled || next.meta === current.meta) {
+            if (expected === undefined) await this.call('Set', featureName, [featureName, next.isEnabled]);
+            else await this.call('SetIf', featureName, [featureName, next.isEnabled, expected]);
+          }
+        } catch (error) {
+          if (error instanceof ConflictError) return CONFLICT;
+          throw error;
+        }
+        return next;
+      },
+      { ...this.conflictRetry, ...options },
+    );
   }
 
   /** Closes the connection the store opened (not a generated client you passed); safe to call twice. */

@@ -1,16 +1,8 @@
 import { expect } from 'chai';
-import {
-  Condition,
-  ConsistentHashPercentageBucketer,
-  FlagDoesNotExistError,
-  InvalidArgumentError,
-  LinearRampPercentage,
-  NoOpBucketer,
-  Percentage,
-  PercentageBucketer,
-} from '../../shared';
+import { Condition, FlagDoesNotExistError, InvalidArgumentError, NoOpBucketer } from '../../shared';
 import { FeatureFlagClient } from '../client';
 import type { FeatureFlagStore } from '../stores/feature-flag-store';
+import { everyBucketer, everyOperatorConditions } from './flag-shapes';
 import { recordingLogger } from './recording-logger';
 import { rejectionOf } from './settle';
 import type { SuiteScope } from './suite-scope';
@@ -89,25 +81,9 @@ export function describeContractCases<S extends FeatureFlagStore>(scope: SuiteSc
   it('round-trips every operator, bucketer and percentage', async function () {
     const client = new FeatureFlagClient(scope.store, { logger: recordingLogger() });
     await client.create('rich', { isEnabled: true });
-    const conditions = [
-      new Condition({ is_admin: true, age__gte: 18, age__lt: 65 }),
-      new Condition({ score__gt: 1.5, score__lte: 9.5, plan__in: ['pro', 'team'], country__not_in: ['XX'] }),
-      new Condition({ location__ne: 'city' }),
-    ];
+    const conditions = everyOperatorConditions();
     await client.setConditions('rich', conditions);
-    const bucketers = [
-      new NoOpBucketer(),
-      new PercentageBucketer({ percentage: new Percentage(0.25) }),
-      new ConsistentHashPercentageBucketer({ keyWhitelist: ['user_id'], percentage: new Percentage(0.5) }),
-      new ConsistentHashPercentageBucketer({
-        percentage: new LinearRampPercentage({
-          initialValue: 0.1,
-          finalValue: 0.9,
-          rampDuration: 60,
-          initialTime: 1500000000,
-        }),
-      }),
-    ];
+    const bucketers = everyBucketer();
     for (const bucketer of bucketers) {
       await client.setBucketer('rich', bucketer);
       const meta = await client.getMeta('rich');

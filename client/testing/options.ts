@@ -38,6 +38,7 @@ export type Capability =
   | 'readRaw'
   | 'makeNeighbour'
   | 'makeSecondStore'
+  | 'atomicWrites'
   | 'unreachableBackend'
   | 'hangingBackend';
 
@@ -67,6 +68,9 @@ export interface StoreConformanceOptions<S extends FeatureFlagStore = FeatureFla
    * the backend through the first store.
    */
   makeSecondStore?(store: NoInfer<S>, context: ConformanceContext): Promise<NoInfer<S>> | NoInfer<S>;
+  // With `makeSecondStore`, the concurrent-writer cases run too (capability `atomicWrites`): writes
+  // racing through the two stores never lose or resurrect each other's effects. Say in
+  // `notApplicable.atomicWrites` why not, for a backend without a conditional write.
   /** A backend that refuses connections: calls reject with `ConnectionError` or `TimeoutError` within `withinMs`. */
   unreachableBackend?: FaultyBackend<NoInfer<S>>;
   /** A backend that accepts connections and never answers: calls reject with `TimeoutError` within `withinMs`. */

@@ -1,5 +1,6 @@
 import type { FeatureFlagStore } from '../stores/feature-flag-store';
 import { describeBackendFaultCases } from './backend-fault-cases';
+import { describeConcurrentWriterCases, describeUpdateCases } from './concurrent-writer-cases';
 import { describeContractCases } from './contract-cases';
 import type { StoreConformanceOptions } from './options';
 import { recordingLogger } from './recording-logger';
@@ -43,6 +44,8 @@ export function describeStoreConformance<S extends FeatureFlagStore>(
       describeContractCases(scope);
       describeStoredTextCases(scope);
       describeSharedBackendCases(scope);
+      describeUpdateCases(scope);
+      describeConcurrentWriterCases(scope);
     });
 
     describe('on a backend that fails', function () {

@@ -11,13 +11,17 @@ export interface SuiteScope<S extends FeatureFlagStore> {
   context: ConformanceContext;
 }
 
-/** The option a capability is declared by; `invalidJson` needs `writeRaw` and is on unless said not to apply. */
-const DECLARED_BY: Record<Capability, Exclude<Capability, 'invalidJson'>> = {
+/**
+ * The option a capability is declared by; `invalidJson` needs `writeRaw`, and `atomicWrites`
+ * `makeSecondStore`, and each is on unless said not to apply.
+ */
+const DECLARED_BY: Record<Capability, Exclude<Capability, 'invalidJson' | 'atomicWrites'>> = {
   writeRaw: 'writeRaw',
   invalidJson: 'writeRaw',
   readRaw: 'readRaw',
   makeNeighbour: 'makeNeighbour',
   makeSecondStore: 'makeSecondStore',
+  atomicWrites: 'makeSecondStore',
   unreachableBackend: 'unreachableBackend',
   hangingBackend: 'hangingBackend',
 };

@@ -4,6 +4,7 @@ import { ConsistentHashPercentageBucketer } from './consistent-hash-bucketer';
 import { NoOpBucketer } from './noop-bucketer';
 import { FactoryOptions, percentageFromJSON } from './percentage';
 import { PercentageBucketer } from './percentage-bucketer';
+import { storedFields } from './stored-fields';
 import { Random } from '../clock';
 import { showJson } from '../json-text';
 
@@ -13,10 +14,7 @@ export interface BucketerFactoryOptions extends FactoryOptions {
 
 /** Rebuilds a bucketer from its stored form; an unknown `type` throws `InvalidBucketerError`. */
 export function bucketerFromJSON(json: unknown, options: BucketerFactoryOptions = {}): Bucketer {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new InvalidBucketerError(`A bucketer must be an object, got ${showJson(json)}`);
-  }
-  const fields = json as Record<string, unknown>;
+  const fields = storedFields(json, 'A bucketer', InvalidBucketerError);
   switch (fields.type) {
     case 'NoOpBucketer':
       return new NoOpBucketer();

@@ -1,5 +1,6 @@
 import { Clock, systemClock } from '../clock';
 import { InvalidPercentageError } from '../errors';
+import { storedFields } from './stored-fields';
 import { showJson } from '../json-text';
 
 /** A percentage as a fraction in [0, 1] (as Python, any number is stored and compared), fixed or changing over time. */
@@ -111,10 +112,7 @@ export interface FactoryOptions {
 
 /** Rebuilds a percentage from its stored form; an unknown `type` throws `InvalidPercentageError`. */
 export function percentageFromJSON(json: unknown, options: FactoryOptions = {}): AbstractPercentage {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new InvalidPercentageError(`A percentage must be an object, got ${showJson(json)}`);
-  }
-  const fields = json as Record<string, unknown>;
+  const fields = storedFields(json, 'A percentage', InvalidPercentageError);
   switch (fields.type) {
     case 'Percentage':
       return new Percentage(fields.value as number);

@@ -23,8 +23,10 @@ import {
 } from '../model/stored-codec';
 import { decodeStored, isStoredObject, writeStoredJson } from '../stored-json';
 import {
+  ConflictError,
   FlagDoesNotExistError,
   FlipperError,
+  OutcomeUnknownError,
   InvalidArgumentError,
   InvalidBucketerError,
   InvalidConditionError,
@@ -36,6 +38,7 @@ import { describeJson, parseJsonText } from '../json-text';
 import { MAX_CLIENT_DATA_BYTES, validateFlagName } from '../limits';
 import { FeatureFlagStoreItem } from '../model/item';
 import { FeatureFlagStoreMeta, type FeatureFlagStoreMetaInit } from '../model/meta';
+import { rememberRevision, revisionOf } from '../model/revision';
 import { i64ToBigInt, int64FromNumber } from './wire/int64';
 import { memoizeWrite } from './wire/memoized-write';
 import type { I64Value } from './wire/types';
@@ -80,6 +83,7 @@ function convertItem(item: FeatureFlagStoreItem): ThriftItem {
       feature_name: item.featureName,
       is_enabled: item.isEnabled,
       meta: metaToThrift(item.meta),
+      revision: revisionOf(item),
     }),
   );
 }
@@ -98,7 +102,7 @@ export function metaToThrift(meta: FeatureFlagStoreMeta): ThriftMeta {
  * One condition as a map of variable -> checks; equality sends an operator struct with no symbol.
  * Every variable (`__proto__`, `hasOwnProperty`...) is an ordinary key (see `generatedWriterMap`).
  */
-export function conditionToThrift(condition: Condition): ThriftCondition {
+function conditionToThrift(condition: Condition): ThriftCondition {
   const t = thriftTypes();
   return generatedWriterMap(
     condition.variables.map((variable) => [
@@ -233,11 +237,13 @@ export function itemFromThrift(item: Partial<ThriftItem>, options?: BucketerFact
   if (typeof name !== 'string') throw new InvalidItemError('The server sent a flag with no feature_name');
   try {
     const fields = metaFieldsFromThrift(item.meta ?? {}, options, true);
-    return new FeatureFlagStoreItem(
+    const result = new FeatureFlagStoreItem(
       name,
       item.is_enabled ?? false,
       new FeatureFlagStoreMeta({ createdDate: 0, ...fields }),
     );
+    if (typeof item.revision === 'string') rememberRevision(result, item.revision);
+    return result;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InvalidItemError(`The server sent flag ${JSON.stringify(name)} malformed: ${reason}`, { cause: error });
@@ -261,7 +267,7 @@ export function pageFromThrift(limit: unknown, offset: unknown): { limit?: numbe
 }
 
 /** An i64 (number or node-int64) as a number; values beyond 2^53 lose precision, never sign. */
-export function i64ToNumber(value: I64Value): number {
+function i64ToNumber(value: I64Value): number {
   return typeof value === 'number' ? Math.trunc(value) : Number(i64ToBigInt(value));
 }
 
@@ -273,6 +279,12 @@ export function errorToThrift(error: unknown): ThriftException {
   if (error instanceof FlagDoesNotExistError) {
     return new t.FlipperException({ code: t.ErrorCode.NOT_FOUND, message: error.message });
   }
+  if (error instanceof ConflictError) {
+    return new t.FlipperException({ code: t.ErrorCode.CONFLICT, message: error.message });
+  }
+  if (error instanceof OutcomeUnknownError) {
+    return new t.FlipperException({ code: t.ErrorCode.OUTCOME_UNKNOWN, message: error.message });
+  }
   if (isCallerError(error)) {
     return new t.FlipperException({ code: t.ErrorCode.INVALID_ARGUMENT, message: error.message });
   }
@@ -281,7 +293,7 @@ export function errorToThrift(error: unknown): ThriftException {
 }
 
 /** True for errors caused by what the caller sent, as opposed to the store failing. */
-export function isCallerError(error: unknown): error is FlipperError {
+function isCallerError(error: unknown): error is FlipperError {
   return (
     error instanceof FlipperError &&
     ['INVALID_FLAG_NAME', 'INVALID_CONDITION', 'INVALID_BUCKETER', 'INVALID_PERCENTAGE', 'INVALID_ARGUMENT'].includes(
@@ -290,14 +302,9 @@ export function isCallerError(error: unknown): error is FlipperError {
   );
 }
 
-/** NOT_FOUND for a flag that is not there. */
-export function notFoundToThrift(featureName: string): ThriftException {
-  return errorToThrift(new FlagDoesNotExistError(featureName));
-}
-
 /**
  * A typed error for what a server answered: NOT_FOUND is `FlagDoesNotExistError`, INVALID_ARGUMENT
- * `InvalidArgumentError`, anything else (INTERNAL, an application exception) `StoreError`.
+ * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, anything else (INTERNAL, an application exception) `StoreError`.
  */
 export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
   if (error instanceof FlipperError) return error;
@@ -305,6 +312,10 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
   if (error instanceof t.FlipperException) {
     if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
     if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
+    if (error.code === t.ErrorCode.CONFLICT) return new ConflictError(error.message);
+    if (error.code === t.ErrorCode.OUTCOME_UNKNOWN) {
+      return new OutcomeUnknownError(`The flag server: ${error.message}`, { cause: error });
+    }
     return new StoreError(`The flag server failed: ${error.message}`, { cause: error });
   }
   const reason = error instanceof Error ? error.message : String(error);

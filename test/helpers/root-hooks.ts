@@ -1,3 +1,5 @@
+import { leakGuard } from './leak-guard';
+
 // Fails the run on a rejection nobody handled: a store that leaves one behind is a bug.
 const unhandled: unknown[] = [];
 process.on('unhandledRejection', (reason) => {
@@ -5,10 +7,20 @@ process.on('unhandledRejection', (reason) => {
 });
 
 export const mochaHooks = {
-  afterEach(this: Mocha.Context) {
+  beforeAll(this: Mocha.Context) {
+    // Every top-level describe (in practice, a test file) must give back the timers, sockets and
+    // servers it took: checked after its own `after` hooks, with a grace period for closing sockets.
+    leakGuard.install(this.test!.parent!);
+  },
+  beforeEach(this: Mocha.Context) {
+    leakGuard.testStarts();
+  },
+  afterEach(this: Mocha.Context): Promise<void> | void {
     if (unhandled.length > 0) {
       const reasons = unhandled.splice(0);
       throw new Error(`unhandled rejection(s) during the test: ${reasons.map((r) => String(r)).join('; ')}`);
     }
+    // Runs after the suites' own afterEach hooks (mocha runs the root's last).
+    return leakGuard.testEnded(this.currentTest!);
   },
 };

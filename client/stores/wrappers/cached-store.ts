@@ -7,7 +7,9 @@ import {
 } from '../../../shared';
 import { StateChangeLog } from '../../calls/state-change-log';
 import { defaultLogger, type FlipperLogger } from '../../logger';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
+import type { CreateOptions, FeatureFlagStore, ItemChange, UpdateOptions } from '../feature-flag-store';
+import { updateFlag } from '../update-flag';
+import { StoreWrapper } from './store-wrapper';
 
 export interface CachedFeatureFlagStoreOptions {
   /** Flags kept at most; the least recently read is dropped first. Default 5000 (as in Python). */
@@ -43,8 +45,7 @@ const KEEP_TTL = { noUpdateTTL: true } as const;
  * update the cache; a failed write leaves the cache as it was. When the backend fails, a cached
  * copy (even one past its TTL) is served and the failure logged. `list` always reads the backend.
  */
-export class CachedFeatureFlagStore implements FeatureFlagStore {
-  private readonly store: FeatureFlagStore;
+export class CachedFeatureFlagStore extends StoreWrapper {
   private readonly cache: LRUCache<string, Entry>;
   private readonly missOptions?: { ttl: number };
   /** Logs backend read failures once per change between failing and working. */
@@ -54,7 +55,7 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
   private writes = 0;
 
   constructor(store: FeatureFlagStore, options: CachedFeatureFlagStoreOptions = {}) {
-    this.store = store;
+    super(store);
     const size = options.size ?? 5000;
     if (!Number.isInteger(size) || size < 1) {
       throw new InvalidArgumentError(`size must be a positive integer, got ${String(size)}`);
@@ -78,12 +79,12 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
   }
 
   /** The cached flag, `null` when it is cached as absent, `undefined` when it is not cached. No I/O. */
-  peek(featureName: string): FeatureFlagStoreItem | null | undefined {
+  override peek(featureName: string): FeatureFlagStoreItem | null | undefined {
     const entry = this.cache.get(featureName);
     return entry === ABSENT ? null : entry;
   }
 
-  async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+  override async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
     const entry = this.cache.get(featureName);
     if (entry !== undefined) return entry === ABSENT ? undefined : entry;
     let loading = this.loading.get(featureName);
@@ -98,52 +99,62 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
     return loading;
   }
 
-  async create(featureName: string, options?: CreateOptions): Promise<FeatureFlagStoreItem> {
+  override async create(featureName: string, options?: CreateOptions): Promise<FeatureFlagStoreItem> {
     return this.write(featureName, async () => {
-      const item = await this.store.create(featureName, options);
+      const item = await this.inner.create(featureName, options);
       this.cache.set(featureName, item);
       return item;
     });
   }
 
-  async set(featureName: string, isEnabled: boolean): Promise<void> {
+  override async set(featureName: string, isEnabled: boolean): Promise<void> {
     await this.write(featureName, async () => {
-      await this.store.set(featureName, isEnabled);
-      this.update(featureName, (item) => item.withEnabled(isEnabled));
+      await this.inner.set(featureName, isEnabled);
+      this.patchCached(featureName, (item) => item.withEnabled(isEnabled));
     });
   }
 
-  async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
+  override async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     await this.write(featureName, async () => {
-      await this.store.setMeta(featureName, meta);
-      this.update(featureName, (item) => item.withMeta(meta));
+      await this.inner.setMeta(featureName, meta);
+      this.patchCached(featureName, (item) => item.withMeta(meta));
     });
   }
 
-  async delete(featureName: string): Promise<void> {
+  /** Always on the backend (a cached copy may be stale); the cache then holds the stored result. */
+  override async update(
+    featureName: string,
+    change: ItemChange,
+    options?: UpdateOptions,
+  ): Promise<FeatureFlagStoreItem> {
+    return this.write(featureName, async () => {
+      const item = await updateFlag(this.inner, featureName, change, options);
+      this.cache.set(featureName, item, KEEP_TTL);
+      return item;
+    });
+  }
+
+  override async delete(featureName: string): Promise<void> {
     await this.write(featureName, async () => {
-      await this.store.delete(featureName);
+      await this.inner.delete(featureName);
       if (this.missOptions) this.cache.set(featureName, ABSENT, this.missOptions);
       else this.cache.delete(featureName);
     });
   }
 
-  /** Always the backend's list: a page cannot be answered from a partial cache. */
-  list(options?: ListOptions): Promise<FeatureFlagStoreItem[]> {
-    return this.store.list(options);
-  }
+  // list: the backend's (the base class), as a page cannot be answered from a partial cache.
 
   /** Empties the cache and closes the wrapped store. */
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.cache.clear();
-    await this.store.close?.();
+    await super.close();
   }
 
   private async load(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
     const writesBefore = this.writes;
     let item: FeatureFlagStoreItem | undefined;
     try {
-      item = await this.store.get(featureName);
+      item = await this.inner.get(featureName);
     } catch (error) {
       const stale = this.cache.peek(featureName, STALE_TOO);
       this.failures.failed({ flag: featureName, err: error, servedStale: stale !== undefined });
@@ -173,7 +184,7 @@ export class CachedFeatureFlagStore implements FeatureFlagStore {
    * Applies an accepted change to the cached copy, keeping its expiry so the change does not
    * extend how long other processes' writes go unseen. A flag not cached is read on next use.
    */
-  private update(featureName: string, change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem): void {
+  private patchCached(featureName: string, change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem): void {
     const cached = this.cache.peek(featureName, STALE_TOO);
     if (cached === undefined || cached === ABSENT) this.cache.delete(featureName);
     else this.cache.set(featureName, change(cached), KEEP_TTL);

@@ -1,14 +1,15 @@
-import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, type FeatureFlagStoreItem, type FeatureFlagStoreMeta } from '../../../shared';
 import { defaultLogger, type FlipperLogger } from '../../logger';
 import { validateTimeout, withDeadline } from '../../calls/deadline';
-import type { CreateOptions, FeatureFlagStore, ListOptions } from '../feature-flag-store';
+import type { CreateOptions, FeatureFlagStore, ItemChange, UpdateOptions } from '../feature-flag-store';
+import { updateFlag } from '../update-flag';
+import { StoreWrapper } from './store-wrapper';
 
 /** `'async'`: writes return once the primary has them; `'sync'`: they also wait for the replicas. */
 export type ReplicationMode = 'async' | 'sync';
 
 /** The store methods that replicate. */
-export type ReplicatedOperation = 'create' | 'set' | 'delete' | 'setMeta';
+export type ReplicatedOperation = 'create' | 'set' | 'delete' | 'setMeta' | 'update';
 
 export interface ReplicatedFeatureFlagStoreOptions {
   /** Where reads come from and every write goes first. */
@@ -47,7 +48,7 @@ export interface ReplicatedStoreEvents {
  * rollback: a replica that missed a write stays behind until the flag is written again, and a write
  * that timed out may still land on its replica later.
  */
-export class ReplicatedFeatureFlagStore extends EventEmitter<ReplicatedStoreEvents> implements FeatureFlagStore {
+export class ReplicatedFeatureFlagStore extends StoreWrapper<ReplicatedStoreEvents> {
   readonly primary: FeatureFlagStore;
   readonly replicas: readonly FeatureFlagStore[];
   readonly replication: ReplicationMode;
@@ -59,34 +60,25 @@ export class ReplicatedFeatureFlagStore extends EventEmitter<ReplicatedStoreEven
   private closing?: Promise<void>;
 
   constructor(options: ReplicatedFeatureFlagStoreOptions) {
-    super();
     if (!options?.primary) throw new InvalidArgumentError('ReplicatedFeatureFlagStore needs a primary store');
     const replication = options.replication ?? 'async';
     if (replication !== 'async' && replication !== 'sync') {
       throw new InvalidArgumentError(`replication must be 'async' or 'sync', got ${String(replication)}`);
     }
+    const replicas = [...(options.replicas ?? [])];
+    // Reads (and close first) go to the primary, the base class's inner store.
+    super(options.primary, replicas);
     this.primary = options.primary;
-    this.replicas = [...(options.replicas ?? [])];
+    this.replicas = replicas;
     this.replication = replication;
     this.timeout = validateTimeout(options.timeout ?? 5000, 'timeout');
     this.logger = options.logger ?? defaultLogger({ store: 'replicated' });
     this.queues = this.replicas.map(() => Promise.resolve());
   }
 
-  /** The primary's fast path, when it has one. */
-  peek(featureName: string): FeatureFlagStoreItem | null | undefined {
-    return this.primary.peek?.(featureName);
-  }
+  // peek, get and list: the primary's (the base class).
 
-  get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
-    return this.primary.get(featureName);
-  }
-
-  list(options?: ListOptions): Promise<FeatureFlagStoreItem[]> {
-    return this.primary.list(options);
-  }
-
-  async create(featureName: string, options?: CreateOptions): Promise<FeatureFlagStoreItem> {
+  override async create(featureName: string, options?: CreateOptions): Promise<FeatureFlagStoreItem> {
     const item = await this.primary.create(featureName, options);
     await this.replicate('create', featureName, async (replica) => {
       const copy = await replica.create(featureName, options);
@@ -96,19 +88,48 @@ export class ReplicatedFeatureFlagStore extends EventEmitter<ReplicatedStoreEven
     return item;
   }
 
-  async set(featureName: string, isEnabled: boolean): Promise<void> {
+  override async set(featureName: string, isEnabled: boolean): Promise<void> {
     await this.primary.set(featureName, isEnabled);
     await this.replicate('set', featureName, (replica) => replica.set(featureName, isEnabled));
   }
 
-  async delete(featureName: string): Promise<void> {
+  override async delete(featureName: string): Promise<void> {
     await this.primary.delete(featureName);
     await this.replicate('delete', featureName, (replica) => replica.delete(featureName));
   }
 
-  async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
+  override async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
     await this.primary.setMeta(featureName, meta);
     await this.replicate('setMeta', featureName, (replica) => replica.setMeta(featureName, meta));
+  }
+
+  /**
+   * Conditional on the primary (`update`); the replicas then get the primary's result as plain
+   * writes (`set` and/or `setMeta` of what changed), in the same order as every other write.
+   */
+  override async update(
+    featureName: string,
+    change: ItemChange,
+    options?: UpdateOptions,
+  ): Promise<FeatureFlagStoreItem> {
+    let before: FeatureFlagStoreItem | undefined;
+    const item = await updateFlag(
+      this.primary,
+      featureName,
+      (current, revision) => {
+        before = current;
+        return change(current, revision);
+      },
+      options,
+    );
+    if (item === before) return item;
+    await this.replicate('update', featureName, async (replica) => {
+      if (item.meta !== before?.meta) await replica.setMeta(featureName, item.meta);
+      if (item.isEnabled !== before?.isEnabled || item.meta === before?.meta) {
+        await replica.set(featureName, item.isEnabled);
+      }
+    });
+    return item;
   }
 
   /** Resolves once every replica write started so far has finished, failed or timed out. Never rejects. */
@@ -117,20 +138,13 @@ export class ReplicatedFeatureFlagStore extends EventEmitter<ReplicatedStoreEven
   }
 
   /** Waits for replica writes in flight, then closes the primary and the replicas. Safe to call twice. */
-  close(): Promise<void> {
-    this.closing ??= this.closeAll();
+  override close(): Promise<void> {
+    this.closing ??= this.flush().then(() => super.close());
     return this.closing;
   }
 
-  private async closeAll(): Promise<void> {
-    await this.flush();
-    const results = await Promise.allSettled([this.primary, ...this.replicas].map((s) => s.close?.()));
-    results.forEach((result, i) => {
-      if (result.status === 'rejected' && i > 0) {
-        this.logger.error({ store: 'replicated', replica: i - 1, err: result.reason }, 'closing a replica failed');
-      }
-    });
-    if (results[0].status === 'rejected') throw results[0].reason;
+  protected override closeFailed(replica: number, reason: unknown): void {
+    this.logger.error({ store: 'replicated', replica, err: reason }, 'closing a replica failed');
   }
 
   private replicate(

@@ -32,11 +32,7 @@ export class BinaryMessageScanner extends MessageScanner {
       nameLength = first;
       tail = 5;
     }
-    this.checkLength(nameLength, 'method name');
-    const total = nameAt + nameLength + tail;
-    if (avail < total) return false;
-    this.off = total;
-    return true;
+    return this.headerEnds(nameLength, nameAt + nameLength + tail, avail);
   }
 
   protected field(buf: Buffer, start: number, avail: number): boolean {

@@ -1,20 +1,6 @@
+import { CType } from './compact-types';
 import { MessageScanner } from './message-scanner';
 import { ProtocolError } from './types';
-
-// Compact type ids.
-const C_BOOL_TRUE = 1;
-const C_BOOL_FALSE = 2;
-const C_BYTE = 3;
-const C_I16 = 4;
-const C_I32 = 5;
-const C_I64 = 6;
-const C_DOUBLE = 7;
-const C_BINARY = 8;
-const C_LIST = 9;
-const C_SET = 10;
-const C_MAP = 11;
-const C_STRUCT = 12;
-const C_UUID = 13;
 
 /**
  * The length of the varint at `at`: 0 when it is not complete in `left` bytes yet. A varint longer
@@ -49,11 +35,7 @@ export class CompactMessageScanner extends MessageScanner {
     const nameHeader = varintLength(buf, start + nameAt, avail - nameAt, 5);
     if (nameHeader === 0) return false;
     const nameLength = varintValue(buf, start + nameAt, nameHeader);
-    this.checkLength(nameLength, 'method name');
-    const total = nameAt + nameHeader + nameLength;
-    if (avail < total) return false;
-    this.off = total;
-    return true;
+    return this.headerEnds(nameLength, nameAt + nameHeader + nameLength, avail);
   }
 
   protected field(buf: Buffer, start: number, avail: number): boolean {
@@ -75,7 +57,7 @@ export class CompactMessageScanner extends MessageScanner {
     }
     this.off += length;
     // A bool field carries its value in the header.
-    this.pending = ctype === C_BOOL_TRUE || ctype === C_BOOL_FALSE ? -1 : ctype;
+    this.pending = ctype === CType.BOOL_TRUE || ctype === CType.BOOL_FALSE ? -1 : ctype;
     return true;
   }
 
@@ -83,32 +65,32 @@ export class CompactMessageScanner extends MessageScanner {
     const left = avail - this.off;
     const at = start + this.off;
     switch (type) {
-      case C_BOOL_TRUE:
-      case C_BOOL_FALSE:
-      case C_BYTE:
+      case CType.BOOL_TRUE:
+      case CType.BOOL_FALSE:
+      case CType.BYTE:
         return this.fixed(left, 1);
-      case C_DOUBLE:
+      case CType.DOUBLE:
         return this.fixed(left, 8);
-      case C_UUID:
+      case CType.UUID:
         return this.fixed(left, 16);
-      case C_I16:
-      case C_I32:
-      case C_I64: {
-        const length = varintLength(buf, at, left, type === C_I64 ? 10 : 5);
+      case CType.I16:
+      case CType.I32:
+      case CType.I64: {
+        const length = varintLength(buf, at, left, type === CType.I64 ? 10 : 5);
         return length === 0 ? false : this.fixed(left, length);
       }
-      case C_BINARY: {
+      case CType.BINARY: {
         const header = varintLength(buf, at, left, 5);
         if (header === 0) return false;
         const length = varintValue(buf, at, header);
         this.checkLength(length, 'string');
         return this.fixed(left, header + length);
       }
-      case C_STRUCT:
+      case CType.STRUCT:
         this.pushStruct();
         return true;
-      case C_LIST:
-      case C_SET: {
+      case CType.LIST:
+      case CType.SET: {
         if (left < 1) return false;
         let size = buf[at] >> 4;
         let length = 1;
@@ -122,7 +104,7 @@ export class CompactMessageScanner extends MessageScanner {
         this.pushList(size, buf[at] & 0x0f);
         return true;
       }
-      case C_MAP: {
+      case CType.MAP: {
         const sizeLength = varintLength(buf, at, left, 5);
         if (sizeLength === 0) return false;
         const size = varintValue(buf, at, sizeLength);

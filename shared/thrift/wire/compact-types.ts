@@ -4,39 +4,49 @@ import { ProtocolError, TType } from './types';
 export const PROTOCOL_ID = 0x82;
 export const VERSION = 1;
 
-/** Compact type id (index) to Thrift type; 0 stands for "no such compact type" except at index 0. */
-const TTYPE_OF_CTYPE = [
-  TType.STOP,
-  TType.BOOL,
-  TType.BOOL,
-  TType.BYTE,
-  TType.I16,
-  TType.I32,
-  TType.I64,
-  TType.DOUBLE,
-  TType.STRING,
-  TType.LIST,
-  TType.SET,
-  TType.MAP,
-  TType.STRUCT,
-  TType.UUID,
+/** The compact protocol's type ids (its own numbering; booleans carry their value in the id). */
+export const CType = {
+  STOP: 0,
+  BOOL_TRUE: 1,
+  BOOL_FALSE: 2,
+  BYTE: 3,
+  I16: 4,
+  I32: 5,
+  I64: 6,
+  DOUBLE: 7,
+  BINARY: 8,
+  LIST: 9,
+  SET: 10,
+  MAP: 11,
+  STRUCT: 12,
+  UUID: 13,
+} as const;
+
+/** Each compact type id with its Thrift type; the first id of a Thrift type is the one written. */
+const PAIRS: ReadonlyArray<readonly [number, number]> = [
+  [CType.STOP, TType.STOP],
+  [CType.BOOL_TRUE, TType.BOOL],
+  [CType.BOOL_FALSE, TType.BOOL],
+  [CType.BYTE, TType.BYTE],
+  [CType.I16, TType.I16],
+  [CType.I32, TType.I32],
+  [CType.I64, TType.I64],
+  [CType.DOUBLE, TType.DOUBLE],
+  [CType.BINARY, TType.STRING],
+  [CType.LIST, TType.LIST],
+  [CType.SET, TType.SET],
+  [CType.MAP, TType.MAP],
+  [CType.STRUCT, TType.STRUCT],
+  [CType.UUID, TType.UUID],
 ];
 
-const CTYPE_OF_TTYPE: Record<number, number> = {
-  [TType.STOP]: 0,
-  [TType.BOOL]: 1,
-  [TType.BYTE]: 3,
-  [TType.I16]: 4,
-  [TType.I32]: 5,
-  [TType.I64]: 6,
-  [TType.DOUBLE]: 7,
-  [TType.STRING]: 8,
-  [TType.LIST]: 9,
-  [TType.SET]: 10,
-  [TType.MAP]: 11,
-  [TType.STRUCT]: 12,
-  [TType.UUID]: 13,
-};
+/** Compact type id (index) to Thrift type. */
+const TTYPE_OF_CTYPE: number[] = [];
+const CTYPE_OF_TTYPE: Record<number, number> = {};
+for (const [ctype, ttype] of PAIRS) {
+  TTYPE_OF_CTYPE[ctype] = ttype;
+  CTYPE_OF_TTYPE[ttype] ??= ctype;
+}
 
 export function ttypeOf(ctype: number): number {
   if (ctype < 0 || ctype >= TTYPE_OF_CTYPE.length) throw new ProtocolError('invalid', `unknown compact type ${ctype}`);

@@ -103,6 +103,17 @@ export abstract class MessageScanner {
   }
 
   /** Refuses a length that cannot fit in what is left of the size limit. */
+  /**
+   * Ends a message header whose method name is `nameLength` bytes and whose header is `total` bytes
+   * in all: false while they have not all arrived (the name's length is checked first).
+   */
+  protected headerEnds(nameLength: number, total: number, avail: number): boolean {
+    this.checkLength(nameLength, 'method name');
+    if (avail < total) return false;
+    this.off = total;
+    return true;
+  }
+
   protected checkLength(length: number, what: string): void {
     if (length < 0) throw new ProtocolError('invalid', `negative ${what} length ${length}`);
     if (length > this.maxBytes - this.off) {

@@ -1,4 +1,0 @@
-export * from './flag-server';
-export * from './handler';
-export * from './store-url';
-export { parseCli, helpText, type CliOptions } from './cli-options';
