@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { BlockList, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { StateChangeLog } from '../client/calls/state-change-log';
 import type { FlipperLogger } from '../shared/logger';
@@ -37,6 +37,12 @@ export interface FlagServerOptions {
   /** Where the server logs. */
   logger: FlipperLogger;
 }
+
+/** Addresses that only this machine can reach. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 
 export const SERVER_DEFAULTS = {
   host: '127.0.0.1',
@@ -141,9 +147,25 @@ export class FlagServer {
         const period = Math.max(10, Math.min(1000, Math.floor(this.options.idleTimeoutMs / 4)));
         this.sweeper = setInterval(() => this.sweep(), period);
         this.sweeper.unref();
+        this.warnWhenExposed();
         resolve(this.address);
       });
     });
+  }
+
+  /**
+   * The service has no authentication or encryption: any peer that reaches the port may change
+   * every flag. Listening beyond loopback is sometimes meant (a private network, a firewall, a mesh
+   * doing mTLS), so it is allowed, but said once at startup.
+   */
+  private warnWhenExposed(): void {
+    const { address, family } = this.address;
+    if (LOOPBACK.check(address, family === 'IPv6' ? 'ipv6' : 'ipv4')) return;
+    this.logger.warn(
+      { address, port: this.address.port },
+      'listening beyond loopback: the Thrift service has no authentication or encryption, so anyone who can reach ' +
+        'this port can read and change every flag; keep it on a private network or behind a firewall or TLS proxy',
+    );
   }
 
   /** Where the server listens. */

@@ -6,6 +6,8 @@ import { MessageAssembler, TType } from '../shared/thrift/wire';
 import { residentBytes, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 import { encodeCall } from './helpers/raw-thrift';
 import { serve } from './helpers/rpc-served';
+import { recordingLogger } from './helpers/broken-store';
+import { FlagServer } from '../server/flag-server';
 import { waitFor } from './helpers/controlled-store';
 
 const FORMAT = { transport: 'buffered', protocol: 'binary' } as const;
@@ -254,6 +256,24 @@ describe('flag server: budgets per connection and per address', function () {
       } finally {
         await s.close();
       }
+    });
+  });
+
+  describe('startup warning', function () {
+    async function warningsListeningOn(host: string): Promise<string[]> {
+      const logger = recordingLogger();
+      const server = new FlagServer({ store: new MemoryFeatureFlagStore(), host, port: 0, logger });
+      await server.listen();
+      await server.close();
+      return logger.at('warn').map((line) => line.msg ?? '');
+    }
+
+    it('warns once when listening beyond loopback (the service has no authentication), not on loopback', async function () {
+      const exposed = await warningsListeningOn('0.0.0.0');
+      expect(exposed).to.have.length(1);
+      expect(exposed[0]).to.match(/beyond loopback.*no authentication/);
+      expect(await warningsListeningOn('127.0.0.1')).to.deep.equal([]);
+      expect(await warningsListeningOn('127.0.0.2')).to.deep.equal([]);
     });
   });
 });
