@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Condition, FeatureFlagClient, MemoryFeatureFlagStore } from '../client';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { MessageAssembler, TType } from '../shared/thrift/wire';
@@ -9,6 +9,7 @@ import { serve } from './helpers/rpc-served';
 import { recordingLogger } from './helpers/broken-store';
 import { FlagServer } from '../server/flag-server';
 import { waitFor } from './helpers/controlled-store';
+import { openSocket, socketClosed } from './helpers/raw-sockets';
 
 const FORMAT = { transport: 'buffered', protocol: 'binary' } as const;
 const MIB = 1024 * 1024;
@@ -21,20 +22,9 @@ function getCall(name: string, seqid = 1): Buffer {
   });
 }
 
-function open(port: number, localAddress = '127.0.0.1'): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', localAddress });
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
+const open = openSocket;
 
-function closed(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.destroyed) resolve();
-    else socket.once('close', () => resolve());
-  });
-}
+const closed = socketClosed;
 
 /** Counts the whole reply messages a socket receives. */
 function countReplies(socket: Socket): { count: () => number } {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { FeatureFlagClient, MemoryFeatureFlagStore, StoreError, type FeatureFlagStore } from '../client';
 import { thriftTypes } from '../shared/thrift/mapping';
 import { TType } from '../shared/thrift/wire';
@@ -7,23 +7,13 @@ import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure, gate, waitFor } from './helpers/controlled-store';
 import { encodeCall } from './helpers/raw-thrift';
 import { serve, type Served, type ServeOptions } from './helpers/rpc-served';
+import { openSocket, socketClosed } from './helpers/raw-sockets';
 
 const t = thriftTypes();
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
+const open = openSocket;
 
-function closed(socket: Socket): Promise<void> {
-  return new Promise((resolve) => {
-    if (socket.destroyed) resolve();
-    else socket.once('close', () => resolve());
-  });
-}
+const closed = socketClosed;
 
 /**
  * Serves `store` with these server options and runs `test` with a way to open raw sockets to it;
