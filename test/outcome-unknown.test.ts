@@ -13,8 +13,7 @@ import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { ConflictError } from '../shared';
 import { errorFromThrift, errorToThrift, thriftTypes } from '../shared/thrift/mapping';
 import { silentLogger } from './helpers/controlled-store';
-import { StallingProxy } from './helpers/stalling-proxy';
-import { SilentServer, unusedPort } from './helpers/tcp-faults';
+import { SilentServer, TcpProxy, unusedPort } from './helpers/tcp-faults';
 
 const RUN = `ou_${process.pid}_${randomBytes(4).toString('hex')}`;
 
@@ -29,7 +28,7 @@ describe('a stalled backend: writes end "outcome unknown", reads time out, and t
   this.timeout(20_000);
 
   it('Redis: writes sent during a stall are OutcomeUnknownError and take effect when it ends', async function () {
-    const proxy = await new StallingProxy(6379).start();
+    const proxy = await new TcpProxy(6379).start();
     const redis = new Redis({ host: '127.0.0.1', port: proxy.port, maxRetriesPerRequest: 1 });
     const direct = new Redis({ host: '127.0.0.1', port: 6379 });
     const store = new RedisFeatureFlagStore(redis, { baseKey: RUN, commandTimeout: 200, logger: silentLogger });
@@ -55,12 +54,12 @@ describe('a stalled backend: writes end "outcome unknown", reads time out, and t
       await truth.delete('maybe-created');
       redis.disconnect();
       await direct.quit();
-      await proxy.close();
+      await proxy.stop();
     }
   });
 
   it('PostgreSQL: a write past queryTimeout is OutcomeUnknownError, a read TimeoutError', async function () {
-    const proxy = await new StallingProxy(5432).start();
+    const proxy = await new TcpProxy(5432).start();
     const pool = new Pool({ host: '127.0.0.1', port: proxy.port, user: 'postgres', database: 'test', max: 2 });
     const direct = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 1 });
     const table = `${RUN}_pg`;
@@ -80,7 +79,7 @@ describe('a stalled backend: writes end "outcome unknown", reads time out, and t
       await direct.query(`DROP TABLE IF EXISTS "${table}"`);
       await pool.end();
       await direct.end();
-      await proxy.close();
+      await proxy.stop();
     }
   });
 

@@ -6,13 +6,17 @@ export { SilentServer, unusedPort } from '../../client/testing/tcp-endpoints';
 /**
  * Forwards loopback connections to `target`; `stop()` cuts them all, `start()` serves again on the
  * same port; `freeze()` stops forwarding the connections open now (new ones are still forwarded),
- * as a stalled NAT entry or a hung peer would.
+ * as a stalled NAT entry or a hung peer would; `stall()` holds every byte of every connection, new
+ * ones included, and `resume()` delivers what was held and forwards again: commands sent during a
+ * stall reach the backend late, as after a network partition heals.
  */
 export class TcpProxy {
   port = 0;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private readonly pairs = new Set<[Socket, Socket]>();
+  private readonly held: Array<[Socket, Buffer]> = [];
+  private stalled = false;
 
   constructor(private readonly targetPort: number) {}
 
@@ -31,7 +35,8 @@ export class TcpProxy {
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
       client.on('close', () => this.pairs.delete(pair));
-      client.pipe(upstream).pipe(client);
+      this.relay(client, upstream);
+      this.relay(upstream, client);
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.port = (server.address() as { port: number }).port;
@@ -42,12 +47,21 @@ export class TcpProxy {
   /** Stops forwarding bytes either way on every connection open now; they stay open. */
   freeze(): void {
     for (const [client, upstream] of this.pairs) {
-      client.unpipe(upstream);
-      upstream.unpipe(client);
       client.pause();
       upstream.pause();
     }
     this.pairs.clear();
+  }
+
+  /** Holds every byte either way, on every connection, until `resume()`. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /** Delivers what `stall()` held, in order, and forwards again. */
+  resume(): void {
+    this.stalled = false;
+    for (const [to, chunk] of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
   }
 
   async stop(): Promise<void> {
@@ -55,5 +69,12 @@ export class TcpProxy {
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private relay(from: Socket, to: Socket): void {
+    from.on('data', (chunk: Buffer) => {
+      if (this.stalled) this.held.push([to, chunk]);
+      else to.write(chunk);
+    });
   }
 }
