@@ -28,7 +28,7 @@ export {
   InvalidArgumentError,
 } from '../shared/errors';
 // A backend failing, which the Python library leaves untyped.
-export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
+export { StoreError, TimeoutError, ConnectionError, MessageTooLargeError } from '../shared/errors';
 // Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
 

@@ -18,6 +18,8 @@ export interface CliOptions {
   maxConnectionsPerIp: number;
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
+  maxFlagBytes: number;
+  listPageSize: number;
   help: boolean;
 }
 
@@ -106,6 +108,20 @@ const OPTIONS: readonly OptionSpec[] = [
     doc: 'unsent reply bytes per connection before the server stops reading its calls',
   },
   {
+    flag: 'max-flag-bytes',
+    env: 'FLIPPER_MAX_FLAG_BYTES',
+    value: 'BYTES',
+    fallback: String(SERVER_DEFAULTS.maxFlagBytes),
+    doc: 'largest flag (its stored JSON) a write may leave; larger is INVALID_ARGUMENT',
+  },
+  {
+    flag: 'list-page-size',
+    env: 'FLIPPER_LIST_PAGE_SIZE',
+    value: 'N',
+    fallback: String(SERVER_DEFAULTS.listPageSize),
+    doc: 'flags in one ListPage reply at most (List still returns all it is asked for)',
+  },
+  {
     flag: 'shutdown-timeout',
     env: 'FLIPPER_SHUTDOWN_TIMEOUT',
     value: 'SECONDS',
@@ -173,6 +189,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
+    maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
+    listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     help: parsed.help === true,
   };
 }

@@ -27,7 +27,11 @@ async function main(): Promise<void> {
 
   let opened: OpenedStore;
   try {
-    opened = await openStore(options.store, { baseKey: options.baseKey, logger });
+    opened = await openStore(options.store, {
+      baseKey: options.baseKey,
+      logger,
+      maxFlagBytes: options.maxFlagBytes,
+    });
   } catch (error) {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
@@ -44,6 +48,8 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: options.maxConnectionsPerIp,
     maxPendingBytes: options.maxPendingBytes,
     shutdownTimeoutMs: options.shutdownTimeoutMs,
+    maxFlagBytes: options.maxFlagBytes,
+    listPageSize: options.listPageSize,
     logger,
   });
   let stopping = false;
@@ -86,6 +92,8 @@ async function main(): Promise<void> {
         maxConnections: options.maxConnections,
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
+        maxFlagBytes: options.maxFlagBytes,
+        listPageSize: options.listPageSize,
       },
       'listening',
     );

@@ -20,6 +20,8 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   /** Redis key prefix (default `features`), or table name for SQLite and PostgreSQL (default `feature_flags`). */
   baseKey?: string;
+  /** Largest flag a write may leave, in bytes of its stored JSON (every store enforces it). Default 512 KiB. */
+  maxFlagBytes?: number;
   logger: FlipperLogger;
 }
 
@@ -32,20 +34,21 @@ const DRIVER_CLOSE_MS = 2000;
 export async function openStore(spec: string, options: OpenStoreOptions): Promise<OpenedStore> {
   const description = maskPassword(spec);
   const logger = options.logger;
+  const maxFlagBytes = options.maxFlagBytes;
   if (spec === 'memory') {
-    return opened(new MemoryFeatureFlagStore(), description);
+    return opened(new MemoryFeatureFlagStore({ maxFlagBytes }), description);
   }
   if (spec.startsWith('sqlite:')) {
     const path = spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (path === '') throw new InvalidArgumentError('--store sqlite: needs a file, as in sqlite:./data/flags.db');
-    return opened(new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger }), description);
+    return opened(new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger, maxFlagBytes }), description);
   }
   if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const RedisClient = require('ioredis') as new (url: string, options: RedisOptions) => Redis;
     const redis = new RedisClient(spec, { connectTimeout: 2000, maxRetriesPerRequest: 1 });
     redis.on('error', () => {}); // the store logs reachability changes; ioredis reconnects by itself
-    const store = new RedisFeatureFlagStore(redis, { baseKey: options.baseKey, logger });
+    const store = new RedisFeatureFlagStore(redis, { baseKey: options.baseKey, logger, maxFlagBytes });
     return opened(store, description, { close: () => redis.quit(), giveUp: () => redis.disconnect() });
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
@@ -53,7 +56,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     const pg = require('pg') as { Pool: new (config: PoolConfig) => Pool };
     const pool = new pg.Pool({ connectionString: spec, connectionTimeoutMillis: 5000 });
     pool.on('error', () => {}); // an idle client's error: the next query reports it through the store
-    const store = new PostgreSQLFeatureFlagStore(pool, { tableName: options.baseKey, logger });
+    const store = new PostgreSQLFeatureFlagStore(pool, { tableName: options.baseKey, logger, maxFlagBytes });
     return opened(store, description, { close: () => pool.end(), giveUp: () => undefined });
   }
   throw new InvalidArgumentError(

@@ -10,10 +10,16 @@ import {
 import { rememberRevision, revisionOf } from '../../shared/model/revision';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions } from './feature-flag-store';
 import { slicePage } from '../../shared/page';
+import { checkFlagSize, maxFlagBytesOption } from '../../shared/model/flag-size';
 
 export interface MemoryFeatureFlagStoreOptions {
   /** Source of `createdDate`, in Unix seconds. Default: the system clock. */
   clock?: Clock;
+  /**
+   * Largest flag a write may leave, in bytes of its stored JSON (as the other stores would store
+   * it); a larger one is refused with `InvalidArgumentError` and nothing is written. Default 512 KiB.
+   */
+  maxFlagBytes?: number;
 }
 
 /**
@@ -25,9 +31,11 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   private readonly items = new Map<string, FeatureFlagStoreItem>();
   private readonly clock: Clock;
   private writes = 0;
+  private readonly maxFlagBytes: number;
 
   constructor(options: MemoryFeatureFlagStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.maxFlagBytes = maxFlagBytesOption(options.maxFlagBytes);
   }
 
   async create(featureName: string, options: CreateOptions = {}): Promise<FeatureFlagStoreItem> {
@@ -79,6 +87,8 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   }
 
   private store(featureName: string, item: FeatureFlagStoreItem): void {
+    // Switching a flag on or off keeps its meta, and so its size.
+    if (this.items.get(featureName)?.meta !== item.meta) checkFlagSize(item, this.maxFlagBytes);
     rememberRevision(item, `m${++this.writes}`);
     this.items.set(featureName, item);
   }

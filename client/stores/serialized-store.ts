@@ -11,6 +11,7 @@ import {
   type CodecOptions,
 } from '../../shared';
 import { rememberRevision, textRevision } from '../../shared/model/revision';
+import { checkFlagSize, maxFlagBytesOption } from '../../shared/model/flag-size';
 import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/conflict-retry';
 import type { FlipperLogger } from '../logger';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
@@ -22,6 +23,11 @@ export interface SerializedStoreOptions extends CodecOptions {
   logger?: FlipperLogger;
   /** How conditional writes retry when another writer changed the flag first (see `update`). */
   conflictRetry?: ConflictRetryOptions;
+  /**
+   * Largest flag a write may leave, in bytes of its stored JSON; a larger one is refused with
+   * `InvalidArgumentError` and nothing is written. Default 512 KiB.
+   */
+  maxFlagBytes?: number;
 }
 
 /**
@@ -55,8 +61,10 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   protected readonly logger?: FlipperLogger;
   private readonly codec: CodecOptions;
   private readonly conflictRetry: ConflictRetryOptions;
+  private readonly maxFlagBytes: number;
 
   constructor(options: SerializedStoreOptions = {}) {
+    this.maxFlagBytes = maxFlagBytesOption(options.maxFlagBytes);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.codec = { clock: options.clock, random: options.random };
@@ -117,6 +125,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   async create(featureName: string, options: CreateOptions = {}): Promise<FeatureFlagStoreItem> {
     const item = this.freshItem(featureName, options.isEnabled ?? false, options);
     const json = serializeItem(item);
+    checkFlagSize(item, this.maxFlagBytes, json);
     await this.writeRaw(featureName, json);
     rememberRevision(item, () => textRevision(json));
     return item;
@@ -131,6 +140,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
     await this.updateRaw(featureName, (current) => {
       const next =
         current === undefined ? this.freshItem(featureName, isEnabled) : this.parse(current.raw).withEnabled(isEnabled);
+      // The state is a few bytes: a flag over the limit (written by another program) can still be switched.
       return { json: serializeItem(next), result: undefined };
     });
   }
@@ -167,6 +177,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
         const next = change(item, textRevision(current.raw));
         if (next === item) return { result: item };
         const json = serializeItem(next);
+        if (next.meta !== item.meta) checkFlagSize(next, this.maxFlagBytes, json);
         rememberRevision(next, () => textRevision(json));
         return { json, result: next };
       },

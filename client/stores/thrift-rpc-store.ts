@@ -5,6 +5,7 @@ import {
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
   InvalidItemError,
+  compareUtf8,
   validatePage,
   type CodecOptions,
 } from '../../shared';
@@ -31,6 +32,25 @@ import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
+
+/** A `ListPage` reply as the generated code decodes it. */
+interface ThriftListPage {
+  items?: ThriftItem[] | null;
+  next_cursor?: string | null;
+}
+
+/** The TApplicationException type a server sends for a method it does not have. */
+const UNKNOWN_METHOD = 1;
+
+/** True when the call failed because the server (or a generated client from an older IDL) has no such method. */
+function isUnknownMethod(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof TypeError) return /has no ListPage/.test(cause.message);
+  if (typeof cause !== 'object' || cause === null) return false;
+  // npm thrift's servers leave the type out and say so in the message.
+  const { type, message } = cause as { type?: unknown; message?: unknown };
+  return type === UNKNOWN_METHOD || (typeof message === 'string' && /unknown (function|method)/i.test(message));
+}
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -99,6 +119,8 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
   private readonly replies: ReplyCache<FeatureFlagStoreItem>;
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
+  /** False once the server answered that it has no `ListPage`. */
+  private pagedLists = true;
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
     const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
@@ -155,11 +177,49 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.call('Delete', featureName, [featureName]);
   }
 
+  /**
+   * Reads the flags a page at a time (`ListPage`, each page its own call with its own deadline, at
+   * most the server's page size and page bytes), so a list of any length works with the default
+   * timeout and reply limit. A server without `ListPage` (older, or another implementation of the
+   * Python library's IDL) gets one `List`. A flag created or deleted during the walk may shift the
+   * pages: no flag comes twice, one may be missed.
+   */
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
-    const reply = (await this.call('List', '', [options.limit ?? null, options.offset ?? null])) as ThriftItem[];
+    if (!this.pagedLists) return this.listAtOnce(options);
     const items: FeatureFlagStoreItem[] = [];
-    for (const raw of reply ?? []) {
+    let cursor: string | null = null;
+    for (;;) {
+      const left = options.limit === undefined ? null : options.limit - items.length;
+      if (left === 0) return items;
+      let page: ThriftListPage;
+      try {
+        const args = [left, cursor === null ? (options.offset ?? null) : null, cursor];
+        page = (await this.call('ListPage', '', args)) as ThriftListPage;
+      } catch (error) {
+        if (cursor !== null || !isUnknownMethod(error)) throw error;
+        this.pagedLists = false;
+        return this.listAtOnce(options);
+      }
+      const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
+      for (const item of this.decodeList(page?.items ?? [])) {
+        if (last === undefined || compareUtf8(item.featureName, last) > 0) items.push(item);
+      }
+      if (typeof page?.next_cursor !== 'string' || page.next_cursor === '') return items;
+      cursor = page.next_cursor;
+    }
+  }
+
+  /** `List` in one call (servers without `ListPage`). */
+  private async listAtOnce(options: ListOptions): Promise<FeatureFlagStoreItem[]> {
+    const reply = (await this.call('List', '', [options.limit ?? null, options.offset ?? null])) as ThriftItem[];
+    return this.decodeList(reply ?? []);
+  }
+
+  /** The items of a reply; one that does not parse is skipped and logged. */
+  private decodeList(reply: readonly ThriftItem[]): FeatureFlagStoreItem[] {
+    const items: FeatureFlagStoreItem[] = [];
+    for (const raw of reply) {
       try {
         items.push(itemFromThrift(raw, this.codec));
       } catch (error) {
