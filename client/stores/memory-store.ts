@@ -32,6 +32,8 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   private readonly clock: Clock;
   private writes = 0;
   private readonly maxFlagBytes: number;
+  /** Every name in `list` order, until a name is added or removed. */
+  private sortedNames: string[] | undefined;
 
   constructor(options: MemoryFeatureFlagStoreOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -63,12 +65,13 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   }
 
   async delete(featureName: string): Promise<void> {
-    this.items.delete(featureName);
+    if (this.items.delete(featureName)) this.sortedNames = undefined;
   }
 
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
-    const names = [...this.items.keys()].sort(compareUtf8);
+    // Sorted once per change of the set of names: a walk through many pages sorts once.
+    const names = (this.sortedNames ??= [...this.items.keys()].sort(compareUtf8));
     return slicePage(names, options.limit, options.offset ?? 0).map((name) => this.items.get(name)!);
   }
 
@@ -90,6 +93,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
     // Switching a flag on or off keeps its meta, and so its size.
     if (this.items.get(featureName)?.meta !== item.meta) checkFlagSize(item, this.maxFlagBytes);
     rememberRevision(item, `m${++this.writes}`);
+    if (!this.items.has(featureName)) this.sortedNames = undefined;
     this.items.set(featureName, item);
   }
 
