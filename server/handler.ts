@@ -28,7 +28,7 @@ import { FlagWriteQueue } from './flag-write-queue';
 import { checkFlagSize } from '../shared/model/flag-size';
 import { FeatureFlagStoreItem as Item } from '../shared/model/item';
 import { DEFAULT_LIST_PAGE_SIZE, DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
-import { offsetOfCursor, readRange } from './list-source';
+import { offsetOfCursor, readPages, readRange } from './list-source';
 import { SkippedItemsLog } from './skipped-items';
 
 /** Limits the handler enforces. */
@@ -61,6 +61,8 @@ export class FeatureFlagStoreHandler {
   readonly skipped: SkippedItemsLog;
   private readonly maxFlagBytes: number;
   private readonly listPageSize: number;
+  /** True when the store holds its items in memory (it has `peek`). */
+  readonly itemsInMemory: boolean;
 
   constructor(
     private readonly store: FeatureFlagStore,
@@ -71,6 +73,7 @@ export class FeatureFlagStoreHandler {
     this.skipped = new SkippedItemsLog(logger);
     this.maxFlagBytes = limits.maxFlagBytes ?? DEFAULT_MAX_FLAG_BYTES;
     this.listPageSize = limits.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
+    this.itemsInMemory = store.peek !== undefined;
   }
 
   // The method names and arities are the generated processor's: it picks the callback style by arity.
@@ -144,13 +147,16 @@ export class FeatureFlagStoreHandler {
     });
   }
 
-  /** `List`'s flags: all those asked for (the reply is streamed; see `list-processor.ts`). */
-  async listItems(limit: unknown, offset: unknown): Promise<FeatureFlagStoreItem[]> {
+  /** `List`'s flags, all those asked for, a page of the store at a time (the reply is streamed; see `list-processor.ts`). */
+  listItems(limit: unknown, offset: unknown): AsyncIterable<FeatureFlagStoreItem[]> {
     const page = pageFromThrift(limit, offset);
-    const items = await readRange(this.store, page.offset, page.limit);
+    return readPages(this.store, page.offset, page.limit);
+  }
+
+  /** Logs a `List` or `ListPage` answered. */
+  listed(method: string, count: number): void {
     this.storeFailures.succeeded();
-    this.logger.debug({ method: 'List', count: items.length }, 'call');
-    return items;
+    this.logger.debug({ method, count }, 'call');
   }
 
   /**
@@ -170,8 +176,6 @@ export class FeatureFlagStoreHandler {
     const start = typeof cursor === 'string' && cursor !== '' ? offsetOfCursor(cursor) : page.offset;
     const size = Math.min(page.limit ?? this.listPageSize, this.listPageSize);
     const items = await readRange(this.store, start, size + 1);
-    this.storeFailures.succeeded();
-    this.logger.debug({ method: 'ListPage', count: Math.min(items.length, size) }, 'call');
     return { items, offset: start, size };
   }
 

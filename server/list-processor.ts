@@ -14,14 +14,18 @@ import { cursorAt } from './list-source';
 
 /** What the list replies need of the handler. */
 export interface ListHandler {
-  /** `List`'s flags (absent limit: all). Rejects with the error to answer. */
-  listItems(limit: unknown, offset: unknown): Promise<FeatureFlagStoreItem[]>;
+  /** `List`'s flags (absent limit: all), a page at a time. Throws (or rejects) with the error to answer. */
+  listItems(limit: unknown, offset: unknown): AsyncIterable<FeatureFlagStoreItem[]>;
+  /** Logs a call answered. */
+  listed(method: string, count: number): void;
   /** One more flag than a `ListPage` page holds at most (to know whether another page follows), and where it starts. */
   listPageItems(limit: unknown, offset: unknown, cursor: unknown): Promise<{ items: FeatureFlagStoreItem[]; offset: number; size: number }>;
   /** Logs a failed call; the error is then answered as a FlipperException. */
   listFailed(method: string, error: unknown): void;
   /** Logs flags left out of replies. */
   readonly skipped: SkippedItemsLog;
+  /** True when the store holds its items in memory: their encodings are worth keeping. */
+  readonly itemsInMemory: boolean;
 }
 
 /**
@@ -37,6 +41,7 @@ export function withStreamedLists(
   protocol: ProtocolClasses,
   framed: boolean,
 ): Processor {
+  const producers = new Semaphore(LIST_PRODUCERS);
   return {
     process(input: ProtocolReader, output: ProtocolWriter, replies?: StreamedReplies): void {
       const header = input.readMessageBegin();
@@ -51,13 +56,28 @@ export function withStreamedLists(
       const seqid = header.rseqid;
       const answer = async (): Promise<void> => {
         if (method === 'List') {
-          const items = await handler.listItems(args[1], args[2]);
-          const encoded = present(await encodeItems(items, protocol, handler.skipped));
-          sendItemsReply(output, replies, framed, listReplyFrame(protocol, seqid, encoded.length), encoded);
+          // Only the encoded bytes are kept while the store is read: each page of flags is let go.
+          // One buffer per page of the store: 20,000 small buffers would cost more than their bytes.
+          const encoded: Array<Buffer | undefined> = [];
+          let count = 0;
+          // A few at a time: more at once only share the same CPU and hold more half-built replies.
+          await producers.acquire();
+          try {
+            for await (const items of handler.listItems(args[1], args[2])) {
+              const page = await encodeItems(items, protocol, handler.skipped, handler.itemsInMemory);
+              const sendable = page.filter((b) => b !== undefined);
+              count += sendable.length;
+              encoded.push(Buffer.concat(sendable));
+            }
+          } finally {
+            producers.release();
+          }
+          handler.listed(method, count);
+          sendItemsReply(output, replies, framed, listReplyFrame(protocol, seqid, count), encoded);
           return;
         }
         const page = await handler.listPageItems(args[1], args[2], args[3]);
-        const encoded = await encodeItems(page.items.slice(0, page.size), protocol, handler.skipped);
+        const encoded = await encodeItems(page.items.slice(0, page.size), protocol, handler.skipped, handler.itemsInMemory);
         // The page ends at its size or its byte budget, whichever comes first (never before one flag).
         const kept: Buffer[] = [];
         let bytes = 0;
@@ -70,6 +90,7 @@ export function withStreamedLists(
           bytes += item.length;
         }
         const more = taken < encoded.length || page.items.length > page.size;
+        handler.listed(method, kept.length);
         const next = more ? cursorAt(page.offset + taken) : undefined;
         sendItemsReply(output, replies, framed, listPageReplyFrame(protocol, seqid, kept.length, next), kept);
       };
@@ -81,8 +102,28 @@ export function withStreamedLists(
   };
 }
 
-function present(items: ReadonlyArray<Buffer | undefined>): Buffer[] {
-  return items.filter((b): b is Buffer => b !== undefined);
+/** `List`s reading and encoding at once; others wait their turn (then stream as they please). */
+const LIST_PRODUCERS = 2;
+
+/** At most `slots` holders at once; the others wait in order. */
+class Semaphore {
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private slots: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.slots > 0) {
+      this.slots--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.slots++;
+  }
 }
 
 /** The arguments struct: field id -> value (i64 and string fields; others skipped). */

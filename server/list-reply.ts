@@ -1,14 +1,12 @@
-import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FeatureFlagStoreItem } from '../shared';
 import { itemToThrift } from '../shared/thrift/mapping';
 import { MessageType, OutputBuffer, TType, type ProtocolClasses, type ProtocolWriter } from '../shared/thrift/wire';
 import type { BufferedProtocolWriter } from '../shared/thrift/wire/buffered-writer';
 import type { StreamedReplies } from '../shared/thrift/processor';
 import type { SkippedItemsLog } from './skipped-items';
+import { Slice } from '../shared/work-slices';
+import { memoizedBytes } from '../shared/thrift/wire/memoized-write';
 
-/** Longest run of encoding (or of writing a reply) before other connections get a turn, in ms. */
-const SLICE_MS = 4;
 /** Reply bytes handed to the socket in one write. */
 const CHUNK_BYTES = 64 * 1024;
 
@@ -21,31 +19,29 @@ function capturingWriter(protocol: ProtocolClasses): CapturingWriter {
 /**
  * Each item's bytes in `protocol`, in order; undefined (and logged once) for one the wire cannot
  * carry. Works in slices of a few ms, so a list of 20,000 flags never holds the event loop.
- * An item already sent encodes once (its struct is memoized), and is copied after that.
+ * With `remember` (items the store keeps in memory), an item encodes once, for every reply after.
  */
 export async function encodeItems(
   items: readonly FeatureFlagStoreItem[],
   protocol: ProtocolClasses,
   skipped: SkippedItemsLog,
+  remember: boolean,
 ): Promise<Array<Buffer | undefined>> {
   const writer = capturingWriter(protocol);
   const out: Array<Buffer | undefined> = [];
-  let sliceStart = performance.now();
+  const slice = new Slice();
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     try {
-      const struct = itemToThrift(item) as unknown as { write(w: ProtocolWriter): void };
-      out.push(writer.capture(() => struct.write(writer)));
+      // The item's own encoding, not a copy: a flag held in memory costs a reply nothing more.
+      out.push(memoizedBytes(itemToThrift(item, remember), writer));
       skipped.sent(item.featureName);
     } catch (error) {
       out.push(undefined);
       skipped.skipped(item.featureName, error instanceof Error ? error.message : String(error));
     }
     writer.reset();
-    if ((i & 31) === 31 && performance.now() - sliceStart > SLICE_MS) {
-      await nextTurn();
-      sliceStart = performance.now();
-    }
+    if ((i & 15) === 15 && slice.spent()) await slice.next();
   }
   return out;
 }
@@ -110,7 +106,8 @@ export function listPageReplyFrame(
 }
 
 /**
- * Sends a reply made of `frame` around `items`. Through `replies` (the server's connections) it is
+ * Sends a reply made of `frame` around `items` (the bytes of the items, in any number of buffers,
+ * which it empties as it goes). Through `replies` (the server's connections) it is
  * written in chunks, each after the peer took enough of the last (the connection's output budget)
  * and after other connections had a turn; the framed transport's length goes first, computed from
  * the parts. Without `replies` it is written at once through `output`.
@@ -120,19 +117,19 @@ export function sendItemsReply(
   replies: StreamedReplies | undefined,
   framed: boolean,
   frame: ReplyFrame,
-  items: readonly Buffer[],
+  items: Array<Buffer | undefined>,
 ): void {
   if (replies === undefined) {
     const raw = output as ProtocolWriter & { writeRaw(bytes: Buffer): void };
     raw.writeRaw(frame.head);
-    for (const bytes of items) raw.writeRaw(bytes);
+    for (const bytes of items) raw.writeRaw(bytes!);
     raw.writeRaw(frame.tail);
     output.flush();
     return;
   }
   replies.stream(async (sink) => {
     let length = frame.head.length + frame.tail.length;
-    for (const bytes of items) length += bytes.length;
+    for (const bytes of items) length += bytes!.length;
     let chunk: Buffer[] = [];
     let chunkBytes = 0;
     if (framed) {
@@ -143,11 +140,14 @@ export function sendItemsReply(
     }
     chunk.push(frame.head);
     chunkBytes += frame.head.length;
-    for (const bytes of [...items, frame.tail]) {
+    for (let i = 0; i <= items.length; i++) {
+      const bytes = i < items.length ? items[i]! : frame.tail;
+      // Let go of what is copied into a chunk: a reply waiting for its peer holds its bytes once.
+      if (i < items.length) items[i] = undefined;
       chunk.push(bytes);
       chunkBytes += bytes.length;
       if (chunkBytes >= CHUNK_BYTES) {
-        if (!sink.write(Buffer.concat(chunk, chunkBytes))) return;
+        if (!sink.write(chunk.length === 1 ? chunk[0] : Buffer.concat(chunk, chunkBytes))) return;
         chunk = [];
         chunkBytes = 0;
         await sink.ready();

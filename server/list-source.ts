@@ -1,6 +1,6 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { InvalidArgumentError, compareUtf8, type FeatureFlagStoreItem } from '../shared';
+import { nextSlice } from '../shared/work-slices';
 
 /** Flags read from the store per call while answering a `List`: each read and parse is one short run. */
 const STORE_PAGE = 500;
@@ -8,30 +8,43 @@ const STORE_PAGE = 500;
 /**
  * Flags `[offset, offset + limit)` in name order (all from `offset` when `limit` is undefined),
  * read from the store a page at a time with a turn for other connections in between, so a
- * `List` of 20,000 flags never holds the event loop for long. A flag created or deleted during the
- * walk may shift the pages: names are kept strictly ascending (no flag twice), and one may be missed.
+ * `List` of 20,000 flags never holds the event loop for long, and a caller can let go of each page
+ * before the next is read. A flag created or deleted during the walk may shift the pages: names
+ * are kept strictly ascending (no flag twice), and one may be missed.
  */
+export async function* readPages(
+  store: FeatureFlagStore,
+  offset: number,
+  limit: number | undefined,
+): AsyncGenerator<FeatureFlagStoreItem[]> {
+  let at = offset;
+  let left = limit ?? Infinity;
+  let last: string | undefined;
+  while (left > 0) {
+    // Each page is read (and parsed) in a slice of its own, taken in turn with other long work.
+    await nextSlice();
+    const want = Math.min(STORE_PAGE, left);
+    const page = await store.list({ limit: want, offset: at });
+    const fresh = last === undefined ? page : page.filter((item) => compareUtf8(item.featureName, last!) > 0);
+    if (fresh.length > 0) {
+      last = fresh[fresh.length - 1].featureName;
+      left -= fresh.length;
+      yield fresh;
+    }
+    if (page.length < want) return;
+    at += page.length;
+  }
+}
+
+/** Every flag `readPages` gives, in one array. */
 export async function readRange(
   store: FeatureFlagStore,
   offset: number,
   limit: number | undefined,
 ): Promise<FeatureFlagStoreItem[]> {
   const out: FeatureFlagStoreItem[] = [];
-  let at = offset;
-  let last: string | undefined;
-  for (;;) {
-    const want = limit === undefined ? STORE_PAGE : Math.min(STORE_PAGE, limit - out.length);
-    if (want <= 0) return out;
-    const page = await store.list({ limit: want, offset: at });
-    for (const item of page) {
-      if (last !== undefined && compareUtf8(item.featureName, last) <= 0) continue;
-      out.push(item);
-      last = item.featureName;
-    }
-    if (page.length < want) return out;
-    at += page.length;
-    await nextTurn();
-  }
+  for await (const page of readPages(store, offset, limit)) out.push(...page);
+  return out;
 }
 
 /** The cursor `ListPage` gives for the page starting at `offset`. Opaque to callers. */

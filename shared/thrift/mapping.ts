@@ -67,12 +67,16 @@ export function thriftTypes(): ThriftTypes {
  */
 const converted = new WeakMap<FeatureFlagStoreItem, ThriftItem>();
 
-/** A reply item: every field set, as the Python client needs (it reads them without checking). */
-export function itemToThrift(item: FeatureFlagStoreItem): ThriftItem {
+/**
+ * A reply item: every field set, as the Python client needs (it reads them without checking).
+ * `remember` false leaves an item read for one reply (a page of a `List`) out of the cache: many
+ * short-lived entries make every garbage collection slower.
+ */
+export function itemToThrift(item: FeatureFlagStoreItem, remember = true): ThriftItem {
   let wire = converted.get(item);
   if (wire === undefined) {
     wire = convertItem(item);
-    converted.set(item, wire);
+    if (remember) converted.set(item, wire);
   }
   return wire;
 }
