@@ -4,6 +4,7 @@ import {
   FeatureFlagStoreItem,
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
+  InvalidArgumentError,
   InvalidItemError,
   compareUtf8,
   validatePage,
@@ -38,6 +39,9 @@ interface ThriftListPage {
   items?: ThriftItem[] | null;
   next_cursor?: string | null;
 }
+
+/** Flags asked for per `ListPage` call by default. */
+const DEFAULT_RPC_LIST_PAGE_SIZE = 250;
 
 /** The TApplicationException type a server sends for a method it does not have. */
 const UNKNOWN_METHOD = 1;
@@ -84,6 +88,11 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   replyCacheBytes?: number;
   /** How `update` retries when the server answers CONFLICT (another writer changed the flag first). */
   conflictRetry?: ConflictRetryOptions;
+  /**
+   * Flags asked for per `ListPage` call by `list` (the server may send fewer: its own page size
+   * and page bytes). Smaller pages decode in shorter runs. Default 250.
+   */
+  listPageSize?: number;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -121,6 +130,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
   /** False once the server answered that it has no `ListPage`. */
   private pagedLists = true;
+  private readonly listPageSize: number;
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
     const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
@@ -128,6 +138,10 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     this.replies = new ReplyCache(1024, options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES);
     this.logger = options.logger;
     this.conflictRetry = options.conflictRetry ?? {};
+    this.listPageSize = options.listPageSize ?? DEFAULT_RPC_LIST_PAGE_SIZE;
+    if (!Number.isSafeInteger(this.listPageSize) || this.listPageSize <= 0) {
+      throw new InvalidArgumentError(`listPageSize must be a positive integer, got ${String(options.listPageSize)}`);
+    }
     if (isGeneratedClient(clientOrOptions)) {
       this.caller = new GeneratedClientCaller(clientOrOptions, timeout);
       return;
@@ -190,7 +204,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     const items: FeatureFlagStoreItem[] = [];
     let cursor: string | null = null;
     for (;;) {
-      const left = options.limit === undefined ? null : options.limit - items.length;
+      const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
       if (left === 0) return items;
       let page: ThriftListPage;
       try {

@@ -107,6 +107,11 @@ function isI64(n: number): boolean {
 
 /** Meta with every field set: JSON fields as text (Python's dialect, every unchanged number as it was read). */
 export function metaToThrift(meta: FeatureFlagStoreMeta): ThriftMeta {
+  if (!isI64(meta.createdDate)) {
+    throw new InvalidArgumentError(
+      `meta.createdDate ${String(meta.createdDate)} cannot be sent: the wire carries an i64 (an integer from -2^63 to 2^63 - 1)`,
+    );
+  }
   return new (thriftTypes().FeatureFlagStoreMeta)({
     created_date: int64FromNumber(meta.createdDate),
     client_data: writeStoredJson(clientDataToStored(meta.clientData)),
