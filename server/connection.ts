@@ -120,7 +120,10 @@ export class ServerConnection implements StreamedReplies {
     );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => {
+      this.lastActivity = Date.now();
+      this.updateFlow();
+    });
     socket.on('error', (err) => {
       this.settings.logger.debug({ remote: this.remote, err }, 'connection error');
       socket.destroy();

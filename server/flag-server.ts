@@ -263,15 +263,21 @@ export class FlagServer {
     return true;
   }
 
-  /** Closes idle connections, and connections taking longer than the idle timeout to send one call. */
+  /**
+   * Closes idle connections, connections taking longer than the idle timeout to send one call, and
+   * connections whose peer took none of its replies for that long.
+   */
   private sweep(): void {
     const now = Date.now();
     const limit = this.options.idleTimeoutMs;
     for (const connection of this.connections) {
       const idle = connection.inFlight === 0 && now - connection.lastActivity > limit;
       const slow = connection.inFlight === 0 && connection.partialSince !== 0 && now - connection.partialSince > limit;
-      if (idle || slow) {
-        this.logger.debug({ remote: connection.remote, reason: slow ? 'slow message' : 'idle' }, 'closing connection');
+      // A peer that takes none of its replies for that long holds their bytes for nothing.
+      const stalled = connection.socket.writableLength > 0 && now - connection.lastActivity > limit;
+      if (idle || slow || stalled) {
+        const reason = stalled ? 'replies not taken' : slow ? 'slow message' : 'idle';
+        this.logger.debug({ remote: connection.remote, reason }, 'closing connection');
         connection.socket.destroy();
       }
     }

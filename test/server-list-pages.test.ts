@@ -15,6 +15,9 @@ import { thriftTypes } from '../shared/thrift/mapping';
 import { int64FromBigInt } from '../shared/thrift/wire/int64';
 import { recordingLogger } from './helpers/broken-store';
 import { serve, type Served } from './helpers/rpc-served';
+import { openSocket } from './helpers/raw-sockets';
+import { waitFor } from './helpers/controlled-store';
+import { encodeCall } from './helpers/raw-thrift';
 
 interface RawPage {
   items: Array<{ feature_name: string }> | null;
@@ -204,6 +207,24 @@ describe('flag server: ListPage, List of what cannot be sent, reply limits (issu
       }
     });
   }
+
+  it('a peer that takes none of its List reply for the idle timeout is disconnected, its reply dropped', async function () {
+    const store = new MemoryFeatureFlagStore();
+    for (let i = 0; i < 40; i++) await store.create(name(i), { clientData: { blob: 'y'.repeat(60_000) } });
+    served = await serve(store, { server: { idleTimeoutMs: 500, maxPendingBytes: 64 * 1024 } });
+    const socket = await openSocket(served.port);
+    socket.on('error', () => {});
+    socket.pause(); // never reads the ~2.4 MB reply
+    socket.write(encodeCall({ transport: 'buffered', protocol: 'binary' }, 'List', 1, () => {}));
+    const started = Date.now();
+    try {
+      // Watched from the server: a paused socket holding unread bytes never reports its close.
+      await waitFor(() => served!.server.connectionCount === 0, 5000, 'the connection closed');
+    } finally {
+      socket.destroy();
+    }
+    expect(Date.now() - started).to.be.within(400, 3000);
+  });
 
   it("list() falls back to one List on a server without ListPage (an older server, or a client generated from the Python library's IDL)", async function () {
     const store = new MemoryFeatureFlagStore();
