@@ -9,7 +9,12 @@ import {
   type ProtocolName,
   type TransportName,
 } from '../shared/thrift/wire';
-import { DEFAULT_LIST_PAGE_SIZE, DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_FLAG_BYTES, InvalidArgumentError } from '../shared';
+import {
+  DEFAULT_LIST_PAGE_SIZE,
+  DEFAULT_MAX_CALL_BYTES,
+  DEFAULT_MAX_FLAG_BYTES,
+  InvalidArgumentError,
+} from '../shared';
 import { withStreamedLists } from './list-processor';
 import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';

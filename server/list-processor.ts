@@ -1,14 +1,15 @@
 import type { FeatureFlagStoreItem } from '../shared';
 import { LIST_PAGE_BYTES } from '../shared';
-import { MessageType, TType, type ProtocolClasses, type ProtocolReader, type ProtocolWriter } from '../shared/thrift/wire';
+import {
+  MessageType,
+  TType,
+  type ProtocolClasses,
+  type ProtocolReader,
+  type ProtocolWriter,
+} from '../shared/thrift/wire';
 import type { Processor, StreamedReplies } from '../shared/thrift/processor';
 import { writeFlipperException } from '../shared/thrift/replies/exception-replies';
-import {
-  encodeItems,
-  listPageReplyFrame,
-  listReplyFrame,
-  sendItemsReply,
-} from './list-reply';
+import { encodeItems, listPageReplyFrame, listReplyFrame, sendItemsReply } from './list-reply';
 import type { SkippedItemsLog } from './skipped-items';
 import { cursorAt } from './list-source';
 
@@ -19,7 +20,11 @@ export interface ListHandler {
   /** Logs a call answered. */
   listed(method: string, count: number): void;
   /** One more flag than a `ListPage` page holds at most (to know whether another page follows), and where it starts. */
-  listPageItems(limit: unknown, offset: unknown, cursor: unknown): Promise<{ items: FeatureFlagStoreItem[]; offset: number; size: number }>;
+  listPageItems(
+    limit: unknown,
+    offset: unknown,
+    cursor: unknown,
+  ): Promise<{ items: FeatureFlagStoreItem[]; offset: number; size: number }>;
   /** Logs a failed call; the error is then answered as a FlipperException. */
   listFailed(method: string, error: unknown): void;
   /** Logs flags left out of replies. */
@@ -77,7 +82,12 @@ export function withStreamedLists(
           return;
         }
         const page = await handler.listPageItems(args[1], args[2], args[3]);
-        const encoded = await encodeItems(page.items.slice(0, page.size), protocol, handler.skipped, handler.itemsInMemory);
+        const encoded = await encodeItems(
+          page.items.slice(0, page.size),
+          protocol,
+          handler.skipped,
+          handler.itemsInMemory,
+        );
         // The page ends at its size or its byte budget, whichever comes first (never before one flag).
         const kept: Buffer[] = [];
         let bytes = 0;

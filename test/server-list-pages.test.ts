@@ -42,7 +42,9 @@ const name = (i: number) => `f${String(i).padStart(3, '0')}`;
 
 /** A condition whose JSON is about `bytes` long. */
 const conditionOfAbout = (bytes: number) =>
-  new Condition({ id__in: Array.from({ length: Math.ceil(bytes / 16) }, (_, i) => `id-${String(i).padStart(9, '0')}`) });
+  new Condition({
+    id__in: Array.from({ length: Math.ceil(bytes / 16) }, (_, i) => `id-${String(i).padStart(9, '0')}`),
+  });
 
 describe('flag server: ListPage, List of what cannot be sent, reply limits (issue 10)', function () {
   this.timeout(30_000);
@@ -128,7 +130,9 @@ describe('flag server: ListPage, List of what cannot be sent, reply limits (issu
       expect(((await raw(served.rpc, 'List', [null, null])) as unknown[]).length).to.equal(2);
     }
     expect(skippedLines()).to.have.length(1);
-    expect((skippedLines()[0].obj as { error: string }).error).to.match(/created_date 9223372036854776000 is not an i64/);
+    expect((skippedLines()[0].obj as { error: string }).error).to.match(
+      /created_date 9223372036854776000 is not an i64/,
+    );
     await store.setMeta('bad', new FeatureFlagStoreMeta({ createdDate: Number.NaN }));
     await served.rpc.list();
     await served.rpc.list();
@@ -191,7 +195,9 @@ describe('flag server: ListPage, List of what cannot be sent, reply limits (issu
         const error = (big as PromiseRejectedResult).reason as Error;
         expect(error).to.be.instanceOf(MessageTooLargeError);
         // The framed transport says the size up front; a bare reply is found too large as it arrives.
-        expect(error.message).to.match(/reply to Get is (\d+ bytes, )?over the RPC store's 65536-byte limit \(maxMessageBytes\)/);
+        expect(error.message).to.match(
+          /reply to Get is (\d+ bytes, )?over the RPC store's 65536-byte limit \(maxMessageBytes\)/,
+        );
         if (transport === 'framed') {
           // Skipped: the call sharing the connection is answered, and the connection stays.
           expect(small.status).to.equal('fulfilled');

@@ -101,7 +101,10 @@ describe(`flag server: List of ${FLAGS} flags (issue 10)`, function () {
             for (let start = 0; start < FLAGS; start += 1000) {
               await Promise.all(
                 Array.from({ length: 1000 }, (_, k) =>
-                  store.create(nameOf(start + k), { isEnabled: (start + k) % 2 === 0, clientData: clientDataOf(start + k) }),
+                  store.create(nameOf(start + k), {
+                    isEnabled: (start + k) % 2 === 0,
+                    clientData: clientDataOf(start + k),
+                  }),
                 ),
               );
             }
@@ -144,14 +147,17 @@ describe(`flag server: List of ${FLAGS} flags (issue 10)`, function () {
         }
         const loop = await getLoop(server.port);
         let out: { count: number; first: string; last: string; sorted: boolean; seconds: number };
+        let latencies: ReturnType<typeof summary>;
         try {
           const { stdout } = await run(PYTHON, [pythonScript('list_all.py'), gen!, String(server.port)]);
           out = JSON.parse(stdout) as typeof out;
         } finally {
-          // Stopped either way, so a failure leaves no connection behind.
-          var latencies = summary(await loop.stop());
+          // Stopped either way, so a failure leaves no process behind.
+          latencies = summary(await loop.stop());
         }
-        console.log(`      Python List of ${out.count} flags in ${(out.seconds * 1000).toFixed(0)} ms; meanwhile ${latencies.text}`);
+        console.log(
+          `      Python List of ${out.count} flags in ${(out.seconds * 1000).toFixed(0)} ms; meanwhile ${latencies.text}`,
+        );
         expect(out).to.deep.include({ count: FLAGS, first: nameOf(0), last: nameOf(FLAGS - 1), sorted: true });
         expect(latencies.p99, 'p99 of the Gets (ms)').to.be.below(50);
       });
@@ -162,6 +168,7 @@ describe(`flag server: List of ${FLAGS} flags (issue 10)`, function () {
         const hogs: Socket[] = [];
         const loop = await getLoop(server.port);
         let peak = before;
+        let latencies: ReturnType<typeof summary>;
         try {
           for (let i = 0; i < 8; i++) {
             const hog = await openSocket(server.port);
@@ -176,7 +183,11 @@ describe(`flag server: List of ${FLAGS} flags (issue 10)`, function () {
           hogs.push(last);
           last.on('error', () => {});
           let answered = false;
-          const assembler = new MessageAssembler({ transport: 'buffered', protocol: 'binary', maxMessageBytes: 1 << 30 });
+          const assembler = new MessageAssembler({
+            transport: 'buffered',
+            protocol: 'binary',
+            maxMessageBytes: 1 << 30,
+          });
           last.on('data', (chunk: Buffer) => assembler.push(chunk, () => (answered = true)));
           last.write(listCall);
           const until = Date.now() + 60_000;
@@ -190,7 +201,7 @@ describe(`flag server: List of ${FLAGS} flags (issue 10)`, function () {
             await sleep(50);
           }
         } finally {
-          var latencies = summary(await loop.stop());
+          latencies = summary(await loop.stop());
           for (const hog of hogs) hog.destroy();
         }
         const growth = peak - before;

@@ -25,7 +25,12 @@ const WRITTEN_DIRECTLY: Record<string, string> = {
   'too-large': JSON.stringify({
     feature_name: 'too-large',
     is_enabled: true,
-    meta: { client_data: { blob: 'x'.repeat(700 * 1024) }, created_date: 1, conditions: [], bucketer: { type: 'NoOpBucketer' } },
+    meta: {
+      client_data: { blob: 'x'.repeat(700 * 1024) },
+      created_date: 1,
+      conditions: [],
+      bucketer: { type: 'NoOpBucketer' },
+    },
   }),
 };
 

@@ -2,16 +2,7 @@ import { ConnectionError, OutcomeUnknownError, TimeoutError } from '../../shared
 import type { ReplyDecoder } from './reply-cache';
 
 /** The service's methods, as named in the IDL. */
-export type RpcMethod =
-  | 'Create'
-  | 'Get'
-  | 'Set'
-  | 'Delete'
-  | 'List'
-  | 'SetMeta'
-  | 'SetIf'
-  | 'SetMetaIf'
-  | 'ListPage';
+export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta' | 'SetIf' | 'SetMetaIf' | 'ListPage';
 
 /** Makes one call of the FeatureFlagStore service and settles with the raw Thrift answer. */
 export interface RpcCaller {
