@@ -77,6 +77,9 @@ export {
   type FeatureFlagStoreMetaInit,
   type FeatureFlagStoreMetaJSON,
 } from '../shared/model';
+// The flag size limit of the store contract, for stores that implement the interface directly.
+export { checkFlagSize } from '../shared/model/flag-size';
+export { DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
 
 // Events.
 export {
