@@ -2,12 +2,17 @@ import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { InvalidArgumentError, compareUtf8, type FeatureFlagStoreItem } from '../shared';
 import { nextSlice } from '../shared/work-slices';
 
-/** Flags read from the store per call while answering a `List`: each read and parse is one short run. */
-const STORE_PAGE = 500;
+/**
+ * Flags read per store call while answering a `List`: a page of parsed flags lives until it is
+ * encoded, and fewer survivors keep each garbage collection short. A store holding its items in
+ * memory (no parsing) is read in larger pages.
+ */
+const STORE_PAGE = 100;
+const MEMORY_STORE_PAGE = 1000;
 
 /**
  * Flags `[offset, offset + limit)` in name order (all from `offset` when `limit` is undefined),
- * read from the store a page at a time with a turn for other connections in between, so a
+ * read from the store a page at a time (each in a slice of its own, see `work-slices.ts`), so a
  * `List` of 20,000 flags never holds the event loop for long, and a caller can let go of each page
  * before the next is read. A flag created or deleted during the walk may shift the pages: names
  * are kept strictly ascending (no flag twice), and one may be missed.
@@ -17,13 +22,14 @@ export async function* readPages(
   offset: number,
   limit: number | undefined,
 ): AsyncGenerator<FeatureFlagStoreItem[]> {
+  const pageSize = store.peek !== undefined ? MEMORY_STORE_PAGE : STORE_PAGE;
   let at = offset;
   let left = limit ?? Infinity;
   let last: string | undefined;
   while (left > 0) {
     // Each page is read (and parsed) in a slice of its own, taken in turn with other long work.
     await nextSlice();
-    const want = Math.min(STORE_PAGE, left);
+    const want = Math.min(pageSize, left);
     const page = await store.list({ limit: want, offset: at });
     const fresh = last === undefined ? page : page.filter((item) => compareUtf8(item.featureName, last!) > 0);
     if (fresh.length > 0) {
