@@ -62,7 +62,8 @@ export function withStreamedLists(
       const answer = async (): Promise<void> => {
         if (method === 'List') {
           // Only the encoded bytes are kept while the store is read: each page of flags is let go.
-          // One buffer per page of the store: 20,000 small buffers would cost more than their bytes.
+          // Items held in memory keep their own encodings (shared, not copied); fresh ones are
+          // joined, one buffer per page: 20,000 small buffers would cost more than their bytes.
           const encoded: Array<Buffer | undefined> = [];
           let count = 0;
           // A few at a time: more at once only share the same CPU and hold more half-built replies.
@@ -72,7 +73,8 @@ export function withStreamedLists(
               const page = await encodeItems(items, protocol, handler.skipped, handler.itemsInMemory);
               const sendable = page.filter((b) => b !== undefined);
               count += sendable.length;
-              encoded.push(Buffer.concat(sendable));
+              if (handler.itemsInMemory) encoded.push(...sendable);
+              else encoded.push(Buffer.concat(sendable));
             }
           } finally {
             producers.release();

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { execFile, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FeatureFlagClient, SQLiteFeatureFlagStore } from '../client';
+import { SQLiteFeatureFlagStore } from '../client';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { FeatureFlagStoreItem, FeatureFlagStoreMeta, serializeItem } from '../shared';
 import { residentBytes, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
@@ -47,6 +47,31 @@ async function getLoop(port: number): Promise<{ stop(): Promise<number[]> }> {
       return latencies;
     },
   };
+}
+
+/**
+ * `FeatureFlagClient.list()` with default options, from a process of its own at a lower priority:
+ * decoding 20,000 flags is the client's own work, and on a busy 2-core machine it would otherwise
+ * take the CPU the server and the Get loop need, which is not what the test measures.
+ */
+async function listFromAnotherProcess(
+  port: number,
+): Promise<{ count: number; first: string; last: string; ms: number }> {
+  const child = fork(join(__dirname, 'helpers', 'list-process.js'), [String(port)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    setPriority(child.pid!, 10);
+  } catch {
+    // Not allowed here: the figures are then as the machine gives them.
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const result = await new Promise<{ count: number; first: string; last: string; ms: number }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { count: number; first: string; last: string; ms: number }));
+    void exited.then((code) => reject(new Error(`the lister exited with ${code}`)));
+  });
+  await exited;
+  return result;
 }
 
 function summary(latencies: number[]): { p50: number; p99: number; max: number; text: string } {
@@ -121,22 +146,15 @@ describe(`flag server: List of ${FLAGS} flags (issue 10)`, function () {
 
       it("Node's list() with default options returns them all; another client's Gets meanwhile stay under 50 ms (p99)", async function () {
         const loop = await getLoop(server.port);
-        const store = new ThriftRPCFeatureFlagStore({ port: server.port });
-        let names: string[];
-        const started = Date.now();
+        let listed: { count: number; first: string; last: string; ms: number };
+        let latencies: ReturnType<typeof summary>;
         try {
-          await sleep(50);
-          names = [];
-          for await (const flag of new FeatureFlagClient(store).list()) names.push(flag.name);
+          listed = await listFromAnotherProcess(server.port);
         } finally {
-          await store.close();
+          latencies = summary(await loop.stop());
         }
-        const took = Date.now() - started;
-        const latencies = summary(await loop.stop());
-        console.log(`      list() of ${names.length} flags in ${took} ms; meanwhile ${latencies.text}`);
-        expect(names).to.have.length(FLAGS);
-        expect(names[0]).to.equal(nameOf(0));
-        expect(names[FLAGS - 1]).to.equal(nameOf(FLAGS - 1));
+        console.log(`      list() of ${listed.count} flags in ${listed.ms} ms; meanwhile ${latencies.text}`);
+        expect(listed).to.deep.include({ count: FLAGS, first: nameOf(0), last: nameOf(FLAGS - 1) });
         expect(latencies.p99, 'p99 of the Gets (ms)').to.be.below(50);
       });
 
