@@ -8,7 +8,8 @@ import {
 } from '../client';
 import { compareCodePoints } from '../shared/json';
 import { pythonJsonDumps } from '../shared/python-json';
-import { opsPerSecond, opsPerSecondSync, report } from './harness';
+import { opsPerSecond, opsPerSecondSync, report, reportMicros } from './harness';
+import { startUnleash } from './unleash';
 
 /** The irreducible bucketing work, called synchronously: sort the checks, Python-style JSON, sha1, exact mod 100. */
 function bareHashingPath(checks: Record<string, number>): number {
@@ -48,4 +49,38 @@ export async function runEvaluationBench(): Promise<void> {
   const hashBaseline = opsPerSecondSync((i) => bareHashingPath({ user_id: i }));
   const bucketed = await opsPerSecond((i) => client.isEnabled('BUCKETED', { user_id: i }));
   report('isEnabled, consistent hash, new user_id', bucketed, hashBaseline, 'bare hashing path (sync)', 1.5);
+
+  await runUnleashComparison(client, plain, bucketed);
+}
+
+/**
+ * The same flags next to unleash-client's own evaluation (synchronous, in memory): its `default`
+ * strategy for a plain flag, `flexibleRollout` at 50% (murmur3) for a bucketed one. Our client keeps
+ * its memo of scores on (the default): new users each call pay its misses; 1,000 returning users
+ * cycled are what it is for. Unleash has no memo: its returning users cost what new ones do.
+ */
+async function runUnleashComparison(client: FeatureFlagClient, plain: number, bucketed: number): Promise<void> {
+  console.log('\n# isEnabled next to unleash-client ' + unleashVersion());
+  const unleash = await startUnleash();
+  try {
+    const users = Array.from({ length: 1000 }, (_, i) => ({ user_id: 1_000_000 + i }));
+    const userIds = users.map((u) => String(u.user_id));
+    const unleashPlain = opsPerSecondSync(() => unleash.plain());
+    const unleashNew = opsPerSecondSync((i) => unleash.rollout(String(i)));
+    const unleashReturning = opsPerSecondSync((i) => unleash.rollout(userIds[i % 1000]));
+    const returning = await opsPerSecond((i) => client.isEnabled('BUCKETED', users[i % 1000]));
+    const noMemo = new FeatureFlagClient(client.store, { scoreMemoSize: 0 });
+    const bucketedNoMemo = await opsPerSecond((i) => noMemo.isEnabled('BUCKETED', { user_id: i }));
+    report('isEnabled, plain flag', plain, unleashPlain, 'unleash default strategy', 1);
+    report('isEnabled, consistent hash, new user_id', bucketed, unleashNew, 'unleash flexibleRollout 50%', 1);
+    report('  the same, score memo off', bucketedNoMemo, unleashNew, 'unleash flexibleRollout 50%');
+    reportMicros('  1,000 returning user_ids cycled', returning, unleashReturning, 'unleash flexibleRollout 50%', 0.1);
+  } finally {
+    unleash.stop();
+  }
+}
+
+function unleashVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('unleash-client/package.json') as { version: string }).version;
 }
