@@ -146,6 +146,10 @@ describe('consistent hashing: the fast path and the score memo give the computed
         }
       }
       expectOneScore(['user_id'], undefined, memo, 'no checks');
+      // A JavaScript caller's null is no checks, as the general path's `if (checks)` takes it.
+      for (const whitelist of [['user_id'], [], ['user_id', 'other']]) {
+        expectOneScore(whitelist, null as unknown as Checks, memo, `null checks ${whitelist.join(',')}`);
+      }
     }
     // 1 and 1n are written alike ("1"), as are 0 and -0; the memo keeps 1 and 1n apart and still agrees.
     const b = new ConsistentHashPercentageBucketer({ keyWhitelist: ['user_id'] });

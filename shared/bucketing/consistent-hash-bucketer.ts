@@ -74,7 +74,7 @@ export class ConsistentHashPercentageBucketer implements Bucketer {
   score(checks?: Checks): number {
     const single = this.single;
     if (single !== undefined) {
-      const value = checks === undefined ? undefined : single.read(checks);
+      const value = checks == null ? undefined : single.read(checks);
       return value === undefined ? NOTHING_SCORE : sha1Score(single.alone + pythonJsonDumps(value) + ']]');
     }
     return sha1Score(this.serialize(checks));
@@ -82,7 +82,7 @@ export class ConsistentHashPercentageBucketer implements Bucketer {
 
   /** The text Python hashes for these checks: the same as `serializeChecks(checks, whitelist)`. */
   serialize(checks?: Checks): string {
-    if (checks === undefined) return NOTHING;
+    if (checks == null) return NOTHING;
     const keys = this.sortedKeys;
     if (keys.length === 0) return serializeAll(checks);
     let out = '[';
@@ -110,7 +110,7 @@ export class ConsistentHashPercentageBucketer implements Bucketer {
   private rememberedScore(checks: Checks | undefined, memo: ScoreMemo): number {
     const single = this.single;
     if (single !== undefined) {
-      const value = checks === undefined ? undefined : single.read(checks);
+      const value = checks == null ? undefined : single.read(checks);
       if (value === undefined) return NOTHING_SCORE;
       const kind = typeof value;
       if (
