@@ -195,10 +195,11 @@ describe('flipper-server as a process', function () {
       ['--max-connections', 'FLIPPER_MAX_CONNECTIONS', '10000'],
       ['--max-connections-per-ip', 'FLIPPER_MAX_CONNECTIONS_PER_IP', '256'],
       ['--max-pending-bytes', 'FLIPPER_MAX_PENDING_BYTES', '8388608'],
+      ['--store-timeout', 'FLIPPER_STORE_TIMEOUT', '1000'],
     ]) {
       expect(help, flag).to.include(flag).and.include(env).and.include(fallback);
     }
-    for (const args of [['--transport', 'udp'], ['--port', 'x'], ['--bogus']]) {
+    for (const args of [['--transport', 'udp'], ['--port', 'x'], ['--bogus'], ['--store-timeout', '0']]) {
       const error = (await failure(run(process.execPath, [CLI, ...args]))) as { code: number; stderr: string };
       expect(error.code, args.join(' ')).to.equal(2);
       expect(error.stderr).to.match(new RegExp(args[0].replace(/^--/, '')));
