@@ -94,6 +94,18 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     });
   }
 
+  /** PostgreSQL text cannot hold NUL (U+0000): such a name is refused before any query. */
+  protected override checkName(featureName: string): void {
+    super.checkName(featureName);
+    const at = featureName.indexOf('\0');
+    if (at >= 0) {
+      throw new InvalidFlagNameError(
+        `Feature flag name ${JSON.stringify(truncate(featureName))} holds a NUL character (at index ${at}), ` +
+          'which PostgreSQL text cannot store',
+      );
+    }
+  }
+
   protected async readRaw(featureName: string): Promise<Buffer | undefined> {
     const rows = await this.query<{ item: Buffer }>('read', this.sql.get, [featureName]);
     return rows[0]?.item;

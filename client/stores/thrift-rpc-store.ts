@@ -5,6 +5,7 @@ import {
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
   InvalidItemError,
+  validateFlagName,
   validatePage,
   type CodecOptions,
 } from '../../shared';
@@ -140,6 +141,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    // Checked here too: the wire carries names as UTF-8, where a lone surrogate would become
+    // U+FFFD and name another flag on the server.
+    validateFlagName(featureName);
     try {
       const decoder = { key: featureName, cache: this.replies, decode: this.decodeItem };
       return (await this.caller.call('Get', [featureName], decoder)) as FeatureFlagStoreItem;
@@ -239,6 +243,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
+    validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {
