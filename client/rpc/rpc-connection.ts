@@ -338,7 +338,7 @@ export class RpcConnection implements RpcCaller {
       if (typeof recv !== 'function') throw new Error(`a reply to unknown method ${JSON.stringify(header.fname)}`);
       recv.call(this.client, reader, header.mtype, header.rseqid);
     } catch (error) {
-      this.undecodable(call, error);
+      this.undecodable(call, error, this.socket);
     }
   }
 
@@ -347,19 +347,21 @@ export class RpcConnection implements RpcCaller {
    * a copy of its bytes (the assembler reuses its buffer).
    */
   private stream(call: PendingCall, buf: Buffer, start: number, end: number): void {
+    const socket = this.socket;
     const reader = new this.protocol.Reader(Buffer.from(buf.subarray(start, end)));
     reader.readMessageBegin();
     call.decoder!.stream!(reader, call).then(
       (value) => call.settleStreamed(value),
-      (error: unknown) => (error instanceof ProtocolError ? this.undecodable(call, error) : call.settle(error)),
+      (error: unknown) => (error instanceof ProtocolError ? this.undecodable(call, error, socket) : call.settle(error)),
     );
   }
 
   /**
    * A whole reply that could not be decoded. Past the decoding limits only its call fails (the
-   * message was whole, so the stream is still in step); any other failure drops the connection.
+   * message was whole, so the stream is still in step); any other failure drops the connection it
+   * came on (unless that one is gone already).
    */
-  private undecodable(call: PendingCall | undefined, error: unknown): void {
+  private undecodable(call: PendingCall | undefined, error: unknown, socket: Socket | undefined): void {
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof ProtocolError && error.kind === 'too-much-work') {
       const overtime = /deadline/.test(message);
@@ -374,7 +376,7 @@ export class RpcConnection implements RpcCaller {
     }
     const reason = `a reply does not decode: ${message}`;
     call?.settle(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
-    if (this.socket) this.drop(this.socket, reason);
+    if (socket) this.drop(socket, reason);
   }
 
   private newAssembler(): MessageAssembler {
