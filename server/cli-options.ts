@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
+import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
 export interface CliOptions {
@@ -20,6 +21,7 @@ export interface CliOptions {
   shutdownTimeoutMs: number;
   maxFlagBytes: number;
   listPageSize: number;
+  storeTimeoutMs: number;
   help: boolean;
 }
 
@@ -128,6 +130,13 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: String(SERVER_DEFAULTS.shutdownTimeoutMs / 1000),
     doc: 'on SIGTERM/SIGINT, how long calls in flight may take',
   },
+  {
+    flag: 'store-timeout',
+    env: 'FLIPPER_STORE_TIMEOUT',
+    value: 'MS',
+    fallback: String(DEFAULT_STORE_TIMEOUT_MS),
+    doc: 'deadline of each backend call (Redis command, PostgreSQL query, SQLite lock wait)',
+  },
 ];
 
 /** `flipper-server --help`. */
@@ -191,6 +200,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
     maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
+    storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
     help: parsed.help === true,
   };
 }

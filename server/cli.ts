@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   try {
     opened = await openStore(options.store, {
       baseKey: options.baseKey,
+      storeTimeoutMs: options.storeTimeoutMs,
       logger,
       maxFlagBytes: options.maxFlagBytes,
     });
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
         maxPendingBytes: options.maxPendingBytes,
         maxFlagBytes: options.maxFlagBytes,
         listPageSize: options.listPageSize,
+        storeTimeoutMs: options.storeTimeoutMs,
       },
       'listening',
     );

@@ -7,6 +7,7 @@ import {
   InvalidArgumentError,
   InvalidItemError,
   compareUtf8,
+  validateFlagName,
   validatePage,
   type CodecOptions,
 } from '../../shared';
@@ -27,7 +28,9 @@ import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/c
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
-import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from '../rpc/reply-cache';
+import { readListPageReply, readListReply, type ListPageResult } from '../rpc/list-reply';
+import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
+import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
@@ -174,6 +177,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    // Checked here too: the wire carries names as UTF-8, where a lone surrogate would become
+    // U+FFFD and name another flag on the server.
+    validateFlagName(featureName);
     try {
       const decoder = { key: featureName, cache: this.replies, decode: this.decodeItem };
       return (await this.caller.call('Get', [featureName], decoder)) as FeatureFlagStoreItem;
@@ -200,51 +206,86 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
    */
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
-    if (!this.pagedLists) return this.listAtOnce(options);
-    const items: FeatureFlagStoreItem[] = [];
-    let cursor: string | null = null;
-    for (;;) {
-      const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
-      if (left === 0) return items;
-      let page: ThriftListPage;
-      try {
-        const args = [left, cursor === null ? (options.offset ?? null) : null, cursor];
-        page = (await this.call('ListPage', '', args)) as ThriftListPage;
-      } catch (error) {
-        if (cursor !== null || !isUnknownMethod(error)) throw error;
-        this.pagedLists = false;
-        return this.listAtOnce(options);
+    const skipped = new SkippedItems();
+    try {
+      if (!this.pagedLists) return await this.listAtOnce(options, skipped);
+      const items: FeatureFlagStoreItem[] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
+        if (left === 0) return items;
+        let page: ListPageResult<FeatureFlagStoreItem>;
+        try {
+          page = await this.listPage([left, cursor === null ? (options.offset ?? null) : null, cursor], skipped);
+        } catch (error) {
+          if (cursor !== null || !isUnknownMethod(error)) throw error;
+          this.pagedLists = false;
+          return await this.listAtOnce(options, skipped);
+        }
+        const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
+        for (const item of page.items) {
+          if (last === undefined || compareUtf8(item.featureName, last) > 0) items.push(item);
+        }
+        if (page.next === undefined) return items;
+        cursor = page.next;
       }
-      const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
-      for (const item of this.decodeList(page?.items ?? [])) {
-        if (last === undefined || compareUtf8(item.featureName, last) > 0) items.push(item);
-      }
-      if (typeof page?.next_cursor !== 'string' || page.next_cursor === '') return items;
-      cursor = page.next_cursor;
+    } finally {
+      skipped.log(this.logger);
     }
   }
 
-  /** `List` in one call (servers without `ListPage`). */
-  private async listAtOnce(options: ListOptions): Promise<FeatureFlagStoreItem[]> {
-    const reply = (await this.call('List', '', [options.limit ?? null, options.offset ?? null])) as ThriftItem[];
-    return this.decodeList(reply ?? []);
+  /** One `ListPage` call, its reply read flag by flag (see `readListPageReply`). */
+  private async listPage(args: unknown[], skipped: SkippedItems): Promise<ListPageResult<FeatureFlagStoreItem>> {
+    const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
+    const decoder: ReplyDecoder<ListPageResult<FeatureFlagStoreItem>> = {
+      // A generated client you passed hands over the whole page at once.
+      decode: (reply) => {
+        const page = reply as ThriftListPage | null;
+        const next = page?.next_cursor;
+        return {
+          items: (page?.items ?? []).flatMap((raw) => convert(raw) ?? []),
+          next: typeof next === 'string' && next !== '' ? next : undefined,
+        };
+      },
+      stream: (reader, control) => readListPageReply(reader, control, convert),
+    };
+    try {
+      return (await this.caller.call('ListPage', args, decoder)) as ListPageResult<FeatureFlagStoreItem>;
+    } catch (error) {
+      throw errorFromThrift(error, '');
+    }
   }
 
-  /** The items of a reply; one that does not parse is skipped and logged. */
-  private decodeList(reply: readonly ThriftItem[]): FeatureFlagStoreItem[] {
-    const items: FeatureFlagStoreItem[] = [];
-    for (const raw of reply) {
-      try {
-        items.push(itemFromThrift(raw, this.codec));
-      } catch (error) {
-        if (!(error instanceof InvalidItemError)) throw error;
-        this.logger?.warn(
-          { flag: raw?.feature_name, err: error },
-          'skipping a flag from the server that does not parse',
-        );
-      }
+  /** `List` in one call (servers without `ListPage`), its reply read flag by flag. */
+  private async listAtOnce(options: ListOptions, skipped: SkippedItems): Promise<FeatureFlagStoreItem[]> {
+    const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
+    const decoder: ReplyDecoder<FeatureFlagStoreItem[]> = {
+      // A generated client you passed hands over the whole list at once.
+      decode: (reply) => ((reply as ThriftItem[] | null) ?? []).flatMap((raw) => convert(raw) ?? []),
+      // The store's own connection reads it flag by flag, yielding, within the deadline.
+      stream: (reader, control) => readListReply(reader, control, convert),
+    };
+    try {
+      return (await this.caller.call(
+        'List',
+        [options.limit ?? null, options.offset ?? null],
+        decoder,
+      )) as FeatureFlagStoreItem[];
+    } catch (error) {
+      throw errorFromThrift(error, '');
     }
-    return items;
+  }
+
+  /** A listed flag as an item, or undefined (counted in `skipped`) when it does not parse. */
+  private listedItem(raw: ThriftItem, skipped: SkippedItems): FeatureFlagStoreItem | undefined {
+    // A struct with no name is skipped before building an error for it: a hostile server may send millions.
+    if (typeof raw?.feature_name !== 'string') return skipped.add(undefined, undefined);
+    try {
+      return itemFromThrift(raw, this.codec);
+    } catch (error) {
+      if (!(error instanceof InvalidItemError)) throw error;
+      return skipped.add(raw.feature_name, error);
+    }
   }
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
@@ -293,6 +334,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
+    validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {
