@@ -3,10 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { Socket } from 'node:net';
-import { ConnectionError, MemoryFeatureFlagStore, TimeoutError } from '../client';
+import { ConnectionError, MemoryFeatureFlagStore, MessageTooLargeError, TimeoutError } from '../client';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { FlagServer } from '../server/flag-server';
-import { emptyStructsListReply, HostileServer, replyHead, type HostileReply } from './helpers/hostile-server';
+import {
+  emptyStructsListPageReply,
+  emptyStructsListReply,
+  HostileServer,
+  replyHead,
+  type HostileReply,
+} from './helpers/hostile-server';
 import { quietLogger } from './helpers/rpc-served';
 import { checkEachTestForLeaks } from './helpers/leak-guard';
 
@@ -92,12 +98,19 @@ const CASES: Case[] = [
       pump();
     },
     call: (store) => store.list(),
-    error: ConnectionError,
+    // Found too large as it arrives: the call gets the typed error naming the limit.
+    error: MessageTooLargeError,
     maxMessageBytes: 8 * 1024 * 1024,
   },
   {
     name: 'a List of 4,000,000 empty structs',
-    reply: (socket, call) => socket.write(emptyStructsListReply(call.seqid, 4_000_000)),
+    // list() asks for pages (ListPage); a server without ListPage would get List.
+    reply: (socket, call) =>
+      socket.write(
+        call.fname === 'ListPage'
+          ? emptyStructsListPageReply(call.seqid, 4_000_000)
+          : emptyStructsListReply(call.seqid, 4_000_000),
+      ),
     call: async (store) => {
       const items = await store.list();
       expect(items, 'empty structs are not flags').to.deep.equal([]);

@@ -73,3 +73,13 @@ export function emptyStructsListReply(seqid: number, count: number): Buffer {
   list.writeInt32BE(count, 1);
   return Buffer.concat([replyHead('List', seqid, 15 /* LIST */), list]);
 }
+
+/** A ListPage reply whose page holds `count` empty structs and no cursor. */
+export function emptyStructsListPageReply(seqid: number, count: number): Buffer {
+  const page = Buffer.alloc(3 + 5 + count + 2); // zeros: the STOP of each struct, then the page's and the result's
+  page[0] = 15; // LIST, field 1 (items)
+  page.writeInt16BE(1, 1);
+  page[3] = 12; // of STRUCT
+  page.writeInt32BE(count, 4);
+  return Buffer.concat([replyHead('ListPage', seqid, 12 /* STRUCT */), page]);
+}
