@@ -10,6 +10,7 @@ import {
   FlipperError,
   InvalidArgumentError,
   ScoreMemo,
+  InvalidItemError,
   evaluate,
   isJsonObject,
   scoreMemoOf,
@@ -149,8 +150,13 @@ export class FeatureFlagClient {
     this.events.emit(EventType.POST_DISABLE, featureName, {});
   }
 
+  /** Removes the flag; a missing one is `FlagDoesNotExistError`. A stored flag that cannot be read (written by another program) is removed too. */
   async destroy(featureName: string): Promise<void> {
-    await this.mustGet(featureName);
+    try {
+      await this.mustGet(featureName);
+    } catch (error) {
+      if (!(error instanceof InvalidItemError)) throw error;
+    }
     this.events.emit(EventType.PRE_DESTROY, featureName, {});
     await this.store.delete(featureName);
     this.events.emit(EventType.POST_DESTROY, featureName, {});

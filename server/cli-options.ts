@@ -20,6 +20,8 @@ export interface CliOptions {
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
   storeTimeoutMs: number;
+  maxFlagBytes: number;
+  listPageSize: number;
   help: boolean;
 }
 
@@ -108,6 +110,20 @@ const OPTIONS: readonly OptionSpec[] = [
     doc: 'unsent reply bytes per connection before the server stops reading its calls',
   },
   {
+    flag: 'max-flag-bytes',
+    env: 'FLIPPER_MAX_FLAG_BYTES',
+    value: 'BYTES',
+    fallback: String(SERVER_DEFAULTS.maxFlagBytes),
+    doc: 'largest flag (its stored JSON) a write may leave; larger is INVALID_ARGUMENT',
+  },
+  {
+    flag: 'list-page-size',
+    env: 'FLIPPER_LIST_PAGE_SIZE',
+    value: 'N',
+    fallback: String(SERVER_DEFAULTS.listPageSize),
+    doc: 'flags in one ListPage reply at most (List still returns all it is asked for)',
+  },
+  {
     flag: 'shutdown-timeout',
     env: 'FLIPPER_SHUTDOWN_TIMEOUT',
     value: 'SECONDS',
@@ -183,6 +199,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
     storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
+    maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
+    listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     help: parsed.help === true,
   };
 }

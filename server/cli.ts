@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       baseKey: options.baseKey,
       storeTimeoutMs: options.storeTimeoutMs,
       logger,
+      maxFlagBytes: options.maxFlagBytes,
     });
   } catch (error) {
     logger.fatal({ err: error }, 'cannot open the store');
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: options.maxConnectionsPerIp,
     maxPendingBytes: options.maxPendingBytes,
     shutdownTimeoutMs: options.shutdownTimeoutMs,
+    maxFlagBytes: options.maxFlagBytes,
+    listPageSize: options.listPageSize,
     logger,
   });
   let stopping = false;
@@ -91,6 +94,8 @@ async function main(): Promise<void> {
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
         storeTimeoutMs: options.storeTimeoutMs,
+        maxFlagBytes: options.maxFlagBytes,
+        listPageSize: options.listPageSize,
       },
       'listening',
     );

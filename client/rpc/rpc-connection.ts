@@ -1,11 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { ConnectionError, TimeoutError } from '../../shared';
+import { ConnectionError, MessageTooLargeError, TimeoutError } from '../../shared';
 import {
   MessageAssembler,
   MessageType,
   OutputBuffer,
   ProtocolError,
   protocolClasses,
+  type MessageHeader,
   type ProtocolClasses,
   type ProtocolName,
   type ProtocolReader,
@@ -277,6 +278,9 @@ export class RpcConnection implements RpcCaller {
     try {
       this.assembler.push(buf.subarray(0, n), this.onReply);
     } catch (error) {
+      // Buffered transport: where an oversized reply ends is only known by reading all of it, so
+      // its call fails with the typed error and the connection is dropped (framed ones are skipped).
+      if (error instanceof ProtocolError && error.kind === 'too-large' && error.head) this.oversized(error.head);
       this.drop(socket, `the server sent bytes that are not a reply: ${(error as Error).message}`);
       return false;
     }
@@ -384,6 +388,31 @@ export class RpcConnection implements RpcCaller {
       transport: this.settings.transport,
       protocol: this.settings.protocol,
       maxMessageBytes: this.settings.maxMessageBytes,
+      onOversized: (head, length) => this.oversized(head, length),
     });
+  }
+
+  /**
+   * A reply over `maxMessageBytes`: its call (found by the seqid in the reply's header) fails with
+   * `MessageTooLargeError` naming the limit. With the framed transport the reply is skipped and the
+   * connection goes on serving the other calls.
+   */
+  private oversized(head: Buffer, length?: number): void {
+    let header: MessageHeader;
+    try {
+      header = new this.protocol.Reader(head).readMessageBegin();
+    } catch {
+      return; // a header cut short: the call ends at its deadline
+    }
+    this.answered = true;
+    const size = length === undefined ? 'over' : `${length} bytes, over`;
+    this.pending
+      .get(header.rseqid)
+      ?.settle(
+        new MessageTooLargeError(
+          `The flag server's reply to ${header.fname} is ${size} the RPC store's ${this.settings.maxMessageBytes}-byte ` +
+            `limit (maxMessageBytes)`,
+        ),
+      );
   }
 }
