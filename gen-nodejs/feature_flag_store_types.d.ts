@@ -55,3 +55,26 @@ declare class FeatureFlagStoreItem {
 
     constructor(args?: { feature_name?: string; is_enabled?: boolean; meta?: FeatureFlagStoreMeta; revision?: string; });
 }
+
+declare class StoreVersion {
+  public store_id?: string;
+  public version?: Int64;
+
+    constructor(args?: { store_id?: string; version?: Int64; });
+}
+
+declare class Snapshot {
+  public version?: StoreVersion;
+  public items?: FeatureFlagStoreItem[];
+
+    constructor(args?: { version?: StoreVersion; items?: FeatureFlagStoreItem[]; });
+}
+
+declare class Changes {
+  public version?: StoreVersion;
+  public changed?: FeatureFlagStoreItem[];
+  public deleted?: string[];
+  public snapshot_required?: boolean;
+
+    constructor(args?: { version?: StoreVersion; changed?: FeatureFlagStoreItem[]; deleted?: string[]; snapshot_required?: boolean; });
+}

@@ -460,3 +460,273 @@ FeatureFlagStoreItem.prototype.write = function(output) {
   return;
 };
 
+var StoreVersion = module.exports.StoreVersion = function(args) {
+  this.store_id = null;
+  this.version = null;
+  if (args) {
+    if (args.store_id !== undefined && args.store_id !== null) {
+      this.store_id = args.store_id;
+    }
+    if (args.version !== undefined && args.version !== null) {
+      this.version = args.version;
+    }
+  }
+};
+StoreVersion.prototype = {};
+StoreVersion.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.store_id = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I64) {
+        this.version = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+StoreVersion.prototype.write = function(output) {
+  output.writeStructBegin('StoreVersion');
+  if (this.store_id !== null && this.store_id !== undefined) {
+    output.writeFieldBegin('store_id', Thrift.Type.STRING, 1);
+    output.writeString(this.store_id);
+    output.writeFieldEnd();
+  }
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.I64, 2);
+    output.writeI64(this.version);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var Snapshot = module.exports.Snapshot = function(args) {
+  this.version = null;
+  this.items = null;
+  if (args) {
+    if (args.version !== undefined && args.version !== null) {
+      this.version = new ttypes.StoreVersion(args.version);
+    }
+    if (args.items !== undefined && args.items !== null) {
+      this.items = Thrift.copyList(args.items, [ttypes.FeatureFlagStoreItem]);
+    }
+  }
+};
+Snapshot.prototype = {};
+Snapshot.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.version = new ttypes.StoreVersion();
+        this.version.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.LIST) {
+        this.items = [];
+        var _rtmp318 = input.readListBegin();
+        var _size17 = _rtmp318.size || 0;
+        for (var _i19 = 0; _i19 < _size17; ++_i19) {
+          var elem20 = null;
+          elem20 = new ttypes.FeatureFlagStoreItem();
+          elem20.read(input);
+          this.items.push(elem20);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+Snapshot.prototype.write = function(output) {
+  output.writeStructBegin('Snapshot');
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.STRUCT, 1);
+    this.version.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.items !== null && this.items !== undefined) {
+    output.writeFieldBegin('items', Thrift.Type.LIST, 2);
+    output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+    for (var iter21 in this.items) {
+      if (this.items.hasOwnProperty(iter21)) {
+        iter21 = this.items[iter21];
+        iter21.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var Changes = module.exports.Changes = function(args) {
+  this.version = null;
+  this.changed = null;
+  this.deleted = null;
+  this.snapshot_required = null;
+  if (args) {
+    if (args.version !== undefined && args.version !== null) {
+      this.version = new ttypes.StoreVersion(args.version);
+    }
+    if (args.changed !== undefined && args.changed !== null) {
+      this.changed = Thrift.copyList(args.changed, [ttypes.FeatureFlagStoreItem]);
+    }
+    if (args.deleted !== undefined && args.deleted !== null) {
+      this.deleted = Thrift.copyList(args.deleted, [null]);
+    }
+    if (args.snapshot_required !== undefined && args.snapshot_required !== null) {
+      this.snapshot_required = args.snapshot_required;
+    }
+  }
+};
+Changes.prototype = {};
+Changes.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.version = new ttypes.StoreVersion();
+        this.version.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.LIST) {
+        this.changed = [];
+        var _rtmp323 = input.readListBegin();
+        var _size22 = _rtmp323.size || 0;
+        for (var _i24 = 0; _i24 < _size22; ++_i24) {
+          var elem25 = null;
+          elem25 = new ttypes.FeatureFlagStoreItem();
+          elem25.read(input);
+          this.changed.push(elem25);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.LIST) {
+        this.deleted = [];
+        var _rtmp327 = input.readListBegin();
+        var _size26 = _rtmp327.size || 0;
+        for (var _i28 = 0; _i28 < _size26; ++_i28) {
+          var elem29 = null;
+          elem29 = input.readString();
+          this.deleted.push(elem29);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.BOOL) {
+        this.snapshot_required = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+Changes.prototype.write = function(output) {
+  output.writeStructBegin('Changes');
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.STRUCT, 1);
+    this.version.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.changed !== null && this.changed !== undefined) {
+    output.writeFieldBegin('changed', Thrift.Type.LIST, 2);
+    output.writeListBegin(Thrift.Type.STRUCT, this.changed.length);
+    for (var iter30 in this.changed) {
+      if (this.changed.hasOwnProperty(iter30)) {
+        iter30 = this.changed[iter30];
+        iter30.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.deleted !== null && this.deleted !== undefined) {
+    output.writeFieldBegin('deleted', Thrift.Type.LIST, 3);
+    output.writeListBegin(Thrift.Type.STRING, this.deleted.length);
+    for (var iter31 in this.deleted) {
+      if (this.deleted.hasOwnProperty(iter31)) {
+        iter31 = this.deleted[iter31];
+        output.writeString(iter31);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.snapshot_required !== null && this.snapshot_required !== undefined) {
+    output.writeFieldBegin('snapshot_required', Thrift.Type.BOOL, 4);
+    output.writeBool(this.snapshot_required);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
