@@ -9,6 +9,7 @@ import {
   FlagDoesNotExistError,
   FlipperError,
   InvalidArgumentError,
+  SyncEvaluationUnsupportedError,
   evaluate,
   isJsonObject,
   validateFlagName,
@@ -77,6 +78,44 @@ export class FeatureFlagClient {
       this.failed(featureName, error);
       return options?.default ?? false;
     }
+  }
+
+  /**
+   * `isEnabled` without a promise, for stores that hold flags in memory (memory, a replica, a cache
+   * hit): the same answer, the default when the flag is missing or malformed. On a store that would
+   * need I/O to answer (a backend store, a cache miss) it throws `SyncEvaluationUnsupportedError`
+   * rather than answer a default that would look real.
+   */
+  isEnabledSync(featureName: string, checks?: Checks, options?: IsEnabledOptions): boolean {
+    const item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
+    if (item === undefined) {
+      throw new SyncEvaluationUnsupportedError(
+        this.store.peek === undefined
+          ? `isEnabledSync needs a store that holds flags in memory; ${this.store.constructor.name} does not: use await isEnabled`
+          : `isEnabledSync: ${this.store.constructor.name} cannot answer for ${JSON.stringify(featureName)} without I/O (not cached): use await isEnabled`,
+      );
+    }
+    if (item === null) return options?.default ?? false;
+    try {
+      const value = evaluate(item, checks);
+      if (this.failing.size > 0) this.recovered(featureName);
+      return value;
+    } catch (error) {
+      this.failed(featureName, error);
+      return options?.default ?? false;
+    }
+  }
+
+  /**
+   * How the store's data stands, once it is loaded or after `timeout` ms: `fresh` (from the flag
+   * server, or a store that reads its backend on every call), `bootstrap`, `stale` (the last
+   * snapshot on disk) or `defaults` (nothing: every check gives its default). Never hangs or rejects.
+   */
+  async ready(options: { timeout?: number } = {}): Promise<'fresh' | 'bootstrap' | 'stale' | 'defaults'> {
+    const store = this.store as FeatureFlagStore & {
+      ready?: (options: { timeout?: number }) => Promise<'fresh' | 'bootstrap' | 'stale' | 'defaults'>;
+    };
+    return typeof store.ready === 'function' ? store.ready(options) : 'fresh';
   }
 
   /** What `isEnabled` would return, and why, from the same evaluator. Never throws. */

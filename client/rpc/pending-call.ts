@@ -10,6 +10,8 @@ export interface CallOwner {
   readonly target: string;
   /** Forgets a settled call's seqid. */
   forget(seqid: number): void;
+  /** True when the connection must not keep the process alive (its calls' deadlines neither). */
+  readonly unref?: boolean;
   /** Told after a call passed its deadline, so the connection can judge whether it is stuck. */
   timedOut(call: PendingCall): void;
 }
@@ -35,15 +37,17 @@ export class PendingCall {
     readonly decoder: ReplyDecoder | undefined,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
+    timeoutMs = connection.timeoutMs,
   ) {
     this.timer = startDeadline(
-      connection.timeoutMs,
+      timeoutMs,
       () => `${method} to ${connection.target}`,
       (error) => {
         this.settle(error);
         connection.timedOut(this);
       },
     );
+    if (connection.unref === true) this.timer.unref();
   }
 
   /** True when the reply in `buf[start, end)` is byte for byte one decoded before: then it is settled with that. */

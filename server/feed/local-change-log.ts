@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import type { FeatureFlagStoreItem } from '../../shared';
-import { itemToStored } from '../../shared/model/stored-codec';
-import { revisionOf, textRevision } from '../../shared/model/revision';
-import { writeStoredJson } from '../../shared/stored-json';
+import { itemRevision } from '../../shared/model/item-revision';
 import type { ChangeLog, ChangeSignal, ChangesSince } from './change-log';
 
 /** A source of "something may have changed" hints besides the server's own writes. */
@@ -65,7 +63,7 @@ export class LocalChangeLog implements ChangeLog {
   }
 
   private note(name: string, item: FeatureFlagStoreItem | undefined): void {
-    const revision = item === undefined ? null : revisionFor(item);
+    const revision = item === undefined ? null : itemRevision(item);
     const known = this.known.get(name);
     if (known === undefined ? revision === null : known.revision === revision) return;
     this.known.set(name, { version: ++this.head, revision });
@@ -80,11 +78,6 @@ export class LocalChangeLog implements ChangeLog {
   async close(): Promise<void> {
     for (const hint of this.hints) hint.close();
   }
-}
-
-/** The store's revision when it gives one, else a digest of the item as the Python library stores it. */
-export function revisionFor(item: FeatureFlagStoreItem): string {
-  return revisionOf(item) ?? textRevision(writeStoredJson(itemToStored(item)));
 }
 
 /** Hints at a fixed interval: the periodic full resync (`--resync-interval`). */
