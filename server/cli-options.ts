@@ -18,6 +18,8 @@ export interface CliOptions {
   maxConnectionsPerIp: number;
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
+  /** Change feed: full resync interval where the backend gives no change signal. */
+  resyncIntervalMs: number;
   help: boolean;
 }
 
@@ -112,6 +114,13 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: String(SERVER_DEFAULTS.shutdownTimeoutMs / 1000),
     doc: 'on SIGTERM/SIGINT, how long calls in flight may take',
   },
+  {
+    flag: 'resync-interval',
+    env: 'FLIPPER_RESYNC_INTERVAL',
+    value: 'SECONDS',
+    fallback: '30',
+    doc: 'change feed: how often to compare every flag when the backend gives no change signal (Redis without keyspace notifications, PostgreSQL without the trigger)',
+  },
 ];
 
 /** `flipper-server --help`. */
@@ -173,6 +182,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
+    resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
     help: parsed.help === true,
   };
 }

@@ -4,6 +4,10 @@ import { InvalidItemError, type FeatureFlagStoreItem } from '../../shared';
 import type { FlipperLogger } from '../../shared/logger';
 import type { ChangeLog, ChangesSince } from './change-log';
 import { TimerWheel, type WheelEntry } from './timer-wheel';
+import { withDeadline } from '../../client/calls/deadline';
+
+/** Longest a write's reply waits for the feed to take the write in. */
+const AFTER_WRITE_MS = 2000;
 
 /** What the feed answers a long poll with. */
 export interface FeedChanges {
@@ -139,7 +143,8 @@ export class ChangeFeed {
    */
   async afterWrite(name: string): Promise<void> {
     if (this.started === undefined || this.closed) return;
-    await this.catchUp([name]).catch(() => undefined);
+    // Bounded: a backend that stopped answering delays the write's reply this long at most.
+    await withDeadline(this.catchUp([name]), AFTER_WRITE_MS, 'catch-up').catch(() => undefined);
   }
 
   /** Answers every waiting poll (nothing changed) and stops; the change log is closed by its owner. */
