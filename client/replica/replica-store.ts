@@ -87,6 +87,8 @@ const DEFAULTS = { readyTimeout: 5000, staleAfter: 10_000, pollTimeout: 30_000 }
  */
 export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
   readonly events = new ReplicaEvents();
+  /** Counters, for monitoring (and tests): snapshots taken, change batches applied, polls that failed. */
+  readonly stats = { snapshots: 0, changeBatches: 0, failedPolls: 0 };
   private items = new Map<string, FeatureFlagStoreItem>();
   private position: FeedPosition | undefined;
   private state: ReplicaStatus = 'defaults';
@@ -292,6 +294,7 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
   private applySnapshot(reply: FeedReply): void {
     if (reply.position === undefined) throw new ConnectionError('The flag server sent a snapshot without a version');
     this.logSkipped(reply.skipped);
+    this.stats.snapshots++;
     const next = new Map(reply.changed.map((item) => [item.featureName, item]));
     const changed: string[] = [];
     for (const [name, item] of next) {
@@ -318,6 +321,7 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
     this.logSkipped(reply.skipped);
     const names = [...this.put(reply.changed), ...this.remove(reply.deleted)];
     this.position = reply.position;
+    this.stats.changeBatches++;
     this.becameFresh();
     if (names.length > 0) {
       this.events.emit('changed', names);
@@ -359,6 +363,7 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
 
   private async failed(error: unknown): Promise<void> {
     const err = error instanceof Error ? error : new Error(String(error));
+    this.stats.failedPolls++;
     this.unreachable.failed({ err }, err.constructor.name);
     this.events.emit('error', err);
     this.staleTimer ??= unrefTimer(() => {
