@@ -87,15 +87,12 @@ export class FeatureFlagClient {
    * rather than answer a default that would look real.
    */
   isEnabledSync(featureName: string, checks?: Checks, options?: IsEnabledOptions): boolean {
-    const item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
-    if (item === undefined) {
-      throw new SyncEvaluationUnsupportedError(
-        this.store.peek === undefined
-          ? `isEnabledSync needs a store that holds flags in memory; ${this.store.constructor.name} does not: use await isEnabled`
-          : `isEnabledSync: ${this.store.constructor.name} cannot answer for ${JSON.stringify(featureName)} without I/O (not cached): use await isEnabled`,
-      );
+    const store = this.store;
+    const item = store.peek === undefined ? undefined : store.peek(featureName);
+    if (item == null) {
+      if (item === null) return options?.default ?? false;
+      throw this.cannotAnswerSync(featureName);
     }
-    if (item === null) return options?.default ?? false;
     try {
       const value = evaluate(item, checks);
       if (this.failing.size > 0) this.recovered(featureName);
@@ -104,6 +101,15 @@ export class FeatureFlagClient {
       this.failed(featureName, error);
       return options?.default ?? false;
     }
+  }
+
+  private cannotAnswerSync(featureName: string): SyncEvaluationUnsupportedError {
+    const store = this.store.constructor.name;
+    return new SyncEvaluationUnsupportedError(
+      this.store.peek === undefined
+        ? `isEnabledSync needs a store that holds flags in memory; ${store} does not: use await isEnabled`
+        : `isEnabledSync: ${store} cannot answer for ${JSON.stringify(featureName)} without I/O (not cached): use await isEnabled`,
+    );
   }
 
   /**

@@ -19,12 +19,7 @@ export interface FanOut {
  * this process), writes one change and times its arrival at every replica. Closes everything.
  */
 export async function measureFanOut(count: number): Promise<FanOut> {
-  const server = await startServerProcess([
-    '--store',
-    'memory',
-    '--max-connections-per-ip',
-    String(count + 100),
-  ]);
+  const server = await startServerProcess(['--store', 'memory', '--max-connections-per-ip', String(count + 100)]);
   const writer = new ThriftRPCFeatureFlagStore({ port: server.port });
   const replicas: ThriftReplicaFeatureFlagStore[] = [];
   try {
@@ -33,9 +28,7 @@ export async function measureFanOut(count: number): Promise<FanOut> {
     const rssBefore = residentBytes(server.child.pid!);
     const attachStart = Date.now();
     for (let i = 0; i < count; i++) {
-      replicas.push(
-        new ThriftReplicaFeatureFlagStore({ port: server.port }, { logger: quietLogger, timeout: 20_000 }),
-      );
+      replicas.push(new ThriftReplicaFeatureFlagStore({ port: server.port }, { logger: quietLogger, timeout: 20_000 }));
     }
     const statuses = await Promise.all(replicas.map((r) => r.ready({ timeout: 30_000 })));
     const attachMs = Date.now() - attachStart;
@@ -47,7 +40,10 @@ export async function measureFanOut(count: number): Promise<FanOut> {
     let seen = 0;
     let allSeenAt = 0;
     const all = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${seen} of ${count} replicas saw the change in 30 s`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`only ${seen} of ${count} replicas saw the change in 30 s`)),
+        30_000,
+      );
       for (const replica of replicas) {
         replica.events.once('changed', () => {
           if (++seen === count) {
