@@ -87,7 +87,7 @@ describe('replica: changes from every writer of the backend arrive', function ()
       expect(replica.peek('direct')).to.equal(null);
     });
 
-    it('one version sequence per Redis: a cursor from one server continues on another, and on a restarted one', async () => {
+    it('one version sequence per Redis: two servers give the same store id and versions', async () => {
       for (let i = 0; i < 2; i++) servers.push(await startServerProcess(['--store', REDIS_URL, '--base-key', unique]));
       const first = await replicaOn(servers[0]);
       const second = await replicaOn(servers[1]);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  CachedFeatureFlagStore,
   FeatureFlagClient,
   MemoryFeatureFlagStore,
   SyncEvaluationUnsupportedError,
@@ -87,6 +88,16 @@ describe('ThriftReplicaFeatureFlagStore: a copy in memory, kept current by the c
     const client = new FeatureFlagClient(served.rpc);
     expect(() => client.isEnabledSync('x')).to.throw(SyncEvaluationUnsupportedError, /await isEnabled/);
     expect(await client.ready()).to.equal('fresh');
+  });
+
+  it('isEnabledSync on a cache: a hit answers, a miss is the typed error', async () => {
+    await served.rpc.create('cached', { isEnabled: true });
+    const cached = new CachedFeatureFlagStore(served.rpc);
+    const client = new FeatureFlagClient(cached);
+    expect(() => client.isEnabledSync('cached')).to.throw(SyncEvaluationUnsupportedError, /not cached/);
+    expect(await client.isEnabled('cached')).to.equal(true);
+    expect(client.isEnabledSync('cached')).to.equal(true);
+    expect(new FeatureFlagClient(new MemoryFeatureFlagStore()).isEnabledSync('none')).to.equal(false);
   });
 
   it('a server restart on another port is not needed: the replica of a closed server keeps answering and reports stale', async () => {
