@@ -52,8 +52,13 @@ async function evaluation(): Promise<void> {
       1.2,
     );
     const map = new Map<string, boolean>([['PLAIN', true]]);
-    const mapGet = opsPerSecondSync(() => map.get('PLAIN'));
-    const sync = opsPerSecondSync(() => writer.isEnabledSync('PLAIN'));
+    // Alternated three times, best of each: a few ns per call is easily swamped by a busy machine.
+    let mapGet = 0;
+    let sync = 0;
+    for (let i = 0; i < 3; i++) {
+      mapGet = Math.max(mapGet, opsPerSecondSync(() => map.get('PLAIN')));
+      sync = Math.max(sync, opsPerSecondSync(() => writer.isEnabledSync('PLAIN')));
+    }
     report('replica isEnabledSync, plain flag', sync, mapGet, 'bare Map.get (sync)', 3);
   } finally {
     await replica.close();
