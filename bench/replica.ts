@@ -56,8 +56,14 @@ async function evaluation(): Promise<void> {
     let mapGet = 0;
     let sync = 0;
     for (let i = 0; i < 3; i++) {
-      mapGet = Math.max(mapGet, opsPerSecondSync(() => map.get('PLAIN')));
-      sync = Math.max(sync, opsPerSecondSync(() => writer.isEnabledSync('PLAIN')));
+      mapGet = Math.max(
+        mapGet,
+        opsPerSecondSync(() => map.get('PLAIN')),
+      );
+      sync = Math.max(
+        sync,
+        opsPerSecondSync(() => writer.isEnabledSync('PLAIN')),
+      );
     }
     report('replica isEnabledSync, plain flag', sync, mapGet, 'bare Map.get (sync)', 3);
   } finally {
@@ -170,6 +176,7 @@ async function propagation(): Promise<void> {
       await pool.query(`DROP TABLE IF EXISTS "${unique}${suffix}" CASCADE`);
     }
     await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_changed"()`);
+    await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_truncated"()`);
     await redis.quit();
     await pool.end();
   }

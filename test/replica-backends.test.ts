@@ -106,6 +106,7 @@ describe('replica: changes from every writer of the backend arrive', function ()
         await pool.query(`DROP TABLE IF EXISTS "${unique}${suffix}" CASCADE`);
       }
       await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_changed"()`);
+      await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_truncated"()`);
       await pool.end();
     });
 

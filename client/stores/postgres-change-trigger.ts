@@ -26,7 +26,7 @@ export function changeTriggerNames(table: string): ChangeTriggerNames {
 /**
  * SQL that installs, once and idempotently, a trigger giving every change of the flags table a
  * version, whoever makes it (this library, a server, the Python library, psql): each row insert,
- * update or delete takes the next version from a one-row head table, records it beside the flag's
+ * update or delete (and a TRUNCATE, which moves every name known to a new version) takes the next version from a one-row head table, records it beside the flag's
  * name, and NOTIFYs the channel. The head row is locked until the writer commits, so versions
  * commit in order: a reader that sees version N sees every version below it. Run as one
  * multi-statement query (one transaction) under an advisory lock, so servers starting together do
@@ -40,6 +40,7 @@ export function changeTriggerSql(table: string, columns: ChangeTriggerColumns = 
   const head = quoteIdentifier(names.head);
   const versions = quoteIdentifier(names.versions);
   const fn = quoteIdentifier(`${table}_flipper_changed`);
+  const truncated = quoteIdentifier(`${table}_flipper_truncated`);
   const lock = parseInt(createHash('sha256').update(`flipper:${table}`).digest('hex').slice(0, 12), 16);
   const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
   return `
@@ -63,10 +64,22 @@ BEGIN
   RETURN NULL;
 END
 $flipper$;
+CREATE OR REPLACE FUNCTION ${truncated}() RETURNS trigger LANGUAGE plpgsql AS $flipper$
+DECLARE v bigint;
+BEGIN
+  UPDATE ${head} SET version = version + 1 WHERE id = 1 RETURNING version INTO v;
+  UPDATE ${versions} SET version = v;
+  PERFORM pg_notify(${literal(names.channel)}, v::text);
+  RETURN NULL;
+END
+$flipper$;
 DO $flipper$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'flipper_changes' AND tgrelid = ${literal(t)}::regclass) THEN
     CREATE TRIGGER flipper_changes AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'flipper_truncate' AND tgrelid = ${literal(t)}::regclass) THEN
+    CREATE TRIGGER flipper_truncate AFTER TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${truncated}();
   END IF;
 END
 $flipper$;`;
