@@ -65,6 +65,7 @@ export class ChangeFeed {
   private storeId = '';
   private cursor = 0;
   private started: Promise<void> | undefined;
+  private listening: Promise<void> | undefined;
   private closed = false;
   private readonly waiters = new Set<Waiter>();
   private readonly wheel: TimerWheel;
@@ -158,7 +159,14 @@ export class ChangeFeed {
 
   private start(): Promise<void> {
     this.started ??= (async () => {
-      await this.options.log.start((names) => void this.catchUp(names).catch(() => undefined));
+      // The signal starts once; the first load below is what a failure makes the next call retry.
+      this.listening ??= this.options.log
+        .start((names) => void this.catchUp(names).catch(() => undefined))
+        .catch((error: unknown) => {
+          this.listening = undefined;
+          throw error;
+        });
+      await this.listening;
       await this.options.log.record('all');
       await this.reload(await this.options.log.changesSince(0));
     })().catch((error: unknown) => {

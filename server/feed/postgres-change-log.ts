@@ -56,12 +56,17 @@ export class PostgresChangeLog implements ChangeLog {
     client.on('error', () => this.lost(client, onSignal));
     client.on('end', () => this.lost(client, onSignal));
     client.on('notification', () => onSignal());
-    await withDeadline(client.connect(), this.timeoutMs, 'Connecting the change listener');
-    await withDeadline(
-      client.query(`LISTEN "${changeTriggerNames(this.table).channel}"`),
-      this.timeoutMs,
-      'LISTEN for changes',
-    );
+    try {
+      await withDeadline(client.connect(), this.timeoutMs, 'Connecting the change listener');
+      await withDeadline(
+        client.query(`LISTEN "${changeTriggerNames(this.table).channel}"`),
+        this.timeoutMs,
+        'LISTEN for changes',
+      );
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     if (this.closed) {
       await client.end().catch(() => undefined);
       return;

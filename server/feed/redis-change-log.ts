@@ -79,6 +79,7 @@ export class RedisChangeLog implements ChangeLog {
   }
 
   async start(onSignal: ChangeSignal): Promise<void> {
+    await this.close(); // a start that failed halfway may have left a subscriber
     const resyncMs = this.options.resyncIntervalMs ?? 30_000;
     const enabled = await this.enableNotifications();
     if (!enabled.ok) {
@@ -153,7 +154,9 @@ export class RedisChangeLog implements ChangeLog {
 
   async close(): Promise<void> {
     this.periodic?.close();
+    this.periodic = undefined;
     this.subscriber?.disconnect();
+    this.subscriber = undefined;
   }
 
   /** Names stored now, and names versioned before (so a deletion is seen). */
