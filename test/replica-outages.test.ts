@@ -8,6 +8,7 @@ import { recordingLogger } from '../client/testing/recording-logger';
 import { startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 import { nextChange, nextEvent, until } from './helpers/replica-waits';
 import { quietLogger } from './helpers/rpc-served';
+import { TcpProxy } from './helpers/tcp-faults';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
 
@@ -74,6 +75,33 @@ describe('replica: outages, the snapshot file, and startup without the server', 
     expect(r.status).to.equal('fresh');
     // The restarted server continues the same Redis version sequence: no second snapshot.
     expect(r.stats.snapshots).to.equal(1);
+  });
+
+  it('moved to another server over the same Redis (a load balancer picks another): continues without a snapshot', async () => {
+    const [a, b] = [await startRedisServer(), await startRedisServer()];
+    let balancer = await new TcpProxy(a.port).start();
+    try {
+      const r = replica(balancer.port, { staleAfter: 60_000 });
+      await r.ready();
+      const store = new RedisFeatureFlagStore(redis, { baseKey: unique });
+      const first = nextChange(r, 'moved');
+      await store.create('moved');
+      await first;
+      // Server A goes away; the balancer now sends connections to B.
+      await balancer.stop();
+      await a.stop('SIGKILL');
+      const port = balancer.port;
+      balancer = new TcpProxy(b.port);
+      balancer.port = port;
+      await balancer.start();
+      const second = nextChange(r, 'moved', 20_000);
+      await store.set('moved', true);
+      await second;
+      expect(r.peek('moved')?.isEnabled).to.equal(true);
+      expect(r.stats.snapshots).to.equal(1);
+    } finally {
+      await balancer.stop();
+    }
   });
 
   it('a memory server restarted is a new version sequence: the replica takes a new snapshot and reports what changed', async () => {
