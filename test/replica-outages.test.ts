@@ -148,6 +148,26 @@ describe('replica: outages, the snapshot file, and startup without the server', 
     expect(await client.isEnabled('later')).to.equal(true);
   });
 
+  it('restarted with a snapshot file over Redis: continues from its version (no snapshot) and gets what changed meanwhile', async () => {
+    const file = join(folder, 'flags.json');
+    const server = await startRedisServer();
+    const store = new RedisFeatureFlagStore(redis, { baseKey: unique });
+    await store.create('before-restart', { isEnabled: true });
+    const first = replica(server.port, { snapshotFile: file });
+    await first.ready();
+    await until(() => existsSync(file) && readFileSync(file, 'utf8').includes('before-restart'), 'the snapshot file');
+    await first.close();
+
+    await store.set('before-restart', false); // while the app was down
+    const restarted = replica(server.port, { snapshotFile: file });
+    const changed = nextChange(restarted, 'before-restart');
+    expect(restarted.peek('before-restart')?.isEnabled).to.equal(true); // the file, until the server answers
+    expect(await restarted.ready()).to.equal('fresh');
+    await changed;
+    expect(restarted.peek('before-restart')?.isEnabled).to.equal(false);
+    expect(restarted.stats.snapshots).to.equal(0);
+  });
+
   for (const [what, text] of [
     ['a truncated snapshot file', '{"format": "flipper-replica-snapshot", "format_version": 1, "flags": [{"feature'],
     ['a file of another format', '{"hello": "world"}'],

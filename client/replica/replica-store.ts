@@ -261,7 +261,8 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
           const reply = await this.feed.call('GetSnapshot', [], undefined, this.timeout);
           this.applySnapshot(feedReplyFromThrift(reply, this.codec));
         } else {
-          const args = [positionToThrift(this.position), this.pollTimeout];
+          // The first contact (continuing from the snapshot file) must not wait: it makes the data fresh.
+          const args = [positionToThrift(this.position), this.everFresh ? this.pollTimeout : 0];
           const reply = await this.feed.call('WaitForChanges', args, undefined, this.pollTimeout + this.timeout);
           this.applyChanges(feedReplyFromThrift(reply, this.codec));
         }
@@ -317,7 +318,11 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
     }
     const held = this.position;
     // A reply behind what is held (a poll answered before a newer one was applied) changes nothing.
-    if (held === undefined || reply.position.storeId !== held.storeId || reply.position.version <= held.version) return;
+    if (held === undefined || reply.position.storeId !== held.storeId || reply.position.version <= held.version) {
+      // Nothing new since the snapshot file's version: the file is what the server holds.
+      if (!this.everFresh && held !== undefined && reply.position.storeId === held.storeId) this.becameFresh();
+      return;
+    }
     this.logSkipped(reply.skipped);
     const names = [...this.put(reply.changed), ...this.remove(reply.deleted)];
     this.position = reply.position;
@@ -393,6 +398,9 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
     if (fromFile !== undefined) {
       this.items = new Map(fromFile.items.map((item) => [item.featureName, item]));
       this.state = 'stale';
+      // Over Redis or PostgreSQL (one version sequence for every server), the feed continues from
+      // the file's version: an app restart costs the changes since, not a full snapshot.
+      this.position = fromFile.position;
       return;
     }
     let bootstrap: LoadedFlags | undefined;
