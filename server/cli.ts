@@ -27,7 +27,11 @@ async function main(): Promise<void> {
 
   let opened: OpenedStore;
   try {
-    opened = await openStore(options.store, { baseKey: options.baseKey, logger });
+    opened = await openStore(options.store, {
+      baseKey: options.baseKey,
+      storeTimeoutMs: options.storeTimeoutMs,
+      logger,
+    });
   } catch (error) {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
@@ -86,6 +90,7 @@ async function main(): Promise<void> {
         maxConnections: options.maxConnections,
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
+        storeTimeoutMs: options.storeTimeoutMs,
       },
       'listening',
     );
