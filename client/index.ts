@@ -31,6 +31,8 @@ export {
 export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
 // Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
+// The flag server refused the call for who made it (its --authz policy, or a --read-only listener).
+export { PermissionDeniedError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
@@ -128,6 +130,7 @@ export {
   ThriftRPCFeatureFlagStore,
   type ThriftRPCConnectionOptions,
   type ThriftRPCStoreOptions,
+  type RpcTlsOptions,
 } from './stores/thrift-rpc-store';
 export { CachedFeatureFlagStore, type CachedFeatureFlagStoreOptions } from './stores/wrappers/cached-store';
 export {

@@ -15,6 +15,7 @@ declare enum ErrorCode {
   INTERNAL = 2,
   CONFLICT = 3,
   OUTCOME_UNKNOWN = 4,
+  PERMISSION_DENIED = 6,
 }
 
 declare class FlipperException extends Thrift.TException {

@@ -22,7 +22,9 @@ ttypes.ErrorCode = {
   '3' : 'CONFLICT',
   'CONFLICT' : 3,
   '4' : 'OUTCOME_UNKNOWN',
-  'OUTCOME_UNKNOWN' : 4
+  'OUTCOME_UNKNOWN' : 4,
+  '6' : 'PERMISSION_DENIED',
+  'PERMISSION_DENIED' : 6
 };
 var FlipperException = module.exports.FlipperException = function(args) {
   Thrift.TException.call(this, "FlipperException");

@@ -25,6 +25,7 @@ import {
 } from '../shared/thrift/mapping';
 import type { Result } from '../shared/thrift/processor';
 import { FlagWriteQueue } from './flag-write-queue';
+import type { Caller } from './security/caller';
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -44,12 +45,26 @@ export class FeatureFlagStoreHandler {
    */
   private readonly storeFailures: StateChangeLog;
   private readonly writes = new FlagWriteQueue();
+  /**
+   * Who makes the calls, on the view of one connection made by `forCaller` (undefined on the shared
+   * handler). `caller.actor` is the verified client certificate's identity: the actor to record.
+   */
+  readonly caller: Caller | undefined = undefined;
 
   constructor(
     private readonly store: FeatureFlagStore,
     private readonly logger: FlipperLogger,
   ) {
     this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
+  }
+
+  /**
+   * This handler as seen by one connection: the same store, write queue and logs (it is a view
+   * whose prototype is this handler), with `caller` set. The handler must keep no per-call state in
+   * its own fields, since a view writing one would shadow it.
+   */
+  forCaller(caller: Caller): FeatureFlagStoreHandler {
+    return Object.create(this, { caller: { value: caller, enumerable: true } }) as FeatureFlagStoreHandler;
   }
 
   // The method names and arities are the generated processor's: it picks the callback style by arity.

@@ -11,7 +11,8 @@ export type FlipperErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_ERROR'
   | 'CONFLICT'
-  | 'OUTCOME_UNKNOWN';
+  | 'OUTCOME_UNKNOWN'
+  | 'PERMISSION_DENIED';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -111,4 +112,13 @@ export class OutcomeUnknownError extends FlipperError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('OUTCOME_UNKNOWN', message, options);
   }
+}
+
+/**
+ * The flag server refused a call for who made it: a write by a read-only identity (its TLS client
+ * certificate, under the server's `--authz` policy), a flag outside the identity's prefixes, or a
+ * write on a `--read-only` listener. Nothing was written; retrying will not help.
+ */
+export class PermissionDeniedError extends CodedError {
+  static override readonly code = 'PERMISSION_DENIED';
 }

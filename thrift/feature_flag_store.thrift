@@ -17,6 +17,10 @@ enum ErrorCode {
   // Added by this project: the store did not answer a write in time after it may have received it;
   // the write may have been applied, or not.
   OUTCOME_UNKNOWN = 4,
+  // Added by this project: the caller's identity (its TLS client certificate, or the listener it
+  // called) may not make this call, under the server's --authz policy or --read-only; nothing was
+  // written. (6, not 5: 5 is INVALID_ITEM.)
+  PERMISSION_DENIED = 6,
 }
 
 exception FlipperException {

@@ -27,10 +27,11 @@ import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from '../rpc/reply-cache';
 import type { BackoffOptions } from '../calls/backoff';
-import { RpcConnection } from '../rpc/rpc-connection';
+import { RpcConnection, type RpcTlsOptions } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
+export type { RpcTlsOptions } from '../rpc/rpc-connection';
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -44,6 +45,12 @@ export interface ThriftRPCConnectionOptions {
   protocol?: ProtocolName;
   /** Largest reply accepted, in bytes (a `List` of many flags is the largest). Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * TLS to a server started with `--tls-cert`: `{ ca, cert, key, servername }`, each PEM text (a
+   * string or Buffer, not a path: `readFileSync('ca.crt')`). `cert` and `key` are this client's
+   * identity for a server with `--tls-client-auth`. Default: plain text.
+   */
+  tls?: RpcTlsOptions;
 }
 
 export interface ThriftRPCStoreOptions extends CodecOptions {
@@ -84,6 +91,7 @@ export const THRIFT_RPC_DEFAULTS = {
  * drops. Server answers map to the store's errors: NOT_FOUND on `setMeta` is
  * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, CONFLICT is `ConflictError`,
  * OUTCOME_UNKNOWN (and a write whose answer was lost after it was sent) is `OutcomeUnknownError`,
+ * PERMISSION_DENIED (the server's `--authz` policy or `--read-only`) is `PermissionDeniedError`,
  * INTERNAL is `StoreError`.
  *
  * `update` is conditional over the wire: it sends the revision of the flag it read
@@ -124,6 +132,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       maxMessageBytes: o.maxMessageBytes ?? THRIFT_RPC_DEFAULTS.maxMessageBytes,
       reconnect: options.reconnect,
       maxConsecutiveTimeouts: options.maxConsecutiveTimeouts,
+      tls: o.tls,
       logger: options.logger,
     });
   }

@@ -27,6 +27,7 @@ import {
   FlagDoesNotExistError,
   FlipperError,
   OutcomeUnknownError,
+  PermissionDeniedError,
   InvalidArgumentError,
   InvalidBucketerError,
   InvalidConditionError,
@@ -285,6 +286,9 @@ export function errorToThrift(error: unknown): ThriftException {
   if (error instanceof OutcomeUnknownError) {
     return new t.FlipperException({ code: t.ErrorCode.OUTCOME_UNKNOWN, message: error.message });
   }
+  if (error instanceof PermissionDeniedError) {
+    return new t.FlipperException({ code: t.ErrorCode.PERMISSION_DENIED, message: error.message });
+  }
   if (isCallerError(error)) {
     return new t.FlipperException({ code: t.ErrorCode.INVALID_ARGUMENT, message: error.message });
   }
@@ -304,7 +308,8 @@ function isCallerError(error: unknown): error is FlipperError {
 
 /**
  * A typed error for what a server answered: NOT_FOUND is `FlagDoesNotExistError`, INVALID_ARGUMENT
- * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, anything else (INTERNAL, an application exception) `StoreError`.
+ * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, PERMISSION_DENIED
+ * `PermissionDeniedError`, anything else (INTERNAL, an application exception) `StoreError`.
  */
 export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
   if (error instanceof FlipperError) return error;
@@ -313,6 +318,7 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
     if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
     if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
     if (error.code === t.ErrorCode.CONFLICT) return new ConflictError(error.message);
+    if (error.code === t.ErrorCode.PERMISSION_DENIED) return new PermissionDeniedError(error.message);
     if (error.code === t.ErrorCode.OUTCOME_UNKNOWN) {
       return new OutcomeUnknownError(`The flag server: ${error.message}`, { cause: error });
     }
