@@ -291,6 +291,11 @@ export class FlagServer {
     return this.connections.size;
   }
 
+  /** Who is on each connection served now (after its TLS handshake, under TLS). */
+  callers(): Caller[] {
+    return [...this.connections].map((connection) => connection.caller!);
+  }
+
   /**
    * Stops accepting, closes idle connections at once, lets calls in flight finish (for at most
    * `shutdownTimeoutMs`), then resolves. The store is the caller's to close. Safe to call twice.
