@@ -272,8 +272,16 @@ export class FlagServer {
   private warnWhenExposed(where: AddressInfo, readOnly: boolean): void {
     const { address, family } = where;
     if (LOOPBACK.check(address, family === 'IPv6' ? 'ipv6' : 'ipv4')) return;
-    // With TLS and a policy, or a read-only listener, reaching the port is not enough to change flags.
-    if ((this.tls !== undefined && this.tls.clientAuth === 'require' && this.policy !== undefined) || readOnly) return;
+    // Client certificates decide who gets in: reaching the port is not enough.
+    if (this.tls !== undefined && this.tls.clientAuth === 'require') return;
+    if (readOnly) {
+      this.logger.warn(
+        { address, port: where.port },
+        'listening beyond loopback, read-only: anyone who can reach this port can read every flag ' +
+          '(--tls-cert and --tls-client-auth require restrict who can)',
+      );
+      return;
+    }
     this.logger.warn(
       { address, port: where.port },
       'listening beyond loopback: the Thrift service has no authentication or encryption, so anyone who can reach ' +
