@@ -216,6 +216,18 @@ describe('flag server over TLS', function () {
     }
   });
 
+  it('the idle timeout closes an idle TLS connection after its handshake, as a plain one', async function () {
+    const { server, port } = await tlsServer(certs, { idleTimeoutMs: 300 });
+    try {
+      const socket = await openTls(port, certs);
+      const started = Date.now();
+      await socketClosed(socket);
+      expect(Date.now() - started).to.be.within(200, 3000);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('the per-address connection limit counts TLS connections before their handshake', async function () {
     const { server, port } = await tlsServer(certs, { maxConnectionsPerIp: 2 });
     const held = [
