@@ -14,6 +14,7 @@ import { encodeCall, exchange, stringField } from './helpers/raw-thrift';
 import { makeTestCertificates, type CertFiles, type TestCertificates } from './helpers/certificates';
 import { clientTls, tlsClient, tlsServer } from './helpers/tls-served';
 import { socketClosed } from './helpers/raw-sockets';
+import { startServerProcess } from './helpers/flag-server-process';
 
 /** A TCP connection to the local server from `localAddress` (another loopback address, for per-address cases). */
 function tcpFrom(port: number, localAddress: string) {
@@ -289,6 +290,24 @@ describe('flag server over TLS', function () {
     } finally {
       await store.close();
       await server.close();
+    }
+  });
+
+  it('flipper-server exits 2 with one line naming a TLS or policy file it cannot use', async function () {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--tls-cert', `${certs.dir}/missing.crt`, '--tls-key', certs.server.key],
+        /cannot read the TLS certificate .*missing\.crt/,
+      ],
+      [['--tls-cert', certs.server.cert, '--tls-key', certs.writer.key], /cannot be used/],
+      [['--authz', `${certs.dir}/missing.json`], /--authz .*missing\.json: cannot read it/],
+    ];
+    for (const [args, expected] of cases) {
+      const error = (await startServerProcess(['--store', 'memory', ...args]).catch((e: unknown) => e)) as Error;
+      expect(error.message, args.join(' '))
+        .to.match(/exited with 2/)
+        .and.match(expected);
+      expect(error.message).to.not.match(/\n\s+at /);
     }
   });
 
