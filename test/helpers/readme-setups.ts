@@ -7,7 +7,7 @@ import { quietLogger } from './rpc-served';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, runShell, shellBlock, startShellServer } from './readme-shell';
+import { freePort, runShell, shellBlock, startShellServer } from './readme-security-shell';
 
 /**
  * What a README example needs around it, named by the `<!-- readme-test: NAME -->` comment above

@@ -6,10 +6,15 @@ import { join } from 'node:path';
 const README = join(__dirname, '..', '..', '..', 'README.md');
 const CLI = join(__dirname, '..', '..', 'server', 'cli.js');
 
-/** A ```sh block of a README section, with the `<!-- readme-test: NAME -->` directive above it. */
+/**
+ * A ```sh block of a README section, with the name its directive gives it: the Security section's
+ * blocks are marked `<!-- readme-test: skip: test/readme-security.test.ts runs it (NAME) -->`, so the
+ * README's generic shell runner leaves them to the test that knows how to run them.
+ */
 export interface ShellBlock {
   line: number;
   code: string;
+  /** NAME, from the directive. */
   directive?: string;
 }
 
@@ -26,7 +31,7 @@ export function shellBlocks(section: string): ShellBlock[] {
     for (i++; i < lines.length && lines[i].trim() !== '```'; i++) body.push(lines[i]);
     let prev = open - 1;
     while (prev > 0 && lines[prev].trim() === '') prev--;
-    const above = lines[prev]?.match(/<!--\s*readme-test:\s*(.*?)\s*-->/);
+    const above = lines[prev]?.match(/<!--\s*readme-test:.*\((.*?)\)\s*-->/);
     blocks.push({ line: open + 1, code: body.join('\n'), directive: above?.[1] });
   }
   return blocks;
