@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionDeniedError, ThriftRPCFeatureFlagStore } from '../client';
-import { freePort, runShell, shellBlock, shellBlocks, shellExpected, startShellServer } from './helpers/readme-security-shell';
+import {
+  freePort,
+  runShell,
+  shellBlock,
+  shellBlocks,
+  shellExpected,
+  startShellServer,
+} from './helpers/readme-security-shell';
 
 describe("the README's Security section: every shell block runs", function () {
   this.timeout(60_000);
