@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
 import { CLIENT_AUTH_MODES, TLS_DEFAULTS, TLS_VERSIONS, type FlagServerTlsOptions } from './security/tls-files';
+import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
 export interface CliOptions {
@@ -27,6 +28,7 @@ export interface CliOptions {
   readOnly: boolean;
   /** --admin-port (and --admin-host): a second listener that takes writes. */
   admin?: { host: string; port: number };
+  storeTimeoutMs: number;
   help: boolean;
 }
 
@@ -122,6 +124,13 @@ const OPTIONS: readonly OptionSpec[] = [
     value: 'SECONDS',
     fallback: String(SERVER_DEFAULTS.shutdownTimeoutMs / 1000),
     doc: 'on SIGTERM/SIGINT, how long calls in flight may take',
+  },
+  {
+    flag: 'store-timeout',
+    env: 'FLIPPER_STORE_TIMEOUT',
+    value: 'MS',
+    fallback: String(DEFAULT_STORE_TIMEOUT_MS),
+    doc: 'deadline of each backend call (Redis command, PostgreSQL query, SQLite lock wait)',
   },
   {
     flag: 'tls-cert',
@@ -259,6 +268,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
     ...securityOptions(get, parsed['read-only'] === true || flagFromEnv(env.FLIPPER_READ_ONLY, 'FLIPPER_READ_ONLY')),
+    storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
     help: parsed.help === true,
   };
 }

@@ -27,7 +27,11 @@ async function main(): Promise<void> {
 
   let opened: OpenedStore;
   try {
-    opened = await openStore(options.store, { baseKey: options.baseKey, logger });
+    opened = await openStore(options.store, {
+      baseKey: options.baseKey,
+      storeTimeoutMs: options.storeTimeoutMs,
+      logger,
+    });
   } catch (error) {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
         readOnly: options.readOnly,
         adminPort: server.adminAddress?.port,
         adminAddress: server.adminAddress?.address,
+        storeTimeoutMs: options.storeTimeoutMs,
       },
       'listening',
     );
