@@ -31,6 +31,10 @@ export {
 export { StoreError, TimeoutError, ConnectionError, MessageTooLargeError } from '../shared/errors';
 // Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
+// isEnabledSync on a store that cannot answer without I/O.
+export { SyncEvaluationUnsupportedError } from '../shared/errors';
+// The flag server refused the call for who made it (its --authz policy, or a --read-only listener).
+export { PermissionDeniedError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
@@ -133,7 +137,16 @@ export {
   ThriftRPCFeatureFlagStore,
   type ThriftRPCConnectionOptions,
   type ThriftRPCStoreOptions,
+  type RpcTlsOptions,
 } from './stores/thrift-rpc-store';
+export {
+  ThriftReplicaFeatureFlagStore,
+  type ThriftReplicaStoreOptions,
+  type ReplicaReadyOptions,
+  type ReplicaStatus,
+  type ReplicaEventMap,
+  type BootstrapData,
+} from './replica/replica-store';
 export { CachedFeatureFlagStore, type CachedFeatureFlagStoreOptions } from './stores/wrappers/cached-store';
 export {
   ReplicatedFeatureFlagStore,

@@ -21,13 +21,13 @@ export interface OpenedStore {
 export interface OpenStoreOptions {
   /** Redis key prefix (default `features`), or table name for SQLite and PostgreSQL (default `feature_flags`). */
   baseKey?: string;
-  /** Largest flag a write may leave, in bytes of its stored JSON (every store enforces it). Default 512 KiB. */
-  maxFlagBytes?: number;
   /**
    * Deadline of each backend call (a Redis command, a PostgreSQL query or connection, a SQLite lock
    * wait), in ms. Default `DEFAULT_STORE_TIMEOUT_MS`.
    */
   storeTimeoutMs?: number;
+  /** Largest flag a write may leave, in bytes of its stored JSON (every store enforces it). Default 512 KiB. */
+  maxFlagBytes?: number;
   logger: FlipperLogger;
 }
 
@@ -50,8 +50,8 @@ const DRIVER_CLOSE_MS = 2000;
 export async function openStore(spec: string, options: OpenStoreOptions): Promise<OpenedStore> {
   const description = maskPassword(spec);
   const logger = options.logger;
-  const maxFlagBytes = options.maxFlagBytes;
   const timeout = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  const maxFlagBytes = options.maxFlagBytes;
   if (spec === 'memory') {
     return opened(new MemoryFeatureFlagStore({ maxFlagBytes }), description);
   }
@@ -97,6 +97,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
       logger,
       queryTimeout: timeout,
       reconnect: RECONNECT,
+      maxFlagBytes,
     });
     return opened(store, description, { close: () => pool.end(), giveUp: () => undefined });
   }

@@ -12,7 +12,9 @@ export type FlipperErrorCode =
   | 'CONNECTION_ERROR'
   | 'CONFLICT'
   | 'OUTCOME_UNKNOWN'
-  | 'MESSAGE_TOO_LARGE';
+  | 'MESSAGE_TOO_LARGE'
+  | 'SYNC_UNSUPPORTED'
+  | 'PERMISSION_DENIED';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -121,4 +123,21 @@ export class OutcomeUnknownError extends FlipperError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('OUTCOME_UNKNOWN', message, options);
   }
+}
+
+/**
+ * `isEnabledSync` on a store that cannot answer without I/O (a backend store, a cache miss): use
+ * `await isEnabled`, or a store that holds flags in memory (memory, replica, cache).
+ */
+export class SyncEvaluationUnsupportedError extends CodedError {
+  static override readonly code = 'SYNC_UNSUPPORTED';
+}
+
+/**
+ * The flag server refused a call for who made it: a write by a read-only identity (its TLS client
+ * certificate, under the server's `--authz` policy), a flag outside the identity's prefixes, or a
+ * write on a `--read-only` listener. Nothing was written; retrying will not help.
+ */
+export class PermissionDeniedError extends CodedError {
+  static override readonly code = 'PERMISSION_DENIED';
 }

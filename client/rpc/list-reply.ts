@@ -42,8 +42,31 @@ export async function readListReply<T>(
     const { ftype, fid } = reader.readFieldBegin();
     if (ftype === TType.STOP) break;
     if (fid === 0 && ftype === TType.LIST) {
-      items = await readItems(reader, control, convert);
-      if (items === undefined) return undefined;
+      const { etype, size } = reader.readListBegin();
+      if (size > 0 && etype !== TType.STRUCT)
+        throw new ProtocolError('invalid', `a List reply of type ${etype}, not structs`);
+      items = [];
+      let sliceStart = Date.now();
+      for (let i = 0; i < size; i++) {
+        reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
+        const raw = new t.FeatureFlagStoreItem();
+        (raw as unknown as Readable).read(reader);
+        const item = convert(raw);
+        if (item !== undefined) items.push(item);
+        if ((i & 0xff) !== 0xff) continue;
+        const now = Date.now();
+        if (now > control.deadlineAt) {
+          throw new ProtocolError(
+            'too-much-work',
+            `decoding a List reply outlasted its deadline (${i + 1} of ${size} flags read)`,
+          );
+        }
+        if (now - sliceStart < SLICE_MS) continue;
+        await yieldToEventLoop();
+        if (control.abandoned) return undefined;
+        sliceStart = Date.now();
+      }
+      reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
     } else if (fid === 1 && ftype === TType.STRUCT) {
       const error = new t.FlipperException();
       (error as unknown as Readable).read(reader);
@@ -56,98 +79,5 @@ export async function readListReply<T>(
   reader.readStructEnd();
   if (exception !== undefined) throw exception;
   if (items === undefined) throw new ProtocolError('invalid', 'a List reply with neither a result nor an error');
-  return items;
-}
-
-/** One page of a `ListPage` reply: its flags, and the cursor of the next page (undefined on the last). */
-export interface ListPageResult<T> {
-  items: T[];
-  next: string | undefined;
-}
-
-/**
- * Reads a `ListPage` reply's result struct (after its message header) as `readListReply` reads a
- * `List` reply: flag by flag, yielding, within the call's deadline.
- */
-export async function readListPageReply<T>(
-  reader: ProtocolReader,
-  control: StreamControl,
-  convert: (raw: ThriftItem) => T | undefined,
-): Promise<ListPageResult<T> | undefined> {
-  const t = thriftTypes();
-  let page: ListPageResult<T> | undefined;
-  let exception: unknown;
-  reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
-  reader.readStructBegin();
-  for (;;) {
-    const { ftype, fid } = reader.readFieldBegin();
-    if (ftype === TType.STOP) break;
-    if (fid === 0 && ftype === TType.STRUCT) {
-      page = { items: [], next: undefined };
-      reader.readStructBegin();
-      for (;;) {
-        const field = reader.readFieldBegin();
-        if (field.ftype === TType.STOP) break;
-        if (field.fid === 1 && field.ftype === TType.LIST) {
-          const items = await readItems(reader, control, convert);
-          if (items === undefined) return undefined;
-          page.items = items;
-        } else if (field.fid === 2 && field.ftype === TType.STRING) {
-          const next = reader.readString();
-          page.next = next === '' ? undefined : next;
-        } else {
-          reader.skip(field.ftype);
-        }
-        reader.readFieldEnd();
-      }
-      reader.readStructEnd();
-    } else if (fid === 1 && ftype === TType.STRUCT) {
-      const error = new t.FlipperException();
-      (error as unknown as Readable).read(reader);
-      exception = error;
-    } else {
-      reader.skip(ftype);
-    }
-    reader.readFieldEnd();
-  }
-  reader.readStructEnd();
-  if (exception !== undefined) throw exception;
-  if (page === undefined) throw new ProtocolError('invalid', 'a ListPage reply with neither a result nor an error');
-  return page;
-}
-
-/** The flags of a list (its header next in `reader`), each converted at once; undefined once the call was abandoned. */
-async function readItems<T>(
-  reader: ProtocolReader,
-  control: StreamControl,
-  convert: (raw: ThriftItem) => T | undefined,
-): Promise<T[] | undefined> {
-  const t = thriftTypes();
-  const { etype, size } = reader.readListBegin();
-  if (size > 0 && etype !== TType.STRUCT)
-    throw new ProtocolError('invalid', `a list of flags of type ${etype}, not structs`);
-  const items: T[] = [];
-  let sliceStart = Date.now();
-  for (let i = 0; i < size; i++) {
-    reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
-    const raw = new t.FeatureFlagStoreItem();
-    (raw as unknown as Readable).read(reader);
-    const item = convert(raw);
-    if (item !== undefined) items.push(item);
-    if ((i & 0xff) !== 0xff) continue;
-    const now = Date.now();
-    if (now > control.deadlineAt) {
-      throw new ProtocolError(
-        'too-much-work',
-        `decoding a List reply outlasted its deadline (${i + 1} of ${size} flags read)`,
-      );
-    }
-    if (now - sliceStart < SLICE_MS) continue;
-    await yieldToEventLoop();
-    if (control.abandoned) return undefined;
-    sliceStart = Date.now();
-  }
-  reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
-  reader.readListEnd();
   return items;
 }

@@ -28,14 +28,15 @@ import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/c
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
-import { readListPageReply, readListReply, type ListPageResult } from '../rpc/list-reply';
+import { readListReply } from '../rpc/list-reply';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
 import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
-import { RpcConnection } from '../rpc/rpc-connection';
+import { RpcConnection, type RpcTlsOptions } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
+export type { RpcTlsOptions } from '../rpc/rpc-connection';
 
 /** A `ListPage` reply as the generated code decodes it. */
 interface ThriftListPage {
@@ -71,6 +72,12 @@ export interface ThriftRPCConnectionOptions {
   protocol?: ProtocolName;
   /** Largest reply accepted, in bytes (a `List` of many flags is the largest). Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * TLS to a server started with `--tls-cert`: `{ ca, cert, key, servername }`, each PEM text (a
+   * string or Buffer, not a path: `readFileSync('ca.crt')`). `cert` and `key` are this client's
+   * identity for a server with `--tls-client-auth`. Default: plain text.
+   */
+  tls?: RpcTlsOptions;
 }
 
 export interface ThriftRPCStoreOptions extends CodecOptions {
@@ -116,6 +123,7 @@ export const THRIFT_RPC_DEFAULTS = {
  * drops. Server answers map to the store's errors: NOT_FOUND on `setMeta` is
  * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, CONFLICT is `ConflictError`,
  * OUTCOME_UNKNOWN (and a write whose answer was lost after it was sent) is `OutcomeUnknownError`,
+ * PERMISSION_DENIED (the server's `--authz` policy or `--read-only`) is `PermissionDeniedError`,
  * INTERNAL is `StoreError`.
  *
  * `update` is conditional over the wire: it sends the revision of the flag it read
@@ -163,6 +171,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       maxMessageBytes: o.maxMessageBytes ?? THRIFT_RPC_DEFAULTS.maxMessageBytes,
       reconnect: options.reconnect,
       maxConsecutiveTimeouts: options.maxConsecutiveTimeouts,
+      tls: o.tls,
       logger: options.logger,
     });
   }
@@ -206,58 +215,37 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
    */
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
+    if (!this.pagedLists) return this.listAtOnce(options);
     const skipped = new SkippedItems();
-    try {
-      if (!this.pagedLists) return await this.listAtOnce(options, skipped);
-      const items: FeatureFlagStoreItem[] = [];
-      let cursor: string | null = null;
-      for (;;) {
-        const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
-        if (left === 0) return items;
-        let page: ListPageResult<FeatureFlagStoreItem>;
-        try {
-          page = await this.listPage([left, cursor === null ? (options.offset ?? null) : null, cursor], skipped);
-        } catch (error) {
-          if (cursor !== null || !isUnknownMethod(error)) throw error;
-          this.pagedLists = false;
-          return await this.listAtOnce(options, skipped);
-        }
-        const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
-        for (const item of page.items) {
-          if (last === undefined || compareUtf8(item.featureName, last) > 0) items.push(item);
-        }
-        if (page.next === undefined) return items;
-        cursor = page.next;
+    const items: FeatureFlagStoreItem[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
+      if (left === 0) break;
+      let page: ThriftListPage;
+      try {
+        const args = [left, cursor === null ? (options.offset ?? null) : null, cursor];
+        page = (await this.call('ListPage', '', args)) as ThriftListPage;
+      } catch (error) {
+        if (cursor !== null || !isUnknownMethod(error)) throw error;
+        this.pagedLists = false;
+        return this.listAtOnce(options);
       }
-    } finally {
-      skipped.log(this.logger);
+      const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
+      for (const raw of page?.items ?? []) {
+        const item = this.listedItem(raw, skipped);
+        if (item !== undefined && (last === undefined || compareUtf8(item.featureName, last) > 0)) items.push(item);
+      }
+      if (typeof page?.next_cursor !== 'string' || page.next_cursor === '') break;
+      cursor = page.next_cursor;
     }
+    skipped.log(this.logger);
+    return items;
   }
 
-  /** One `ListPage` call, its reply read flag by flag (see `readListPageReply`). */
-  private async listPage(args: unknown[], skipped: SkippedItems): Promise<ListPageResult<FeatureFlagStoreItem>> {
-    const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
-    const decoder: ReplyDecoder<ListPageResult<FeatureFlagStoreItem>> = {
-      // A generated client you passed hands over the whole page at once.
-      decode: (reply) => {
-        const page = reply as ThriftListPage | null;
-        const next = page?.next_cursor;
-        return {
-          items: (page?.items ?? []).flatMap((raw) => convert(raw) ?? []),
-          next: typeof next === 'string' && next !== '' ? next : undefined,
-        };
-      },
-      stream: (reader, control) => readListPageReply(reader, control, convert),
-    };
-    try {
-      return (await this.caller.call('ListPage', args, decoder)) as ListPageResult<FeatureFlagStoreItem>;
-    } catch (error) {
-      throw errorFromThrift(error, '');
-    }
-  }
-
-  /** `List` in one call (servers without `ListPage`), its reply read flag by flag. */
-  private async listAtOnce(options: ListOptions, skipped: SkippedItems): Promise<FeatureFlagStoreItem[]> {
+  /** `List` in one call (servers without `ListPage`). */
+  private async listAtOnce(options: ListOptions): Promise<FeatureFlagStoreItem[]> {
+    const skipped = new SkippedItems();
     const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
     const decoder: ReplyDecoder<FeatureFlagStoreItem[]> = {
       // A generated client you passed hands over the whole list at once.
@@ -265,8 +253,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       // The store's own connection reads it flag by flag, yielding, within the deadline.
       stream: (reader, control) => readListReply(reader, control, convert),
     };
+    let items: FeatureFlagStoreItem[];
     try {
-      return (await this.caller.call(
+      items = (await this.caller.call(
         'List',
         [options.limit ?? null, options.offset ?? null],
         decoder,
@@ -274,6 +263,8 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     } catch (error) {
       throw errorFromThrift(error, '');
     }
+    skipped.log(this.logger);
+    return items;
   }
 
   /** A listed flag as an item, or undefined (counted in `skipped`) when it does not parse. */
@@ -333,8 +324,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.caller.close();
   }
 
+  /** A call about one flag: its name is checked before anything is sent. `''` for calls about none (ListPage). */
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
-    validateFlagName(featureName);
+    if (method !== 'ListPage') validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {
