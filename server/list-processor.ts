@@ -46,7 +46,6 @@ export function withStreamedLists(
   protocol: ProtocolClasses,
   framed: boolean,
 ): Processor {
-  const producers = new Semaphore(LIST_PRODUCERS);
   return {
     process(input: ProtocolReader, output: ProtocolWriter, replies?: StreamedReplies): void {
       const header = input.readMessageBegin();
@@ -114,8 +113,6 @@ export function withStreamedLists(
   };
 }
 
-/** `List`s reading and encoding at once; others wait their turn (then stream as they please). */
-const LIST_PRODUCERS = 2;
 
 /** At most `slots` holders at once; the others wait in order. */
 class Semaphore {
@@ -137,6 +134,15 @@ class Semaphore {
     else this.slots++;
   }
 }
+
+/** `List`s reading and encoding at once; others wait their turn (then stream as they please). */
+const LIST_PRODUCERS = 2;
+
+/**
+ * Shared by the whole process, not per processor: a server makes a processor per connection (one
+ * per caller), and the point is to bound the replies built at once across all of them.
+ */
+const producers = new Semaphore(LIST_PRODUCERS);
 
 /** The arguments struct: field id -> value (i64 and string fields; others skipped). */
 function readArgs(input: ProtocolReader): Array<unknown> {
