@@ -113,7 +113,6 @@ export function withStreamedLists(
   };
 }
 
-
 /** At most `slots` holders at once; the others wait in order. */
 class Semaphore {
   private readonly waiting: Array<() => void> = [];
