@@ -7,6 +7,7 @@ import { PostgreSQLFeatureFlagStore } from '../client/stores/postgres-store';
 import { RedisFeatureFlagStore } from '../client/stores/redis-store';
 import { SQLiteFeatureFlagStore } from '../client/stores/sqlite-store';
 import { InvalidArgumentError } from '../shared';
+import { requireOptionalPeer } from '../client/calls/drivers/optional-peer';
 
 /** A store the server opened from a `--store` value, with what it takes to close it. */
 export interface OpenedStore {
@@ -49,8 +50,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     return opened(store, description, { close: () => redis.quit(), giveUp: () => redis.disconnect() });
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pg = require('pg') as { Pool: new (config: PoolConfig) => Pool };
+    const pg = requireOptionalPeer<{ Pool: new (config: PoolConfig) => Pool }>('pg', '--store postgres://...');
     const pool = new pg.Pool({ connectionString: spec, connectionTimeoutMillis: 5000 });
     pool.on('error', () => {}); // an idle client's error: the next query reports it through the store
     const store = new PostgreSQLFeatureFlagStore(pool, { tableName: options.baseKey, logger });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { compareUtf8 } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
@@ -39,6 +38,25 @@ const SCAN_COUNT = 1000;
 const MGET_BATCH = 500;
 
 /**
+ * An `ioredis` client, as far as the store needs one. Written here, not imported, so an
+ * application's own ioredis (another major version included) fits without a type clash.
+ */
+export interface RedisClient {
+  /** ioredis' connection status: `wait`, `connecting`, `connect`, `ready`, `reconnecting`, `end`... */
+  readonly status: string;
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<unknown>;
+  del(key: string): Promise<number>;
+  mget(keys: string[]): Promise<Array<string | null>>;
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
+  evalsha(sha: string, numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>;
+  connect(): Promise<void>;
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  off(event: 'ready' | 'end', listener: () => void): unknown;
+}
+
+/**
  * Keeps each flag under `<baseKey>/<name>` as the Python library's JSON: the Python library's
  * layout, so Python and Node services share one Redis. Every call is a network round trip; wrap
  * the store in `CachedFeatureFlagStore` for hot paths.
@@ -49,11 +67,11 @@ const MGET_BATCH = 500;
 export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   /** The key prefix, without the trailing `/`. */
   readonly baseKey: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly pattern: string;
   private readonly calls: BackendCallPath;
 
-  constructor(redis: Redis, options: RedisFeatureFlagStoreOptions = {}) {
+  constructor(redis: RedisClient, options: RedisFeatureFlagStoreOptions = {}) {
     super(options);
     this.redis = redis;
     this.baseKey = options.baseKey ?? 'features';
@@ -156,7 +174,7 @@ export function escapeGlob(text: string): string {
 }
 
 /** Resolves when the client is ready; rejects when `signal` aborts (the call path's deadline) or it ends. */
-function readyOrAbort(redis: Redis, signal: AbortSignal | undefined): Promise<void> {
+function readyOrAbort(redis: RedisClient, signal: AbortSignal | undefined): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   // A lazy client connects on its first command; this is the first.
   if (redis.status === 'wait') redis.connect().catch(() => {});

@@ -1,0 +1,19 @@
+// Compiles TypeScript into dist/ and copies what tsc does not: the generated Thrift code and the
+// ES module entry. `make build` and npm's `prepare` (a git or folder install) both run it.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const { cpSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
+
+const root = join(__dirname, '..');
+
+if (process.env.npm_lifecycle_event === 'prepare' && process.env.FLIPPER_SKIP_PREPARE === '1') {
+  // `make install` runs `npm ci` and then `make build`: building here as well would build twice.
+  process.exit(0);
+}
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', root], {
+  stdio: 'inherit',
+});
+rmSync(join(root, 'dist', 'gen-nodejs'), { recursive: true, force: true });
+cpSync(join(root, 'gen-nodejs'), join(root, 'dist', 'gen-nodejs'), { recursive: true });
+cpSync(join(root, 'client', 'index.mjs'), join(root, 'dist', 'client', 'index.mjs'));
