@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Pool, PoolConfig } from 'pg';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { FlipperLogger } from '../shared/logger';
@@ -31,14 +32,14 @@ const DRIVER_CLOSE_MS = 2000;
  * or `postgres://user@host:port/db`. Drivers are loaded only for the store asked for.
  */
 export async function openStore(spec: string, options: OpenStoreOptions): Promise<OpenedStore> {
-  const description = maskPassword(spec);
+  checkStoreSpec(spec);
+  const description = describeStore(spec);
   const logger = options.logger;
   if (spec === 'memory') {
     return opened(new MemoryFeatureFlagStore(), description);
   }
   if (spec.startsWith('sqlite:')) {
-    const path = spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new InvalidArgumentError('--store sqlite: needs a file, as in sqlite:./data/flags.db');
+    const path = sqlitePath(spec);
     return opened(new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger }), description);
   }
   if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
@@ -56,9 +57,45 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     const store = new PostgreSQLFeatureFlagStore(pool, { tableName: options.baseKey, logger });
     return opened(store, description, { close: () => pool.end(), giveUp: () => undefined });
   }
-  throw new InvalidArgumentError(
-    `--store must be memory, sqlite:<file>, redis://host:port/db or postgres://..., got ${JSON.stringify(description)}`,
-  );
+  throw new InvalidArgumentError(`--store: unknown store ${JSON.stringify(description)}`);
+}
+
+/**
+ * Throws `InvalidArgumentError` when `spec` is not a `--store` value, before anything is opened:
+ * a usage error, not a failure of the store.
+ */
+export function checkStoreSpec(spec: string): void {
+  const usage = (why: string) =>
+    new InvalidArgumentError(
+      `--store ${why}: use memory, sqlite:<file>, redis://host:port/db or postgres://user@host:port/db`,
+    );
+  if (spec === 'memory') return;
+  if (spec.startsWith('sqlite:')) {
+    if (sqlitePath(spec) === '') throw usage('sqlite: needs a file, as in sqlite:./data/flags.db');
+    return;
+  }
+  if (!/^(redis|rediss|postgres|postgresql):\/\//.test(spec)) throw usage(`got ${JSON.stringify(maskPassword(spec))}`);
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw usage(`is not a valid URL (${spec.slice(0, spec.indexOf(':'))}://...)`);
+  }
+  if (url.hostname === '') throw usage(`names no host: ${JSON.stringify(maskPassword(spec))}`);
+}
+
+/** The `--store` value for logs: the password masked, a SQLite file as an absolute path. */
+export function describeStore(spec: string): string {
+  if (spec.startsWith('sqlite:')) {
+    const path = sqlitePath(spec);
+    return path === ':memory:' || path.startsWith('file:') ? spec : `sqlite:${resolvePath(path)}`;
+  }
+  return maskPassword(spec);
+}
+
+/** The file of a `sqlite:` value (`sqlite:///abs` and `sqlite:/abs` both name `/abs`). */
+function sqlitePath(spec: string): string {
+  return spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
 }
 
 /** The URL with its password replaced by `***`. */
