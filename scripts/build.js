@@ -1,6 +1,7 @@
 // Compiles TypeScript into dist/ and copies what tsc does not: the generated Thrift code and the
 // ES module entry. `make build` and npm's `prepare` (a git or folder install) both run it.
 'use strict';
+/* global __dirname */
 const { execFileSync } = require('node:child_process');
 const { cpSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
