@@ -9,8 +9,10 @@ import {
   FlagDoesNotExistError,
   FlipperError,
   InvalidArgumentError,
+  ScoreMemo,
   evaluate,
   isJsonObject,
+  scoreMemoOf,
   validateFlagName,
   validatePage,
 } from '../shared';
@@ -39,6 +41,11 @@ export interface FeatureFlagClientOptions {
   logger?: FlipperLogger;
   /** How changes retry when another writer changed the flag first (`store.update`). Default: the store's. */
   conflictRetry?: UpdateOptions;
+  /**
+   * How many consistent-hash scores to remember per whitelisted key (an LRU), so a returning user
+   * costs a lookup instead of a SHA-1; the answer is the same either way. 0 turns it off. Default 10,000.
+   */
+  scoreMemoSize?: number;
 }
 
 /**
@@ -61,10 +68,13 @@ export class FeatureFlagClient {
    */
   private readonly storeFailures: StateChangeLog;
   private readonly conflictRetry?: UpdateOptions;
+  /** Consistent-hash scores already computed, shared by every flag (the flag name is not hashed). */
+  private readonly scoreMemo: ScoreMemo | undefined;
 
   constructor(store: FeatureFlagStore, options: FeatureFlagClientOptions = {}) {
     this.store = store;
     this.conflictRetry = options.conflictRetry;
+    this.scoreMemo = scoreMemoOf(options.scoreMemoSize);
     this.logger = options.logger ?? defaultLogger({ component: 'flipper-client' });
     this.storeFailures = new StateChangeLog(this.logger, {}, STORE_FAILURE_MESSAGES);
   }
@@ -80,7 +90,7 @@ export class FeatureFlagClient {
       if (item === undefined) item = await this.store.get(featureName);
       if (this.storeFailures.failing) this.storeFailures.succeeded();
       if (item == null) return options?.default ?? false;
-      const value = evaluate(item, checks);
+      const value = evaluate(item, checks, undefined, this.scoreMemo);
       if (this.failing.size > 0) this.recovered(featureName);
       return value;
     } catch (error) {
@@ -96,7 +106,7 @@ export class FeatureFlagClient {
       const item = await this.store.get(featureName);
       if (item === undefined) return { featureName, value: fallback, reason: 'FLAG_NOT_FOUND' };
       const trace: EvaluationTrace = {};
-      const value = evaluate(item, checks, trace);
+      const value = evaluate(item, checks, trace, this.scoreMemo);
       return {
         featureName,
         value,

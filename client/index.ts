@@ -54,6 +54,8 @@ export {
   type ConsistentHashPercentageBucketerOptions,
 } from '../shared/bucketing/consistent-hash-bucketer';
 export { bucketerFromJSON, type BucketerFactoryOptions } from '../shared/bucketing/bucketer-factory';
+// The client's memo of consistent-hash scores, as a bucketer's `check` receives it (`scoreMemoSize`).
+export { ScoreMemo } from '../shared/bucketing/score-memo';
 export {
   Percentage,
   LinearRampPercentage,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
+import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
 export interface CliOptions {
@@ -18,6 +19,7 @@ export interface CliOptions {
   maxConnectionsPerIp: number;
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
+  storeTimeoutMs: number;
   help: boolean;
   /** `--version`: print the package's version and exit. */
   version: boolean;
@@ -114,6 +116,13 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: String(SERVER_DEFAULTS.shutdownTimeoutMs / 1000),
     doc: 'on SIGTERM/SIGINT, how long calls in flight may take',
   },
+  {
+    flag: 'store-timeout',
+    env: 'FLIPPER_STORE_TIMEOUT',
+    value: 'MS',
+    fallback: String(DEFAULT_STORE_TIMEOUT_MS),
+    doc: 'deadline of each backend call (Redis command, PostgreSQL query, SQLite lock wait)',
+  },
 ];
 
 /** `flipper-server --help`. */
@@ -198,6 +207,7 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
+    storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
     help: parsed.help === true,
     version: parsed.version === true,
   };

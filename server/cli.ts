@@ -48,7 +48,11 @@ async function main(): Promise<void> {
 
   let opened: OpenedStore;
   try {
-    opened = await openStore(options.store, { baseKey: options.baseKey, logger });
+    opened = await openStore(options.store, {
+      baseKey: options.baseKey,
+      storeTimeoutMs: options.storeTimeoutMs,
+      logger,
+    });
   } catch (error) {
     exitWith(1, `cannot open the store ${describeStore(options.store)}: ${(error as Error).message}`);
   }
@@ -116,6 +120,7 @@ async function main(): Promise<void> {
         maxConnections: options.maxConnections,
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
+        storeTimeoutMs: options.storeTimeoutMs,
       },
       'listening',
     );

@@ -4,6 +4,7 @@ import {
   MessageAssembler,
   MessageType,
   OutputBuffer,
+  ProtocolError,
   checkTransport,
   protocolClasses,
   transportMismatchMessage,
@@ -16,6 +17,7 @@ import type { FlipperLogger } from '../../shared/logger';
 import { Backoff, type BackoffOptions } from '../calls/backoff';
 import { startDeadline } from '../calls/deadline';
 import { StateChangeLog } from '../calls/state-change-log';
+import { MAX_VALUES_PER_FLAG } from './list-reply';
 import { PendingCall } from './pending-call';
 import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
@@ -294,6 +296,8 @@ export class RpcConnection implements RpcCaller {
     if (this.socket !== socket) return;
     this.socket = undefined;
     socket.destroy();
+    // Part of a reply held for a lost connection is never completed: let it go now.
+    this.assembler.clear();
     if (this.closed) return;
     // A server that accepts and closes at once must not be reconnected to in a tight loop.
     if (failedAttempt) this.backoff.failed();
@@ -325,23 +329,62 @@ export class RpcConnection implements RpcCaller {
 
   private receive(buf: Buffer, start: number, end: number): void {
     const reader: ProtocolReader = new this.protocol.Reader(buf, start, end);
-    let seqid = -1;
+    let call: PendingCall | undefined;
     try {
       const header = reader.readMessageBegin();
-      seqid = header.rseqid;
       this.answered = true;
       this.consecutiveTimeouts = 0;
       this.backoff.succeeded();
-      const call = this.pending.get(seqid);
-      if (call?.decoder && header.mtype === MessageType.REPLY && call.cached(buf, reader.position, end)) return;
+      call = this.pending.get(header.rseqid);
+      if (call?.decoder && header.mtype === MessageType.REPLY) {
+        if (call.decoder.stream) return this.stream(call, buf, start, end);
+        if (call.cached(buf, reader.position, end)) return;
+      }
+      // Whatever the server sent, decoding it is bounded: in values (memory) and by the deadline.
+      reader.limitWork(MAX_VALUES_PER_FLAG, call?.deadlineAt ?? Date.now() + this.settings.timeoutMs);
       const recv = this.client[`recv_${header.fname}`];
       if (typeof recv !== 'function') throw new Error(`a reply to unknown method ${JSON.stringify(header.fname)}`);
       recv.call(this.client, reader, header.mtype, header.rseqid);
     } catch (error) {
-      const reason = `a reply does not decode: ${(error as Error).message}`;
-      this.pending.get(seqid)?.settle(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
-      if (this.socket) this.drop(this.socket, reason);
+      this.undecodable(call, error, this.socket);
     }
+  }
+
+  /**
+   * Reads a reply over several turns of the event loop (a `List`: one flag at a time, yielding), on
+   * a copy of its bytes (the assembler reuses its buffer).
+   */
+  private stream(call: PendingCall, buf: Buffer, start: number, end: number): void {
+    const socket = this.socket;
+    const reader = new this.protocol.Reader(Buffer.from(buf.subarray(start, end)));
+    reader.readMessageBegin();
+    call.decoder!.stream!(reader, call).then(
+      (value) => call.settleStreamed(value),
+      (error: unknown) => (error instanceof ProtocolError ? this.undecodable(call, error, socket) : call.settle(error)),
+    );
+  }
+
+  /**
+   * A whole reply that could not be decoded. Past the decoding limits only its call fails (the
+   * message was whole, so the stream is still in step); any other failure drops the connection it
+   * came on (unless that one is gone already).
+   */
+  private undecodable(call: PendingCall | undefined, error: unknown, socket: Socket | undefined): void {
+    const message = (error as Error)?.message ?? String(error);
+    if (error instanceof ProtocolError && error.kind === 'too-much-work') {
+      const overtime = /deadline/.test(message);
+      call?.settle(
+        overtime
+          ? new TimeoutError(
+              `${call.method} to ${this.target} did not finish within ${this.settings.timeoutMs} ms: ${message}`,
+            )
+          : new ConnectionError(`The flag server at ${this.target} sent a reply too large to decode: ${message}`),
+      );
+      return;
+    }
+    const reason = `a reply does not decode: ${message}`;
+    call?.settle(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
+    if (socket) this.drop(socket, reason);
   }
 
   private newAssembler(): MessageAssembler {

@@ -4,6 +4,7 @@ import {
   FlagDoesNotExistError,
   compareUtf8,
   systemClock,
+  validateFlagName,
   validatePage,
   type Clock,
 } from '../../shared';
@@ -31,6 +32,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   }
 
   async create(featureName: string, options: CreateOptions = {}): Promise<FeatureFlagStoreItem> {
+    validateFlagName(featureName);
     const item = new FeatureFlagStoreItem(
       featureName,
       options.isEnabled ?? false,
@@ -41,6 +43,7 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    validateFlagName(featureName);
     return this.items.get(featureName);
   }
 
@@ -49,12 +52,14 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   }
 
   async set(featureName: string, isEnabled: boolean): Promise<void> {
+    validateFlagName(featureName);
     const item = this.items.get(featureName);
     if (item) this.store(featureName, item.withEnabled(isEnabled));
     else await this.create(featureName, { isEnabled });
   }
 
   async delete(featureName: string): Promise<void> {
+    validateFlagName(featureName);
     this.items.delete(featureName);
   }
 
@@ -65,12 +70,14 @@ export class MemoryFeatureFlagStore implements FeatureFlagStore {
   }
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
+    validateFlagName(featureName);
     const item = this.items.get(featureName);
     if (!item) throw new FlagDoesNotExistError(featureName);
     this.store(featureName, item.withMeta(meta));
   }
 
   async update(featureName: string, change: ItemChange): Promise<FeatureFlagStoreItem> {
+    validateFlagName(featureName);
     const item = this.items.get(featureName);
     if (!item) throw new FlagDoesNotExistError(featureName);
     const next = change(item, revisionOf(item));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { compareUtf8 } from '../../shared';
+import { compareUtf8, InvalidArgumentError } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
@@ -15,6 +15,12 @@ export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
    * Default 1000.
    */
   commandTimeout?: number;
+  /**
+   * After this many commands in a row end by their deadline, the store drops the client's
+   * connection (ioredis then reconnects by its `retryStrategy`): a connection frozen by a network
+   * fault otherwise fails every command for good while a new one would work. 0: never. Default 3.
+   */
+  reconnectAfterTimeouts?: number;
 }
 
 /**
@@ -44,6 +50,8 @@ const MGET_BATCH = 500;
 export interface RedisClient {
   /** ioredis' connection status: `wait`, `connecting`, `connect`, `ready`, `reconnecting`, `end`... */
   readonly status: string;
+  /** The connection's socket (destroyed to force a reconnect after timeouts in a row). */
+  readonly stream?: { destroy(): void };
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<unknown>;
   del(key: string): Promise<number>;
@@ -81,6 +89,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
       deadline: { ms: validateTimeout(options.commandTimeout ?? 1000, 'commandTimeout'), option: 'commandTimeout' },
       // A client that is closed or between reconnects would queue the command: fail fast instead.
       unsendable: () => ioredisUnsendable(redis),
+      reconnect: reconnectAfter(redis, options.reconnectAfterTimeouts ?? 3),
       logger: this.logger,
     });
   }
@@ -166,6 +175,22 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     }
     return this.calls.call(name, send, { write: true });
   }
+}
+
+/** The call path's forced reconnect: destroying the socket (a polite QUIT would wait on the frozen connection). */
+function reconnectAfter(redis: RedisClient, afterTimeouts: number): { afterTimeouts: number; run(): void } | undefined {
+  if (!Number.isInteger(afterTimeouts) || afterTimeouts < 0) {
+    throw new InvalidArgumentError(
+      `reconnectAfterTimeouts must be an integer, 0 or more, got ${String(afterTimeouts)}`,
+    );
+  }
+  if (afterTimeouts === 0) return undefined;
+  return {
+    afterTimeouts,
+    run: () => {
+      if (redis.status === 'ready') redis.stream?.destroy();
+    },
+  };
 }
 
 /** Escapes Redis glob characters (`* ? [ ] \`) so the base key matches only itself. */

@@ -6,6 +6,7 @@ import {
   deserializeItem,
   serializeItem,
   systemClock,
+  validateFlagName,
   validatePage,
   type Clock,
   type CodecOptions,
@@ -114,7 +115,16 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
     );
   }
 
+  /**
+   * Throws `InvalidFlagNameError` for a name no store takes (see `validateFlagName`); a backend
+   * adds what it cannot hold (PostgreSQL: NUL). Every operation on one name checks it first.
+   */
+  protected checkName(featureName: string): void {
+    validateFlagName(featureName);
+  }
+
   async create(featureName: string, options: CreateOptions = {}): Promise<FeatureFlagStoreItem> {
+    this.checkName(featureName);
     const item = this.freshItem(featureName, options.isEnabled ?? false, options);
     const json = serializeItem(item);
     await this.writeRaw(featureName, json);
@@ -123,11 +133,13 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    this.checkName(featureName);
     const raw = await this.readRaw(featureName);
     return raw === undefined ? undefined : this.parse(raw);
   }
 
   async set(featureName: string, isEnabled: boolean): Promise<void> {
+    this.checkName(featureName);
     await this.updateRaw(featureName, (current) => {
       const next =
         current === undefined ? this.freshItem(featureName, isEnabled) : this.parse(current.raw).withEnabled(isEnabled);
@@ -136,6 +148,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   }
 
   async delete(featureName: string): Promise<void> {
+    this.checkName(featureName);
     await this.deleteRaw(featureName);
   }
 
@@ -159,6 +172,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   }
 
   async update(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem> {
+    this.checkName(featureName);
     return this.updateRaw(
       featureName,
       (current) => {

@@ -5,6 +5,7 @@ import {
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
   InvalidItemError,
+  validateFlagName,
   validatePage,
   type CodecOptions,
 } from '../../shared';
@@ -25,7 +26,9 @@ import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/c
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
-import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from '../rpc/reply-cache';
+import { readListReply } from '../rpc/list-reply';
+import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
+import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
@@ -138,6 +141,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    // Checked here too: the wire carries names as UTF-8, where a lone surrogate would become
+    // U+FFFD and name another flag on the server.
+    validateFlagName(featureName);
     try {
       const decoder = { key: featureName, cache: this.replies, decode: this.decodeItem };
       return (await this.caller.call('Get', [featureName], decoder)) as FeatureFlagStoreItem;
@@ -157,20 +163,38 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
 
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
-    const reply = (await this.call('List', '', [options.limit ?? null, options.offset ?? null])) as ThriftItem[];
-    const items: FeatureFlagStoreItem[] = [];
-    for (const raw of reply ?? []) {
-      try {
-        items.push(itemFromThrift(raw, this.codec));
-      } catch (error) {
-        if (!(error instanceof InvalidItemError)) throw error;
-        this.logger?.warn(
-          { flag: raw?.feature_name, err: error },
-          'skipping a flag from the server that does not parse',
-        );
-      }
+    const skipped = new SkippedItems();
+    const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
+    const decoder: ReplyDecoder<FeatureFlagStoreItem[]> = {
+      // A generated client you passed hands over the whole list at once.
+      decode: (reply) => ((reply as ThriftItem[] | null) ?? []).flatMap((raw) => convert(raw) ?? []),
+      // The store's own connection reads it flag by flag, yielding, within the deadline.
+      stream: (reader, control) => readListReply(reader, control, convert),
+    };
+    let items: FeatureFlagStoreItem[];
+    try {
+      items = (await this.caller.call(
+        'List',
+        [options.limit ?? null, options.offset ?? null],
+        decoder,
+      )) as FeatureFlagStoreItem[];
+    } catch (error) {
+      throw errorFromThrift(error, '');
     }
+    skipped.log(this.logger);
     return items;
+  }
+
+  /** A listed flag as an item, or undefined (counted in `skipped`) when it does not parse. */
+  private listedItem(raw: ThriftItem, skipped: SkippedItems): FeatureFlagStoreItem | undefined {
+    // A struct with no name is skipped before building an error for it: a hostile server may send millions.
+    if (typeof raw?.feature_name !== 'string') return skipped.add(undefined, undefined);
+    try {
+      return itemFromThrift(raw, this.codec);
+    } catch (error) {
+      if (!(error instanceof InvalidItemError)) throw error;
+      return skipped.add(raw.feature_name, error);
+    }
   }
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
@@ -219,6 +243,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
+    validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {
