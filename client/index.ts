@@ -28,9 +28,13 @@ export {
   InvalidArgumentError,
 } from '../shared/errors';
 // A backend failing, which the Python library leaves untyped.
-export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
+export { StoreError, TimeoutError, ConnectionError, MessageTooLargeError } from '../shared/errors';
 // Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
+// isEnabledSync on a store that cannot answer without I/O.
+export { SyncEvaluationUnsupportedError } from '../shared/errors';
+// The flag server refused the call for who made it (its --authz policy, or a --read-only listener).
+export { PermissionDeniedError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
@@ -79,6 +83,9 @@ export {
   type FeatureFlagStoreMetaInit,
   type FeatureFlagStoreMetaJSON,
 } from '../shared/model';
+// The flag size limit of the store contract, for stores that implement the interface directly.
+export { checkFlagSize } from '../shared/model/flag-size';
+export { DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
 
 // Events.
 export {
@@ -135,7 +142,16 @@ export {
   ThriftRPCFeatureFlagStore,
   type ThriftRPCConnectionOptions,
   type ThriftRPCStoreOptions,
+  type RpcTlsOptions,
 } from './stores/thrift-rpc-store';
+export {
+  ThriftReplicaFeatureFlagStore,
+  type ThriftReplicaStoreOptions,
+  type ReplicaReadyOptions,
+  type ReplicaStatus,
+  type ReplicaEventMap,
+  type BootstrapData,
+} from './replica/replica-store';
 export { CachedFeatureFlagStore, type CachedFeatureFlagStoreOptions } from './stores/wrappers/cached-store';
 export {
   ReplicatedFeatureFlagStore,

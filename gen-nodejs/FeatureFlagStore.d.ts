@@ -16,6 +16,10 @@ import ConditionOperator = ttypes.ConditionOperator
 import ConditionCheck = ttypes.ConditionCheck
 import FeatureFlagStoreMeta = ttypes.FeatureFlagStoreMeta
 import FeatureFlagStoreItem = ttypes.FeatureFlagStoreItem
+import FeatureFlagStoreListPage = ttypes.FeatureFlagStoreListPage
+import StoreVersion = ttypes.StoreVersion
+import Snapshot = ttypes.Snapshot
+import Changes = ttypes.Changes
 
 declare class Client {
   private output: thrift.TTransport;
@@ -55,6 +59,18 @@ declare class Client {
   SetMetaIf(feature_name: string, meta: FeatureFlagStoreMeta, expected_revision: string): void;
 
   SetMetaIf(feature_name: string, meta: FeatureFlagStoreMeta, expected_revision: string, callback?: (error: ttypes.FlipperException, response: void)=>void): void;
+
+  ListPage(limit: Int64, offset: Int64, cursor: string): FeatureFlagStoreListPage;
+
+  ListPage(limit: Int64, offset: Int64, cursor: string, callback?: (error: ttypes.FlipperException, response: FeatureFlagStoreListPage)=>void): void;
+
+  GetSnapshot(): Snapshot;
+
+  GetSnapshot(callback?: (error: ttypes.FlipperException, response: Snapshot)=>void): void;
+
+  WaitForChanges(since: StoreVersion, timeout_ms: number): Changes;
+
+  WaitForChanges(since: StoreVersion, timeout_ms: number, callback?: (error: ttypes.FlipperException, response: Changes)=>void): void;
 }
 
 declare class Processor {
@@ -70,4 +86,7 @@ declare class Processor {
   process_SetMeta(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_SetIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_SetMetaIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_ListPage(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_GetSnapshot(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_WaitForChanges(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

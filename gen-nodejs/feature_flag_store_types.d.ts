@@ -15,6 +15,8 @@ declare enum ErrorCode {
   INTERNAL = 2,
   CONFLICT = 3,
   OUTCOME_UNKNOWN = 4,
+  INVALID_ITEM = 5,
+  PERMISSION_DENIED = 6,
 }
 
 declare class FlipperException extends Thrift.TException {
@@ -54,4 +56,34 @@ declare class FeatureFlagStoreItem {
   public revision?: string;
 
     constructor(args?: { feature_name?: string; is_enabled?: boolean; meta?: FeatureFlagStoreMeta; revision?: string; });
+}
+
+declare class FeatureFlagStoreListPage {
+  public items?: FeatureFlagStoreItem[];
+  public next_cursor?: string;
+
+    constructor(args?: { items?: FeatureFlagStoreItem[]; next_cursor?: string; });
+}
+
+declare class StoreVersion {
+  public store_id?: string;
+  public version?: Int64;
+
+    constructor(args?: { store_id?: string; version?: Int64; });
+}
+
+declare class Snapshot {
+  public version?: StoreVersion;
+  public items?: FeatureFlagStoreItem[];
+
+    constructor(args?: { version?: StoreVersion; items?: FeatureFlagStoreItem[]; });
+}
+
+declare class Changes {
+  public version?: StoreVersion;
+  public changed?: FeatureFlagStoreItem[];
+  public deleted?: string[];
+  public snapshot_required?: boolean;
+
+    constructor(args?: { version?: StoreVersion; changed?: FeatureFlagStoreItem[]; deleted?: string[]; snapshot_required?: boolean; });
 }

@@ -6,6 +6,7 @@ import { parseCli, helpText, packageVersion, type CliOptions } from './cli-optio
 import { FlagServer } from './flag-server';
 import { checkPort, checkStoreReachable, listenFailure } from './startup-checks';
 import { checkStoreSpec, describeStore, openStore, type OpenedStore } from './store-url';
+import { openChangeLog } from './feed/open-change-log';
 
 /**
  * Ends the process before it serves: one line on stderr, no JSON and no stack. Exit 2 for a
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       baseKey: options.baseKey,
       storeTimeoutMs: options.storeTimeoutMs,
       logger,
+      maxFlagBytes: options.maxFlagBytes,
     });
   } catch (error) {
     exitWith(1, `cannot open the store ${describeStore(options.store)}: ${(error as Error).message}`);
@@ -65,20 +67,40 @@ async function main(): Promise<void> {
       'the store does not answer at start: serving anyway, and calls fail until it does',
     );
   }
-  const server = new FlagServer({
-    store: opened.store,
-    host: options.host,
-    port: options.port,
-    transport: options.transport,
-    protocol: options.protocol,
-    maxMessageBytes: options.maxMessageBytes,
-    idleTimeoutMs: options.idleTimeoutMs,
-    maxConnections: options.maxConnections,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    maxPendingBytes: options.maxPendingBytes,
-    shutdownTimeoutMs: options.shutdownTimeoutMs,
+  const changeLog = openChangeLog(options.store, opened.store, {
+    baseKey: options.baseKey,
     logger,
+    resyncIntervalMs: options.resyncIntervalMs,
   });
+  let server: FlagServer;
+  try {
+    server = new FlagServer({
+      store: opened.store,
+      changeLog,
+      host: options.host,
+      port: options.port,
+      transport: options.transport,
+      protocol: options.protocol,
+      maxMessageBytes: options.maxMessageBytes,
+      idleTimeoutMs: options.idleTimeoutMs,
+      maxConnections: options.maxConnections,
+      maxConnectionsPerIp: options.maxConnectionsPerIp,
+      maxPendingBytes: options.maxPendingBytes,
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      maxFlagBytes: options.maxFlagBytes,
+      listPageSize: options.listPageSize,
+      tls: options.tls,
+      authzFile: options.authzFile,
+      readOnly: options.readOnly,
+      admin: options.admin,
+      logger,
+    });
+  } catch (error) {
+    // A TLS file or policy that cannot be used: one line saying which, no stack.
+    await changeLog.close();
+    await opened.close();
+    exitWith(2, `cannot start the server: ${(error as Error).message}`);
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -89,6 +111,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing calls in flight');
     server
       .close()
+      .then(() => changeLog.close())
       .then(() => opened.close())
       .then(
         () => {
@@ -104,6 +127,18 @@ async function main(): Promise<void> {
   // Installed before listening: a signal sent as soon as the listening line appears is handled.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Renewed certificates and an edited policy, without dropping a connection.
+  process.on('SIGHUP', () => {
+    server.reload().then(
+      () =>
+        logger.info({ tls: options.tls !== undefined, authz: options.authzFile }, 'reloaded the TLS and policy files'),
+      (error: unknown) =>
+        logger.error(
+          { error: (error as Error).message },
+          'could not reload: keeping the certificates and policy in use',
+        ),
+    );
+  });
 
   try {
     const address = await server.listen();
@@ -120,11 +155,19 @@ async function main(): Promise<void> {
         maxConnections: options.maxConnections,
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
+        tls: options.tls ? { clientAuth: options.tls.clientAuth, minVersion: options.tls.minVersion } : false,
+        authz: options.authzFile,
+        readOnly: options.readOnly,
+        adminPort: server.adminAddress?.port,
+        adminAddress: server.adminAddress?.address,
         storeTimeoutMs: options.storeTimeoutMs,
+        maxFlagBytes: options.maxFlagBytes,
+        listPageSize: options.listPageSize,
       },
       'listening',
     );
   } catch (error) {
+    await changeLog.close();
     await opened.close();
     exitWith(1, listenFailure(options.host, options.port, error));
   }

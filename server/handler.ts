@@ -25,6 +25,22 @@ import {
 } from '../shared/thrift/mapping';
 import type { Result } from '../shared/thrift/processor';
 import { FlagWriteQueue } from './flag-write-queue';
+import { checkFlagSize } from '../shared/model/flag-size';
+import { FeatureFlagStoreItem as Item } from '../shared/model/item';
+import { DEFAULT_LIST_PAGE_SIZE, DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
+import { offsetOfCursor, readPages, readRange } from './list-source';
+import { SkippedItemsLog } from './skipped-items';
+
+/** Limits the handler enforces. */
+export interface HandlerLimits {
+  /** Largest flag a write may leave, in bytes of its stored JSON. Default 512 KiB. */
+  maxFlagBytes?: number;
+  /** Flags in one `ListPage` reply at most. Default 1000. */
+  listPageSize?: number;
+}
+import { ChangeFeed, TooManyWaitersError } from './feed/change-feed';
+import { changesToThrift, positionFromThrift, snapshotToThrift } from '../shared/thrift/feed-mapping';
+import type { Caller } from './security/caller';
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -44,12 +60,39 @@ export class FeatureFlagStoreHandler {
    */
   private readonly storeFailures: StateChangeLog;
   private readonly writes = new FlagWriteQueue();
+  /** Flags left out of `List` replies, logged once per change. */
+  readonly skipped: SkippedItemsLog;
+  private readonly maxFlagBytes: number;
+  private readonly listPageSize: number;
+  /** True when the store holds its items in memory (it has `peek`). */
+  readonly itemsInMemory: boolean;
+  /**
+   * Who makes the calls, on the view of one connection made by `forCaller` (undefined on the shared
+   * handler). `caller.actor` is the verified client certificate's identity: the actor to record.
+   */
+  readonly caller: Caller | undefined = undefined;
 
   constructor(
     private readonly store: FeatureFlagStore,
     private readonly logger: FlipperLogger,
+    limits: HandlerLimits = {},
+    /** The change feed (GetSnapshot, WaitForChanges); told of every write this server makes. */
+    private readonly feed?: ChangeFeed,
   ) {
     this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
+    this.skipped = new SkippedItemsLog(logger);
+    this.maxFlagBytes = limits.maxFlagBytes ?? DEFAULT_MAX_FLAG_BYTES;
+    this.listPageSize = limits.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
+    this.itemsInMemory = store.peek !== undefined;
+  }
+
+  /**
+   * This handler as seen by one connection: the same store, write queue and logs (it is a view
+   * whose prototype is this handler), with `caller` set. The handler must keep no per-call state in
+   * its own fields, since a view writing one would shadow it.
+   */
+  forCaller(caller: Caller): FeatureFlagStoreHandler {
+    return Object.create(this, { caller: { value: caller, enumerable: true } }) as FeatureFlagStoreHandler;
   }
 
   // The method names and arities are the generated processor's: it picks the callback style by arity.
@@ -61,6 +104,7 @@ export class FeatureFlagStoreHandler {
       const item = await this.writes.run(name, () =>
         this.store.create(name, { isEnabled: is_enabled === true, clientData }),
       );
+      await this.feed?.afterWrite(name);
       return itemToThrift(item);
     });
   }
@@ -70,9 +114,10 @@ export class FeatureFlagStoreHandler {
     // the same turn as the call. Anything else (a bad name, absent, unknown) takes the usual path.
     if (this.store.peek !== undefined && typeof feature_name === 'string') {
       const item = this.peek(feature_name);
-      if (item) {
+      const wire = item && this.sendable(item);
+      if (wire) {
         this.logger.debug({ method: 'Get', flag: feature_name.slice(0, LOGGED_NAME_LENGTH) }, 'call');
-        this.answer('Get', result, null, itemToThrift(item));
+        this.answer('Get', result, null, wire);
         return;
       }
     }
@@ -112,6 +157,7 @@ export class FeatureFlagStoreHandler {
         if (expected === undefined) await this.store.set(name, enabled);
         else await this.update(name, expected, (item) => item.withEnabled(enabled));
       });
+      await this.feed?.afterWrite(name);
     });
   }
 
@@ -119,14 +165,45 @@ export class FeatureFlagStoreHandler {
     this.run('Delete', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
       await this.writes.run(name, () => this.store.delete(name));
+      await this.feed?.afterWrite(name);
     });
   }
 
-  List(limit: unknown, offset: unknown, result: Result<ThriftItem[]>): void {
-    this.run('List', undefined, result, async () => {
-      const items = await this.store.list(pageFromThrift(limit, offset));
-      return items.map(itemToThrift);
-    });
+  /** `List`'s flags, all those asked for, a page of the store at a time (the reply is streamed; see `list-processor.ts`). */
+  listItems(limit: unknown, offset: unknown): AsyncIterable<FeatureFlagStoreItem[]> {
+    const page = pageFromThrift(limit, offset);
+    return readPages(this.store, page.offset, page.limit);
+  }
+
+  /** Logs a `List` or `ListPage` answered. */
+  listed(method: string, count: number): void {
+    this.storeFailures.succeeded();
+    this.logger.debug({ method, count }, 'call');
+  }
+
+  /**
+   * `ListPage`'s flags: a page of at most the caller's limit and the server's page size, starting
+   * at the cursor (or the offset when there is none), plus one more flag when another page follows.
+   */
+  async listPageItems(
+    limit: unknown,
+    offset: unknown,
+    cursor: unknown,
+  ): Promise<{ items: FeatureFlagStoreItem[]; offset: number; size: number }> {
+    const page = pageFromThrift(limit, offset);
+    if (page.limit === 0) throw new InvalidArgumentError('limit must be positive for ListPage');
+    if (cursor !== null && cursor !== undefined && typeof cursor !== 'string') {
+      throw new InvalidArgumentError('cursor must be a string');
+    }
+    const start = typeof cursor === 'string' && cursor !== '' ? offsetOfCursor(cursor) : page.offset;
+    const size = Math.min(page.limit ?? this.listPageSize, this.listPageSize);
+    const items = await readRange(this.store, start, size + 1);
+    return { items, offset: start, size };
+  }
+
+  /** Logs a `List` or `ListPage` that failed (answered as a FlipperException by the caller). */
+  listFailed(method: string, error: unknown): void {
+    this.logFailure(method, undefined, errorToThrift(error), error);
   }
 
   /** Absent meta fields keep the flag's stored values (read and written atomically); a missing flag is NOT_FOUND. */
@@ -158,11 +235,50 @@ export class FeatureFlagStoreHandler {
         fields.bucketer !== undefined
           ? new FeatureFlagStoreMeta({ createdDate: fields.createdDate, ...fields })
           : undefined;
+      // Refused before any I/O when the new meta alone is over the limit (the state takes a few bytes).
+      if (full !== undefined) checkFlagSize(new Item(name, false, full), this.maxFlagBytes);
       await this.writes.run(name, async () => {
         if (full !== undefined && expected === undefined) await this.store.setMeta(name, full);
-        else await this.update(name, expected, (item) => item.withMeta(full ?? item.meta.with(fields)));
+        else
+          await this.update(name, expected, (item) => {
+            const next = item.withMeta(full ?? item.meta.with(fields));
+            checkFlagSize(next, this.maxFlagBytes);
+            return next;
+          });
       });
+      await this.feed?.afterWrite(name);
     });
+  }
+
+  /** Every flag and the version it is current at (the change feed's starting point). */
+  GetSnapshot(result: Result<object>): void {
+    this.run('GetSnapshot', undefined, result, async () => {
+      const snapshot = await this.requireFeed().snapshot();
+      return snapshotToThrift(snapshot, snapshot.items);
+    });
+  }
+
+  /**
+   * A long poll: the changes after `since` at once when there are any, else at the first change,
+   * else empty at `timeout_ms`. Absent `timeout_ms` is 0 (answer now); an absent or foreign
+   * `since` is answered with `snapshot_required`.
+   */
+  WaitForChanges(since: unknown, timeout_ms: unknown, result: Result<object>): void {
+    this.run('WaitForChanges', undefined, result, async () => {
+      const feed = this.requireFeed();
+      const timeout = typeof timeout_ms === 'number' && Number.isFinite(timeout_ms) ? Math.max(0, timeout_ms) : 0;
+      const changes = await new Promise<Parameters<Parameters<ChangeFeed['waitForChanges']>[2]>[0]>(
+        (resolve, reject) => {
+          feed.waitForChanges(positionFromThrift(since), timeout, resolve).catch(reject);
+        },
+      );
+      return changesToThrift(changes, changes.changed, changes.deleted, changes.snapshotRequired);
+    });
+  }
+
+  private requireFeed(): ChangeFeed {
+    if (this.feed === undefined) throw new StoreError('this server has no change feed');
+    return this.feed;
   }
 
   /** A conditional change: refused with CONFLICT when `expected` is given and the flag moved past it. */
@@ -177,6 +293,15 @@ export class FeatureFlagStoreHandler {
       }
       return change(item);
     });
+  }
+
+  /** The item's reply struct, or undefined when it cannot be sent (the usual path then answers why). */
+  private sendable(item: FeatureFlagStoreItem): ThriftItem | undefined {
+    try {
+      return itemToThrift(item);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The item when the store has it in memory under this (valid) name, else undefined. */
@@ -235,6 +360,8 @@ export class FeatureFlagStoreHandler {
     } else if (exception.code === codes.CONFLICT) {
       // The caller reads again and retries: an everyday outcome of concurrent writers.
       this.logger.debug({ method, flag, error: exception.message }, 'call failed: conflict');
+    } else if (error instanceof TooManyWaitersError) {
+      this.logger.debug({ method, error: exception.message }, 'call refused: too many long polls');
     } else if (exception.code === codes.INVALID_ARGUMENT) {
       this.logger.warn({ method, flag, error: exception.message }, 'call failed: invalid argument');
     } else {

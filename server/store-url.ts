@@ -28,6 +28,8 @@ export interface OpenStoreOptions {
    * wait), in ms. Default `DEFAULT_STORE_TIMEOUT_MS`.
    */
   storeTimeoutMs?: number;
+  /** Largest flag a write may leave, in bytes of its stored JSON (every store enforces it). Default 512 KiB. */
+  maxFlagBytes?: number;
   logger: FlipperLogger;
 }
 
@@ -52,12 +54,16 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
   const description = describeStore(spec);
   const logger = options.logger;
   const timeout = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+  const maxFlagBytes = options.maxFlagBytes;
   if (spec === 'memory') {
-    return opened(new MemoryFeatureFlagStore(), description);
+    return opened(new MemoryFeatureFlagStore({ maxFlagBytes }), description);
   }
   if (spec.startsWith('sqlite:')) {
     const path = sqlitePath(spec);
-    return opened(new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger, timeout }), description);
+    return opened(
+      new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger, timeout, maxFlagBytes }),
+      description,
+    );
   }
   if (spec.startsWith('redis://') || spec.startsWith('rediss://')) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -75,7 +81,12 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     });
     redis.on('ready', () => backoff.succeeded());
     redis.on('error', () => {}); // the store logs reachability changes; ioredis reconnects by itself
-    const store = new RedisFeatureFlagStore(redis, { baseKey: options.baseKey, logger, commandTimeout: timeout });
+    const store = new RedisFeatureFlagStore(redis, {
+      baseKey: options.baseKey,
+      logger,
+      commandTimeout: timeout,
+      maxFlagBytes,
+    });
     return opened(store, description, { close: () => redis.quit(), giveUp: () => redis.disconnect() });
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
@@ -87,6 +98,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
       logger,
       queryTimeout: timeout,
       reconnect: RECONNECT,
+      maxFlagBytes,
     });
     return opened(store, description, { close: () => pool.end(), giveUp: () => undefined });
   }

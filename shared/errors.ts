@@ -11,7 +11,10 @@ export type FlipperErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_ERROR'
   | 'CONFLICT'
-  | 'OUTCOME_UNKNOWN';
+  | 'OUTCOME_UNKNOWN'
+  | 'MESSAGE_TOO_LARGE'
+  | 'SYNC_UNSUPPORTED'
+  | 'PERMISSION_DENIED';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -92,6 +95,15 @@ export class ConnectionError extends CodedError {
 }
 
 /**
+ * A reply was larger than the limit set for it (the RPC store's `maxMessageBytes`); the message
+ * names the limit and the size. The call failed; the connection goes on serving other calls
+ * (with the framed transport; see the README for the buffered one).
+ */
+export class MessageTooLargeError extends CodedError {
+  static override readonly code = 'MESSAGE_TOO_LARGE';
+}
+
+/**
  * A conditional write found the flag changed since it was read: another writer got there first.
  * Nothing was written. `update` retries on its own and throws this only when its attempts are
  * spent, or when the caller's expected revision (over RPC) no longer matches.
@@ -111,4 +123,21 @@ export class OutcomeUnknownError extends FlipperError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('OUTCOME_UNKNOWN', message, options);
   }
+}
+
+/**
+ * `isEnabledSync` on a store that cannot answer without I/O (a backend store, a cache miss): use
+ * `await isEnabled`, or a store that holds flags in memory (memory, replica, cache).
+ */
+export class SyncEvaluationUnsupportedError extends CodedError {
+  static override readonly code = 'SYNC_UNSUPPORTED';
+}
+
+/**
+ * The flag server refused a call for who made it: a write by a read-only identity (its TLS client
+ * certificate, under the server's `--authz` policy), a flag outside the identity's prefixes, or a
+ * write on a `--read-only` listener. Nothing was written; retrying will not help.
+ */
+export class PermissionDeniedError extends CodedError {
+  static override readonly code = 'PERMISSION_DENIED';
 }

@@ -58,3 +58,20 @@ export function validatePage(limit: unknown, offset: unknown): void {
     }
   }
 }
+
+/**
+ * Largest flag by default, in bytes of its stored JSON (name, state, client data, conditions and
+ * bucketer together). Stores refuse a write that makes a flag larger (`InvalidArgumentError`), and
+ * so does the server (`--max-flag-bytes`): every flag must fit in a reply, and one huge flag costs
+ * every reader of it. Half the server's default call size, so a flag always fits in a `SetMeta`.
+ */
+export const DEFAULT_MAX_FLAG_BYTES = 512 * 1024;
+
+/** Flags in one `ListPage` reply at most, by default (`--list-page-size`); a caller may ask for fewer. */
+export const DEFAULT_LIST_PAGE_SIZE = 1000;
+
+/**
+ * Bytes of flags after which the server ends a `ListPage` reply, even before its page size (one
+ * flag always goes in, so a page is at most this plus one flag).
+ */
+export const LIST_PAGE_BYTES = 1024 * 1024;

@@ -207,6 +207,8 @@ describe('flipper-server as a process', function () {
       ['--max-connections-per-ip', 'FLIPPER_MAX_CONNECTIONS_PER_IP', '256'],
       ['--max-pending-bytes', 'FLIPPER_MAX_PENDING_BYTES', '8388608'],
       ['--store-timeout', 'FLIPPER_STORE_TIMEOUT', '1000'],
+      ['--max-flag-bytes', 'FLIPPER_MAX_FLAG_BYTES', '524288'],
+      ['--list-page-size', 'FLIPPER_LIST_PAGE_SIZE', '1000'],
     ]) {
       expect(help, flag).to.include(flag).and.include(env).and.include(fallback);
     }

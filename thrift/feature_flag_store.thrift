@@ -17,6 +17,13 @@ enum ErrorCode {
   // Added by this project: the store did not answer a write in time after it may have received it;
   // the write may have been applied, or not.
   OUTCOME_UNKNOWN = 4,
+  // Added by this project: the flag is stored but cannot be read or sent (its stored JSON does not
+  // parse, or a value does not fit the wire, such as a created_date beyond i64). Delete still works.
+  INVALID_ITEM = 5,
+  // Added by this project: the caller's identity (its TLS client certificate, or the listener it
+  // called) may not make this call, under the server's --authz policy or --read-only; nothing was
+  // written. (6, not 5: 5 is INVALID_ITEM.)
+  PERMISSION_DENIED = 6,
 }
 
 exception FlipperException {
@@ -56,6 +63,37 @@ struct FeatureFlagStoreItem {
   4: optional string revision,
 }
 
+// Added by this project: one page of `ListPage`.
+struct FeatureFlagStoreListPage {
+  1: optional list<FeatureFlagStoreItem> items,
+  // Pass it to the next `ListPage` call; absent or empty when this page is the last.
+  2: optional string next_cursor,
+}
+
+// Added by this project (the change feed): where a replica stands. `store_id` names the backend's
+// version sequence (a Redis, a PostgreSQL table, or one server process over memory/SQLite);
+// `version` grows with every change of that store. A cursor of another store_id cannot be continued.
+struct StoreVersion {
+  1: optional string store_id,
+  2: optional i64 version,
+}
+
+// Added by this project: every flag and the version it is current at.
+struct Snapshot {
+  1: optional StoreVersion version,
+  2: optional list<FeatureFlagStoreItem> items,
+}
+
+// Added by this project: what changed after a cursor. `version` is the cursor to ask from next.
+// `snapshot_required`: the cursor cannot be served (another store_id, or history no longer kept);
+// call GetSnapshot and follow from its version.
+struct Changes {
+  1: optional StoreVersion version,
+  2: optional list<FeatureFlagStoreItem> changed,
+  3: optional list<string> deleted,
+  4: optional bool snapshot_required,
+}
+
 service FeatureFlagStore {
   FeatureFlagStoreItem Create(1: string feature_name, 2: bool is_enabled, 3: JSON client_data)
     throws (1: FlipperException error),
@@ -74,4 +112,16 @@ service FeatureFlagStore {
     throws (1: FlipperException error),
   void SetMetaIf(1: string feature_name, 2: FeatureFlagStoreMeta meta, 3: string expected_revision)
     throws (1: FlipperException error),
+
+  // Added by this project: `List` in pages. At most `limit` flags (absent: the server's page size;
+  // the server also ends a page at its page byte budget, never before the first flag), in name
+  // order, starting at `offset` (absent: 0) when `cursor` is absent or empty, otherwise where the
+  // page that returned `cursor` ended. The cursor is opaque. `List` still returns everything asked.
+  FeatureFlagStoreListPage ListPage(1: i64 limit, 2: i64 offset, 3: string cursor)
+    throws (1: FlipperException error),
+  // Added by this project: the change feed (see docs/architecture.md, "Versions and the change feed").
+  Snapshot GetSnapshot() throws (1: FlipperException error),
+  // A long poll: answers at once when something changed after `since`, else at the first change,
+  // else empty (same version) after `timeout_ms` (capped by the server).
+  Changes WaitForChanges(1: StoreVersion since, 2: i32 timeout_ms) throws (1: FlipperException error),
 }

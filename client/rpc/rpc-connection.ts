@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import { ConnectionError, TimeoutError } from '../../shared';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { ConnectionError, MessageTooLargeError, TimeoutError } from '../../shared';
 import {
   MessageAssembler,
   MessageType,
@@ -8,6 +9,7 @@ import {
   checkTransport,
   protocolClasses,
   transportMismatchMessage,
+  type MessageHeader,
   type ProtocolClasses,
   type ProtocolName,
   type ProtocolReader,
@@ -35,9 +37,33 @@ export interface RpcConnectionSettings {
   reconnect?: BackoffOptions;
   /** Calls in a row past their deadline after which the connection is dropped. Default 3. */
   maxConsecutiveTimeouts?: number;
+  /**
+   * True: neither the socket nor any timer keeps the process alive (a replica's feed, which runs
+   * for the life of the app). Default false.
+   */
+  unref?: boolean;
   /** TCP keepalive probes start after this long without traffic, in ms. Default 5000. */
   keepAliveMs?: number;
+  /** TLS to the server (a `flipper-server --tls-cert ...`). Default: plain text. */
+  tls?: RpcTlsOptions;
   logger?: FlipperLogger;
+}
+
+/**
+ * TLS to the flag server. Every value is PEM text (a string or Buffer), not a file path, as Node's
+ * `tls.connect` takes them: read the files yourself (`readFileSync('ca.crt')`).
+ */
+export interface RpcTlsOptions {
+  /** CA certificate(s) that the server's certificate must chain to. Default: Node's bundled public CAs. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** This client's certificate (chain), for a server that asks for one (`--tls-client-auth`). */
+  cert?: string | Buffer;
+  /** The private key of `cert`. */
+  key?: string | Buffer;
+  /** The name the server's certificate must carry (and SNI). Default: `host`. */
+  servername?: string;
+  /** Oldest TLS version accepted. Default `'TLSv1.2'`. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** The generated client's internals this connection drives: its seqid counter, callbacks and `recv_*`. */
@@ -106,16 +132,21 @@ export class RpcConnection implements RpcCaller {
     return this.settings.timeoutMs;
   }
 
+  /** True when the connection does not keep the process alive. */
+  get unref(): boolean {
+    return this.settings.unref === true;
+  }
+
   /** `host:port`, for messages. */
   get target(): string {
     return `${this.settings.host}:${this.settings.port}`;
   }
 
-  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder, timeoutMs?: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
     // A wait for the next attempt that outlasts the deadline would only delay the same answer.
     const wait = this.socket ? 0 : this.backoff.waitMs();
-    if (wait >= this.settings.timeoutMs) {
+    if (wait >= (timeoutMs ?? this.settings.timeoutMs)) {
       return Promise.reject(
         new ConnectionError(
           `The flag server at ${this.target} is unreachable (${this.backoff.failuresInARow} failed attempts in a row); ` +
@@ -124,7 +155,7 @@ export class RpcConnection implements RpcCaller {
       );
     }
     return new Promise((resolve, reject) => {
-      const call = new PendingCall(this, method, args, decoder, resolve, reject);
+      const call = new PendingCall(this, method, args, decoder, resolve, reject, timeoutMs);
       if (this.socket) this.send(call);
       else this.connect().then(() => this.send(call), call.settle);
     });
@@ -200,6 +231,7 @@ export class RpcConnection implements RpcCaller {
         this.stopWaiting = undefined;
         resolve();
       }, ms);
+      if (this.settings.unref === true) timer.unref();
       this.stopWaiting = (error) => {
         clearTimeout(timer);
         this.stopWaiting = undefined;
@@ -212,13 +244,7 @@ export class RpcConnection implements RpcCaller {
   private open(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.closed) return reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
-      // Replies are read into one reused buffer (no stream machinery, no allocation per read): the
-      // assembler consumes each read at once and copies only an incomplete message.
-      const socket: Socket = connect({
-        host: this.settings.host,
-        port: this.settings.port,
-        onread: { buffer: this.readBuffer, callback: (n: number, buf: Buffer) => this.read(socket, buf, n) },
-      });
+      const socket: Socket = this.settings.tls ? this.openTls(this.settings.tls) : this.openPlain();
       this.connectingSocket = socket;
       socket.setNoDelay(true);
       // Probes find a peer that vanished without a FIN (a dead host, a dropped NAT entry).
@@ -244,9 +270,13 @@ export class RpcConnection implements RpcCaller {
         );
       };
       const timer = startDeadline(this.settings.timeoutMs, `Connecting to ${this.target}`, fail);
+      if (this.settings.unref === true) {
+        timer.unref();
+        socket.unref();
+      }
       socket.once('error', fail);
       socket.once('close', () => fail(new ConnectionError(`The connection to ${this.target} closed while opening`)));
-      socket.once('connect', () => {
+      socket.once(this.settings.tls ? 'secureConnect' : 'connect', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -260,6 +290,32 @@ export class RpcConnection implements RpcCaller {
     });
   }
 
+  private openPlain(): Socket {
+    // Replies are read into one reused buffer (no stream machinery, no allocation per read): the
+    // assembler consumes each read at once and copies only an incomplete message.
+    const socket: Socket = connect({
+      host: this.settings.host,
+      port: this.settings.port,
+      onread: { buffer: this.readBuffer, callback: (n: number, buf: Buffer) => this.read(socket, buf, n) },
+    });
+    return socket;
+  }
+
+  /** A TLS connection; the server's certificate is checked against `ca` and `servername` (or host). */
+  private openTls(tls: RpcTlsOptions): TLSSocket {
+    const socket = connectTls({
+      host: this.settings.host,
+      port: this.settings.port,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      servername: tls.servername,
+      minVersion: tls.minVersion ?? 'TLSv1.2',
+    });
+    socket.on('data', (chunk: Buffer) => this.read(socket, chunk, chunk.length));
+    return socket;
+  }
+
   private attach(socket: Socket): void {
     this.socket = socket;
     this.generation++;
@@ -269,7 +325,15 @@ export class RpcConnection implements RpcCaller {
     this.answered = false;
     this.reachability.succeeded();
     socket.on('error', (error) => this.drop(socket, error.message));
-    socket.on('close', () => this.drop(socket, 'the server closed the connection'));
+    socket.on('close', () =>
+      this.drop(
+        socket,
+        this.settings.tls && !this.answered
+          ? 'the server closed the connection before answering (a server that asks for client certificates ' +
+              'closes it right after the TLS handshake when it refuses ours: see its log)'
+          : 'the server closed the connection',
+      ),
+    );
   }
 
   /** Takes `n` bytes the socket read into the shared read buffer. */
@@ -285,6 +349,9 @@ export class RpcConnection implements RpcCaller {
     try {
       this.assembler.push(buf.subarray(0, n), this.onReply);
     } catch (error) {
+      // Buffered transport: where an oversized reply ends is only known by reading all of it, so
+      // its call fails with the typed error and the connection is dropped (framed ones are skipped).
+      if (error instanceof ProtocolError && error.kind === 'too-large' && error.head) this.oversized(error.head);
       this.drop(socket, `the server sent bytes that are not a reply: ${(error as Error).message}`);
       return false;
     }
@@ -392,6 +459,31 @@ export class RpcConnection implements RpcCaller {
       transport: this.settings.transport,
       protocol: this.settings.protocol,
       maxMessageBytes: this.settings.maxMessageBytes,
+      onOversized: (head, length) => this.oversized(head, length),
     });
+  }
+
+  /**
+   * A reply over `maxMessageBytes`: its call (found by the seqid in the reply's header) fails with
+   * `MessageTooLargeError` naming the limit. With the framed transport the reply is skipped and the
+   * connection goes on serving the other calls.
+   */
+  private oversized(head: Buffer, length?: number): void {
+    let header: MessageHeader;
+    try {
+      header = new this.protocol.Reader(head).readMessageBegin();
+    } catch {
+      return; // a header cut short: the call ends at its deadline
+    }
+    this.answered = true;
+    const size = length === undefined ? 'over' : `${length} bytes, over`;
+    this.pending
+      .get(header.rseqid)
+      ?.settle(
+        new MessageTooLargeError(
+          `The flag server's reply to ${header.fname} is ${size} the RPC store's ${this.settings.maxMessageBytes}-byte ` +
+            `limit (maxMessageBytes)`,
+        ),
+      );
   }
 }

@@ -53,7 +53,8 @@ export interface SQLiteDatabase {
   prepare(source: string): SQLiteStatement;
   exec(source: string): unknown;
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  transaction(fn: (...args: never[]) => unknown): unknown;
+  /** Wraps `fn` in a transaction: calling the result runs it in BEGIN ... COMMIT. */
+  transaction(fn: (...args: never[]) => unknown): (...args: never[]) => unknown;
   close(): unknown;
 }
 

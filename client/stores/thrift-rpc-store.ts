@@ -4,7 +4,9 @@ import {
   FeatureFlagStoreItem,
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
+  InvalidArgumentError,
   InvalidItemError,
+  compareUtf8,
   validateFlagName,
   validatePage,
   type CodecOptions,
@@ -30,10 +32,33 @@ import { readListReply } from '../rpc/list-reply';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
 import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
-import { RpcConnection } from '../rpc/rpc-connection';
+import { RpcConnection, type RpcTlsOptions } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
+export type { RpcTlsOptions } from '../rpc/rpc-connection';
+
+/** A `ListPage` reply as the generated code decodes it. */
+interface ThriftListPage {
+  items?: ThriftItem[] | null;
+  next_cursor?: string | null;
+}
+
+/** Flags asked for per `ListPage` call by default. */
+const DEFAULT_RPC_LIST_PAGE_SIZE = 250;
+
+/** The TApplicationException type a server sends for a method it does not have. */
+const UNKNOWN_METHOD = 1;
+
+/** True when the call failed because the server (or a generated client from an older IDL) has no such method. */
+function isUnknownMethod(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof TypeError) return /has no ListPage/.test(cause.message);
+  if (typeof cause !== 'object' || cause === null) return false;
+  // npm thrift's servers leave the type out and say so in the message.
+  const { type, message } = cause as { type?: unknown; message?: unknown };
+  return type === UNKNOWN_METHOD || (typeof message === 'string' && /unknown (function|method)/i.test(message));
+}
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -47,6 +72,12 @@ export interface ThriftRPCConnectionOptions {
   protocol?: ProtocolName;
   /** Largest reply accepted, in bytes (a `List` of many flags is the largest). Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * TLS to a server started with `--tls-cert`: `{ ca, cert, key, servername }`, each PEM text (a
+   * string or Buffer, not a path: `readFileSync('ca.crt')`). `cert` and `key` are this client's
+   * identity for a server with `--tls-client-auth`. Default: plain text.
+   */
+  tls?: RpcTlsOptions;
 }
 
 export interface ThriftRPCStoreOptions extends CodecOptions {
@@ -67,6 +98,11 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   replyCacheBytes?: number;
   /** How `update` retries when the server answers CONFLICT (another writer changed the flag first). */
   conflictRetry?: ConflictRetryOptions;
+  /**
+   * Flags asked for per `ListPage` call by `list` (the server may send fewer: its own page size
+   * and page bytes). Smaller pages decode in shorter runs. Default 250.
+   */
+  listPageSize?: number;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -87,6 +123,7 @@ export const THRIFT_RPC_DEFAULTS = {
  * drops. Server answers map to the store's errors: NOT_FOUND on `setMeta` is
  * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, CONFLICT is `ConflictError`,
  * OUTCOME_UNKNOWN (and a write whose answer was lost after it was sent) is `OutcomeUnknownError`,
+ * PERMISSION_DENIED (the server's `--authz` policy or `--read-only`) is `PermissionDeniedError`,
  * INTERNAL is `StoreError`.
  *
  * `update` is conditional over the wire: it sends the revision of the flag it read
@@ -102,6 +139,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
   private readonly replies: ReplyCache<FeatureFlagStoreItem>;
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
+  /** False once the server answered that it has no `ListPage`. */
+  private pagedLists = true;
+  private readonly listPageSize: number;
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
     const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
@@ -109,6 +149,10 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     this.replies = new ReplyCache(1024, options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES);
     this.logger = options.logger;
     this.conflictRetry = options.conflictRetry ?? {};
+    this.listPageSize = options.listPageSize ?? DEFAULT_RPC_LIST_PAGE_SIZE;
+    if (!Number.isSafeInteger(this.listPageSize) || this.listPageSize <= 0) {
+      throw new InvalidArgumentError(`listPageSize must be a positive integer, got ${String(options.listPageSize)}`);
+    }
     if (isGeneratedClient(clientOrOptions)) {
       this.caller = new GeneratedClientCaller(clientOrOptions, timeout);
       return;
@@ -127,6 +171,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       maxMessageBytes: o.maxMessageBytes ?? THRIFT_RPC_DEFAULTS.maxMessageBytes,
       reconnect: options.reconnect,
       maxConsecutiveTimeouts: options.maxConsecutiveTimeouts,
+      tls: o.tls,
       logger: options.logger,
     });
   }
@@ -161,8 +206,45 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.call('Delete', featureName, [featureName]);
   }
 
+  /**
+   * Reads the flags a page at a time (`ListPage`, each page its own call with its own deadline, at
+   * most the server's page size and page bytes), so a list of any length works with the default
+   * timeout and reply limit. A server without `ListPage` (older, or another implementation of the
+   * Python library's IDL) gets one `List`. A flag created or deleted during the walk may shift the
+   * pages: no flag comes twice, one may be missed.
+   */
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
+    if (!this.pagedLists) return this.listAtOnce(options);
+    const skipped = new SkippedItems();
+    const items: FeatureFlagStoreItem[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
+      if (left === 0) break;
+      let page: ThriftListPage;
+      try {
+        const args = [left, cursor === null ? (options.offset ?? null) : null, cursor];
+        page = (await this.call('ListPage', '', args)) as ThriftListPage;
+      } catch (error) {
+        if (cursor !== null || !isUnknownMethod(error)) throw error;
+        this.pagedLists = false;
+        return this.listAtOnce(options);
+      }
+      const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
+      for (const raw of page?.items ?? []) {
+        const item = this.listedItem(raw, skipped);
+        if (item !== undefined && (last === undefined || compareUtf8(item.featureName, last) > 0)) items.push(item);
+      }
+      if (typeof page?.next_cursor !== 'string' || page.next_cursor === '') break;
+      cursor = page.next_cursor;
+    }
+    skipped.log(this.logger);
+    return items;
+  }
+
+  /** `List` in one call (servers without `ListPage`). */
+  private async listAtOnce(options: ListOptions): Promise<FeatureFlagStoreItem[]> {
     const skipped = new SkippedItems();
     const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
     const decoder: ReplyDecoder<FeatureFlagStoreItem[]> = {
@@ -242,8 +324,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.caller.close();
   }
 
+  /** A call about one flag: its name is checked before anything is sent. `''` for calls about none (ListPage). */
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
-    validateFlagName(featureName);
+    if (method !== 'ListPage') validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {

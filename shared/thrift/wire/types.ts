@@ -37,6 +37,9 @@ export class ProtocolError extends Error {
     super(message);
     this.name = 'ProtocolError';
   }
+
+  /** For `too-large`: the first bytes of the message refused (its header, to tell which call it answers). */
+  head?: Buffer;
 }
 
 /** What `readMessageBegin` returns, in the shape the generated code expects. */
