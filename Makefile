@@ -4,13 +4,13 @@ SHELL := /bin/bash
 APT_STAMP := node_modules/.system-deps
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install system-deps build test lint run thrift bench clean
+.PHONY: install system-deps thrift-compiler build test lint run thrift stubs bench clean
 
 ## install: npm packages (from package-lock.json) and the system packages the tests use
 install: $(NPM_STAMP) system-deps
 
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	FLIPPER_SKIP_PREPARE=1 npm ci --no-audit --no-fund
 	@touch $@
 
 # Debian's thrift compiler (make thrift) and python3-thrift (the polyglot test), and python3-redis and
@@ -30,9 +30,7 @@ system-deps:
 
 ## build: compile TypeScript into dist/
 build: $(NPM_STAMP)
-	npx tsc -p .
-	@rm -rf dist/gen-nodejs && cp -r gen-nodejs dist/gen-nodejs
-	@cp client/index.mjs dist/client/index.mjs
+	node scripts/build.js
 
 ## test: every test (mocha), against the real Redis and PostgreSQL on this machine
 test: install build
@@ -44,13 +42,33 @@ lint: $(NPM_STAMP)
 	npx prettier --check .
 
 ## run: start the flag server on 127.0.0.1:9090 with ./data/flags.db (options: make run ARGS='--store memory')
-run: install build
+# Only npm packages: the system packages are for the tests and `make thrift`.
+run: build
 	node dist/server/cli.js $(ARGS)
+
+# Debian's thrift compiler alone (make stubs needs nothing else).
+thrift-compiler:
+	@if ! command -v thrift >/dev/null 2>&1; then \
+	  echo "installing thrift-compiler"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq thrift-compiler >/dev/null; \
+	fi
 
 ## thrift: regenerate gen-nodejs/ from thrift/feature_flag_store.thrift
 thrift: system-deps
 	rm -rf gen-nodejs && mkdir -p gen-nodejs
 	thrift --gen js:node,ts -out gen-nodejs thrift/feature_flag_store.thrift
+
+## stubs: client stubs for another language in gen-<LANG>/ (make stubs LANG=py; also go, java, rb, cpp, ...)
+# Any generator of the installed compiler (`thrift --help` lists them); LANG is also the locale
+# variable, so a value that is not a generator name is refused rather than passed on.
+stubs: thrift-compiler
+	@if [ -z "$(LANG)" ] || ! thrift --help 2>&1 | grep -q "^  $(LANG) ("; then \
+	  echo "make stubs: LANG must name a thrift generator (py, go, java, rb, cpp, ...), got '$(LANG)'" >&2; exit 2; \
+	fi
+	rm -rf gen-$(LANG) && mkdir -p gen-$(LANG)
+	thrift --gen $(LANG) -out gen-$(LANG) thrift/feature_flag_store.thrift
+	@echo "wrote gen-$(LANG)/"
 
 ## bench: ops/s for our code next to a baseline measured in the same run
 bench: install build

@@ -59,8 +59,16 @@ export class FeatureFlagClient {
   events: IEventEmitter = new FlipperEventEmitter();
   readonly store: FeatureFlagStore;
   private readonly logger: FlipperLogger;
-  /** The failing flags, each logging once per change of its failure, not once per call. */
+  /**
+   * Flags failing on their own (a stored item that does not parse, say), each logging once per
+   * change of its failure, not once per call.
+   */
   private readonly failing = new Map<string, StateChangeLog>();
+  /**
+   * The store failing (unreachable, timing out): one log per outage, whatever the number of flags
+   * checked meanwhile, then one line with the count when it answers again.
+   */
+  private readonly storeFailures: StateChangeLog;
   private readonly conflictRetry?: UpdateOptions;
   /** Consistent-hash scores already computed, shared by every flag (the flag name is not hashed). */
   private readonly scoreMemo: ScoreMemo | undefined;
@@ -70,6 +78,7 @@ export class FeatureFlagClient {
     this.conflictRetry = options.conflictRetry;
     this.scoreMemo = scoreMemoOf(options.scoreMemoSize);
     this.logger = options.logger ?? defaultLogger({ component: 'flipper-client' });
+    this.storeFailures = new StateChangeLog(this.logger, {}, STORE_FAILURE_MESSAGES);
   }
 
   /**
@@ -81,6 +90,7 @@ export class FeatureFlagClient {
       // A store that can answer from memory saves the await (and its promise) on every call.
       let item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
       if (item === undefined) item = await this.store.get(featureName);
+      if (this.storeFailures.failing) this.storeFailures.succeeded();
       if (item == null) return options?.default ?? false;
       const value = evaluate(item, checks, undefined, this.scoreMemo);
       if (this.failing.size > 0) this.recovered(featureName);
@@ -296,6 +306,11 @@ export class FeatureFlagClient {
   }
 
   private failed(featureName: string, error: unknown): void {
+    if (error instanceof FlipperError && STORE_FAILURE_CODES.has(error.code)) {
+      // The message names the flag and the call: the kind of an outage is the error's class.
+      this.storeFailures.failed({ flag: featureName, error: error.message }, error.code);
+      return;
+    }
     let log = this.failing.get(featureName);
     if (log === undefined) {
       log = new StateChangeLog(this.logger, { flag: featureName }, FLAG_FAILURE_MESSAGES);
@@ -312,6 +327,15 @@ export class FeatureFlagClient {
     log.succeeded();
   }
 }
+
+/** The store's failures (as opposed to one flag's): an outage, logged once for every flag. */
+const STORE_FAILURE_CODES = new Set(['STORE_ERROR', 'TIMEOUT', 'CONNECTION_ERROR', 'OUTCOME_UNKNOWN']);
+
+const STORE_FAILURE_MESSAGES = {
+  failing: 'the store is failing: flags return their defaults',
+  working: 'the store answers again',
+  counted: 'failed evaluations',
+};
 
 const FLAG_FAILURE_MESSAGES = {
   failing: 'flag evaluation failed; returning the default',

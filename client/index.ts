@@ -119,8 +119,13 @@ export {
   type StoredVersion,
 } from './stores/serialized-store';
 export { MemoryFeatureFlagStore, type MemoryFeatureFlagStoreOptions } from './stores/memory-store';
-export { SQLiteFeatureFlagStore, type SQLiteFeatureFlagStoreOptions } from './stores/sqlite-store';
-export { RedisFeatureFlagStore, type RedisFeatureFlagStoreOptions } from './stores/redis-store';
+export {
+  SQLiteFeatureFlagStore,
+  type SQLiteDatabase,
+  type SQLiteFeatureFlagStoreOptions,
+  type SQLiteStatement,
+} from './stores/sqlite-store';
+export { RedisFeatureFlagStore, type RedisClient, type RedisFeatureFlagStoreOptions } from './stores/redis-store';
 export {
   PostgreSQLFeatureFlagStore,
   type PostgreSQLFeatureFlagStoreOptions,

@@ -5,4 +5,6 @@ import pino from 'pino';
  * message (pino's default `err` serializer appends it, and our messages already name the cause's
  * words, so each line said them twice: "Redis GET failed: connect ECONNREFUSED ...: connect ECONNREFUSED ...").
  */
-export const errorSerializers = { err: pino.stdSerializers.errWithCause };
+export const errorSerializers: { err: (err: Error) => Record<string, unknown> } = {
+  err: pino.stdSerializers.errWithCause,
+};

@@ -34,6 +34,8 @@ export interface CliOptions {
   /** Change feed: full resync interval where the backend gives no change signal. */
   resyncIntervalMs: number;
   help: boolean;
+  /** `--version`: print the package's version and exit. */
+  version: boolean;
 }
 
 interface OptionSpec {
@@ -245,6 +247,7 @@ export function helpText(): string {
     '',
     ...rows,
     `  ${'--help'.padEnd(33)}this text`,
+    `  ${'--version'.padEnd(33)}the version of flipper-server (the flipper-client package)`,
     '',
     'Logs are JSON lines (pino) on stdout. SIGTERM or SIGINT: stop accepting, close idle connections,',
     'finish calls in flight, close the store, exit 0. SIGHUP: read the --tls-* and --authz files again',
@@ -253,14 +256,36 @@ export function helpText(): string {
   ].join('\n');
 }
 
-/** Reads flags, then environment variables, then defaults. Throws `InvalidArgumentError` naming a bad value. */
+/**
+ * Reads flags, then environment variables, then defaults. Throws `InvalidArgumentError` naming a
+ * bad value by where it came from: `--port` for a flag, `FLIPPER_PORT` for the variable.
+ */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
+  try {
+    return parseFlagsAndEnv(argv, env);
+  } catch (error) {
+    const flag = error instanceof InvalidArgumentError ? /^--([a-z-]+)/.exec(error.message)?.[1] : undefined;
+    const spec = OPTIONS.find((o) => o.flag === flag);
+    const given = argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+    if (!spec || given || !env[spec.env]) throw error;
+    throw new InvalidArgumentError(`${spec.env}${(error as Error).message.slice(`--${flag}`.length)}`);
+  }
+}
+
+/** The package's version, from its package.json (shipped in every install). */
+export function packageVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dist/server/ is two folders below the package root
+  return (require('../../package.json') as { version: string }).version;
+}
+
+function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
   const parsed = parseArgs({
     args: [...argv],
     strict: true,
     allowPositionals: false,
     options: {
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
       ...Object.fromEntries(
         OPTIONS.map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }]),
       ),
@@ -298,6 +323,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
     help: parsed.help === true,
+    version: parsed.version === true,
   };
 }
 

@@ -2,22 +2,43 @@
 // `flipper-server`: the flag server as a command. Options: `flipper-server --help`.
 import pino from 'pino';
 import { errorSerializers } from '../client/log-serializers';
-import { parseCli, helpText, type CliOptions } from './cli-options';
+import { parseCli, helpText, packageVersion, type CliOptions } from './cli-options';
 import { FlagServer } from './flag-server';
-import { openStore, type OpenedStore } from './store-url';
+import { checkPort, checkStoreReachable, listenFailure } from './startup-checks';
+import { checkStoreSpec, describeStore, openStore, type OpenedStore } from './store-url';
 import { openChangeLog } from './feed/open-change-log';
+
+/**
+ * Ends the process before it serves: one line on stderr, no JSON and no stack. Exit 2 for a
+ * usage error (a bad option), 1 for a failure of the machine (port in use, unwritable folder).
+ */
+function exitWith(code: 1 | 2, message: string): never {
+  const hint = code === 2 ? ' (flipper-server --help lists the options)' : '';
+  process.stderr.write(`flipper-server: ${message}${hint}\n`);
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2), process.env);
+    checkStoreSpec(options.store);
   } catch (error) {
-    process.stderr.write(`flipper-server: ${(error as Error).message}\nRun flipper-server --help for the options.\n`);
-    process.exit(2);
+    exitWith(2, (error as Error).message);
   }
   if (options.help) {
     process.stdout.write(helpText());
     process.exit(0);
+  }
+  if (options.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    process.exit(0);
+  }
+  // Before the store is opened: a port in use must not leave a new ./data/flags.db behind.
+  try {
+    await checkPort(options.host, options.port);
+  } catch (error) {
+    exitWith(1, (error as Error).message);
   }
   // Synchronous writes: lines stay in order and none is lost when the process exits.
   const logger = pino(
@@ -35,8 +56,16 @@ async function main(): Promise<void> {
       maxFlagBytes: options.maxFlagBytes,
     });
   } catch (error) {
-    logger.fatal({ err: error }, 'cannot open the store');
-    process.exit(1);
+    exitWith(1, `cannot open the store ${describeStore(options.store)}: ${(error as Error).message}`);
+  }
+  // A network store that does not answer yet is no reason to stay down: it is said once here (the
+  // store's own log then says when it answers again, with the count of calls that failed).
+  const storeReachable = await checkStoreReachable(opened.store);
+  if (storeReachable !== true) {
+    logger.warn(
+      { store: opened.description, error: storeReachable },
+      'the store does not answer at start: serving anyway, and calls fail until it does',
+    );
   }
   const changeLog = openChangeLog(options.store, opened.store, {
     baseKey: options.baseKey,
@@ -68,9 +97,9 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     // A TLS file or policy that cannot be used: one line saying which, no stack.
-    logger.fatal({ error: (error as Error).message }, 'cannot start the server');
+    await changeLog.close();
     await opened.close();
-    process.exit(2);
+    exitWith(2, `cannot start the server: ${(error as Error).message}`);
   }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -118,6 +147,7 @@ async function main(): Promise<void> {
         address: address.address,
         port: address.port,
         store: opened.description,
+        storeReachable: storeReachable === true,
         transport: options.transport,
         protocol: options.protocol,
         maxMessageBytes: options.maxMessageBytes,
@@ -137,10 +167,9 @@ async function main(): Promise<void> {
       'listening',
     );
   } catch (error) {
-    logger.fatal({ err: error }, 'cannot listen');
     await changeLog.close();
     await opened.close();
-    process.exit(1);
+    exitWith(1, listenFailure(options.host, options.port, error));
   }
 }
 

@@ -6,7 +6,10 @@ import {
   MessageType,
   OutputBuffer,
   ProtocolError,
+  checkTransport,
+  transportMismatchMessage,
   type MessageAssemblerOptions,
+  type TransportName,
   type MessageHeader,
   type ProtocolClasses,
   type ProtocolWriter,
@@ -163,12 +166,24 @@ export class ServerConnection implements StreamedReplies {
         this.prefix = head;
         return;
       }
-      this.prefix = undefined;
-      this.checkedHttp = true;
       if (HTTP_METHODS.includes(head.toString('latin1', 0, 4))) {
+        this.prefix = undefined;
+        this.checkedHttp = true;
         this.settings.logger.warn({ remote: this.remote }, 'rejected an HTTP request on the Thrift port');
         this.closing = true;
         this.socket.end(HTTP_RESPONSE, () => this.socket.destroy());
+        return;
+      }
+      const { transport, protocol, maxMessageBytes } = this.settings.assembler;
+      const check = checkTransport(head, transport, protocol, maxMessageBytes);
+      if (check.verdict === 'need-more' && head.length < 6) {
+        this.prefix = head;
+        return;
+      }
+      this.prefix = undefined;
+      this.checkedHttp = true;
+      if (check.verdict === 'other') {
+        this.rejectTransport(head, check.peerTransport);
         return;
       }
       chunk = head;
@@ -192,6 +207,26 @@ export class ServerConnection implements StreamedReplies {
     // A client sending whole calls back to back restarts the clock with each call it completes.
     if (this.assembler.buffered === 0) this.partialSince = 0;
     else if (this.completed || this.partialSince === 0) this.partialSince = Date.now();
+  }
+
+  /**
+   * A client using the other transport: said in the log, and answered in the client's own framing
+   * with an application exception saying the same, so the client can tell its user; then closed.
+   */
+  private rejectTransport(head: Buffer, theirs: TransportName): void {
+    const message = transportMismatchMessage(this.settings.assembler.transport, theirs, 'server');
+    this.settings.logger.warn({ remote: this.remote }, message);
+    this.closing = true;
+    const framed = theirs === 'framed';
+    try {
+      const header = new this.settings.protocol.Reader(head, framed ? 4 : 0, head.length).readMessageBegin();
+      const out = new OutputBuffer(framed, (bytes) => this.socket.end(bytes, () => this.socket.destroy()));
+      const writer = new this.settings.protocol.Writer(out);
+      writeApplicationException(writer, header.fname, header.rseqid, ApplicationExceptionType.PROTOCOL_ERROR, message);
+    } catch {
+      // Not even a whole message header: nothing to answer.
+      this.socket.destroy();
+    }
   }
 
   /** Closes a connection whose bytes cannot be trusted any more. */

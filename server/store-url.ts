@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Pool, PoolConfig } from 'pg';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { FlipperLogger } from '../shared/logger';
@@ -7,6 +8,7 @@ import { PostgreSQLFeatureFlagStore } from '../client/stores/postgres-store';
 import { RedisFeatureFlagStore } from '../client/stores/redis-store';
 import { SQLiteFeatureFlagStore } from '../client/stores/sqlite-store';
 import { InvalidArgumentError } from '../shared';
+import { requireOptionalPeer } from '../client/calls/drivers/optional-peer';
 import { Backoff } from '../client/calls/backoff';
 
 /** A store the server opened from a `--store` value, with what it takes to close it. */
@@ -48,7 +50,8 @@ const DRIVER_CLOSE_MS = 2000;
  * or `postgres://user@host:port/db`. Drivers are loaded only for the store asked for.
  */
 export async function openStore(spec: string, options: OpenStoreOptions): Promise<OpenedStore> {
-  const description = maskPassword(spec);
+  checkStoreSpec(spec);
+  const description = describeStore(spec);
   const logger = options.logger;
   const timeout = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
   const maxFlagBytes = options.maxFlagBytes;
@@ -56,8 +59,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     return opened(new MemoryFeatureFlagStore({ maxFlagBytes }), description);
   }
   if (spec.startsWith('sqlite:')) {
-    const path = spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (path === '') throw new InvalidArgumentError('--store sqlite: needs a file, as in sqlite:./data/flags.db');
+    const path = sqlitePath(spec);
     return opened(
       new SQLiteFeatureFlagStore(path, { tableName: options.baseKey, logger, timeout, maxFlagBytes }),
       description,
@@ -88,8 +90,7 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     return opened(store, description, { close: () => redis.quit(), giveUp: () => redis.disconnect() });
   }
   if (spec.startsWith('postgres://') || spec.startsWith('postgresql://')) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pg = require('pg') as { Pool: new (config: PoolConfig) => Pool };
+    const pg = requireOptionalPeer<{ Pool: new (config: PoolConfig) => Pool }>('pg', '--store postgres://...');
     const pool = new pg.Pool({ connectionString: spec, connectionTimeoutMillis: timeout, keepAlive: true });
     pool.on('error', () => {}); // an idle client's error: the next query reports it through the store
     const store = new PostgreSQLFeatureFlagStore(pool, {
@@ -101,9 +102,45 @@ export async function openStore(spec: string, options: OpenStoreOptions): Promis
     });
     return opened(store, description, { close: () => pool.end(), giveUp: () => undefined });
   }
-  throw new InvalidArgumentError(
-    `--store must be memory, sqlite:<file>, redis://host:port/db or postgres://..., got ${JSON.stringify(description)}`,
-  );
+  throw new InvalidArgumentError(`--store: unknown store ${JSON.stringify(description)}`);
+}
+
+/**
+ * Throws `InvalidArgumentError` when `spec` is not a `--store` value, before anything is opened:
+ * a usage error, not a failure of the store.
+ */
+export function checkStoreSpec(spec: string): void {
+  const usage = (why: string) =>
+    new InvalidArgumentError(
+      `--store ${why}: use memory, sqlite:<file>, redis://host:port/db or postgres://user@host:port/db`,
+    );
+  if (spec === 'memory') return;
+  if (spec.startsWith('sqlite:')) {
+    if (sqlitePath(spec) === '') throw usage('sqlite: needs a file, as in sqlite:./data/flags.db');
+    return;
+  }
+  if (!/^(redis|rediss|postgres|postgresql):\/\//.test(spec)) throw usage(`got ${JSON.stringify(maskPassword(spec))}`);
+  let url: URL;
+  try {
+    url = new URL(spec);
+  } catch {
+    throw usage(`is not a valid URL (${spec.slice(0, spec.indexOf(':'))}://...)`);
+  }
+  if (url.hostname === '') throw usage(`names no host: ${JSON.stringify(maskPassword(spec))}`);
+}
+
+/** The `--store` value for logs: the password masked, a SQLite file as an absolute path. */
+export function describeStore(spec: string): string {
+  if (spec.startsWith('sqlite:')) {
+    const path = sqlitePath(spec);
+    return path === ':memory:' || path.startsWith('file:') ? spec : `sqlite:${resolvePath(path)}`;
+  }
+  return maskPassword(spec);
+}
+
+/** The file of a `sqlite:` value (`sqlite:///abs` and `sqlite:/abs` both name `/abs`). */
+function sqlitePath(spec: string): string {
+  return spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
 }
 
 /** The URL with its password replaced by `***`. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -40,5 +40,19 @@ describe('the npm package', function () {
 
   it('ships type declarations for its main entry', function () {
     expect(existsSync(join(ROOT, 'dist', 'client', 'index.d.ts'))).to.equal(true);
+  });
+
+  it('names every path of exports and bin relative to the package (./), as nodenext and bundler resolution need', function () {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | Record<string, string>>;
+      bin: Record<string, string>;
+    };
+    const paths = Object.values(manifest.exports).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)));
+    paths.push(...Object.values(manifest.bin));
+    expect(paths.length).to.be.greaterThan(6);
+    for (const path of paths) {
+      expect(path, path).to.match(/^\.\//);
+      expect(existsSync(join(ROOT, path)), path).to.equal(true);
+    }
   });
 });

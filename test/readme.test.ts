@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expectedOutput, readmeBlocks, runBlock } from './helpers/readme-blocks';
 import { readmeSetups } from './helpers/readme-setups';
 
@@ -8,6 +10,13 @@ describe('every README example runs and prints what it says', function () {
 
   it('finds the examples', function () {
     expect(blocks.length).to.be.greaterThan(8);
+  });
+
+  it('never shows a cache without a ttl (it would never see a change made elsewhere)', function () {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const caches = [...readme.matchAll(/new CachedFeatureFlagStore\((?!store, options\?\))[^;`]*/g)].map((m) => m[0]);
+    expect(caches.length).to.be.at.least(3);
+    for (const cache of caches) expect(cache).to.match(/\bttl: \d+/);
   });
 
   for (const block of blocks) {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -184,7 +184,9 @@ describe('flipper-server as a process', function () {
     expect(child.stdout).to.include('(default sqlite:./data/flags.db)');
     const server = await startServerProcess(['--port', '0'], { FLIPPER_STORE: '' }, dir);
     servers.push(server);
-    expect(logRecords(server).find((r) => r.msg === 'listening')!.store).to.equal('sqlite:./data/flags.db');
+    // Logged as an absolute path: where the server was started from is not in the log otherwise.
+    const listening = logRecords(server).find((r) => r.msg === 'listening')!;
+    expect(listening.store).to.equal(`sqlite:${join(realpathSync(dir), 'data', 'flags.db')}`);
     expect(await server.stop()).to.equal(0);
     expect(existsSync(join(dir, 'data', 'flags.db'))).to.equal(true);
   });

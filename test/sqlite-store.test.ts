@@ -34,7 +34,7 @@ describeStoreConformance('SQLiteFeatureFlagStore', {
     store.db.prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)').run(name, json);
   },
   readRaw: async (store, name) =>
-    store.db.prepare<[string], string>('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name),
+    store.db.prepare('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name) as string | undefined,
   // Another table in the same database file.
   makeNeighbour: ({ logger }) => new SQLiteFeatureFlagStore(current!.db, { tableName: 'other_flags', logger }),
   // Another connection to the same file.

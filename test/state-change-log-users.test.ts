@@ -1,7 +1,7 @@
 // The places that log a change of state through StateChangeLog: the server's store calls, the RPC
 // connection, and the client's failing flags. Each logs a spell once, then its end with a count.
 import { expect } from 'chai';
-import { FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
+import { FeatureFlagClient, InvalidItemError, ThriftRPCFeatureFlagStore } from '../client';
 import { recordingLogger } from './helpers/broken-store';
 import { ControlledStore, failure } from './helpers/controlled-store';
 import { serve } from './helpers/rpc-served';
@@ -61,16 +61,51 @@ describe('state changes logged once (StateChangeLog users)', function () {
     }
   });
 
-  it('the client logs a failing flag once per reason, and its recovery with the count', async function () {
+  it('the client logs a store outage once, whatever the number of flags, and its end with the count', async function () {
     const logger = recordingLogger();
     const client = new FeatureFlagClient(await storeFailingReads(4), { logger });
     for (let i = 0; i < 4; i++) expect(await client.isEnabled('f')).to.equal(false);
     expect(await client.isEnabled('f')).to.equal(true);
     expect(await client.isEnabled('f')).to.equal(true);
     expect(logger.lines.map((l) => [l.level, l.msg])).to.deep.equal([
-      ['warn', 'flag evaluation failed; returning the default'],
-      ['info', 'flag evaluation recovered after 4 failed evaluations'],
+      ['warn', 'the store is failing: flags return their defaults'],
+      ['info', 'the store answers again after 4 failed evaluations'],
     ]);
-    expect(logger.lines[1].obj).to.include({ flag: 'f', failures: 4 });
+    expect(logger.lines[1].obj).to.include({ failures: 4 });
+  });
+
+  it('the client logs one line for an outage seen by 50 flags, not one per flag', async function () {
+    const logger = recordingLogger();
+    const store = new ControlledStore();
+    const client = new FeatureFlagClient(store, { logger });
+    store.failReads = true;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 50; i++) expect(await client.isEnabled(`flag-${i}`)).to.equal(false);
+    }
+    store.failReads = false;
+    expect(await client.isEnabled('flag-0')).to.equal(false);
+    expect(logger.lines.map((l) => [l.level, l.msg])).to.deep.equal([
+      ['warn', 'the store is failing: flags return their defaults'],
+      ['info', 'the store answers again after 150 failed evaluations'],
+    ]);
+  });
+
+  it('the client logs a flag whose stored item is broken once per flag, apart from store outages', async function () {
+    const logger = recordingLogger();
+    const store = new ControlledStore();
+    const client = new FeatureFlagClient(store, { logger });
+    const get = store.get.bind(store);
+    store.get = async (name) => {
+      if (name.startsWith('broken')) throw new InvalidItemError(`${name} does not parse`);
+      return get(name);
+    };
+    for (let i = 0; i < 3; i++) {
+      expect(await client.isEnabled('broken-1')).to.equal(false);
+      expect(await client.isEnabled('broken-2')).to.equal(false);
+    }
+    expect(logger.lines.map((l) => [l.msg, (l.obj as { flag?: string }).flag])).to.deep.equal([
+      ['flag evaluation failed; returning the default', 'broken-1'],
+      ['flag evaluation failed; returning the default', 'broken-2'],
+    ]);
   });
 });

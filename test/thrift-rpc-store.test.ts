@@ -92,7 +92,8 @@ describe('ThriftRPCFeatureFlagStore over SQLite and Redis', function () {
       sqliteOf(store).db.prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)').run(name, json);
     },
     readRaw: async (store, name) =>
-      sqliteOf(store).db.prepare<[string], string>('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name),
+      sqliteOf(store).db.prepare('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name) as
+        string | undefined,
     // A second server over another table of the same file.
     makeNeighbour: async () => {
       const db = (current!.backend as SQLiteFeatureFlagStore).db;

@@ -1,13 +1,9 @@
 import { thriftTypes, type ThriftItem } from '../../shared/thrift/mapping';
 import { ProtocolError, TType, type ProtocolReader } from '../../shared/thrift/wire';
 
-/** How a reply read in slices knows when to stop: its call's deadline, or the call ending first. */
-export interface StreamControl {
-  /** Ms since the epoch past which nothing more is read. */
-  readonly deadlineAt: number;
-  /** True once the call ended some other way (deadline timer, connection closed): stop reading. */
-  readonly abandoned: boolean;
-}
+import type { StreamControl } from './stream-control';
+
+export type { StreamControl } from './stream-control';
 
 /** A generated struct reads itself (the generated declarations leave `read` out). */
 type Readable = { read(reader: ProtocolReader): void };

@@ -1,5 +1,5 @@
 import { startDeadline } from '../calls/deadline';
-import type { StreamControl } from './list-reply';
+import type { StreamControl } from './stream-control';
 import type { ReplyDecoder } from './reply-cache';
 import { sentCallFailure, type RpcMethod } from './rpc-caller';
 

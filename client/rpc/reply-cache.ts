@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ProtocolReader } from '../../shared/thrift/wire';
-import type { StreamControl } from './list-reply';
+import type { StreamControl } from './stream-control';
 
 /** Default bound of a reply cache, in bytes (the replies plus an estimate of what they decoded to). */
 export const DEFAULT_REPLY_CACHE_BYTES = 16 * 1024 * 1024;

@@ -6,7 +6,9 @@ import {
   MessageType,
   OutputBuffer,
   ProtocolError,
+  checkTransport,
   protocolClasses,
+  transportMismatchMessage,
   type MessageHeader,
   type ProtocolClasses,
   type ProtocolName,
@@ -337,7 +339,13 @@ export class RpcConnection implements RpcCaller {
   /** Takes `n` bytes the socket read into the shared read buffer. */
   private read(socket: Socket, buf: Buffer, n: number): boolean {
     if (this.socket !== socket) return false;
-    this.reads++;
+    if (this.reads++ === 0) {
+      const check = checkTransport(buf.subarray(0, n), this.settings.transport, this.settings.protocol);
+      if (check.verdict === 'other') {
+        this.drop(socket, transportMismatchMessage(this.settings.transport, check.peerTransport, 'client'));
+        return false;
+      }
+    }
     try {
       this.assembler.push(buf.subarray(0, n), this.onReply);
     } catch (error) {

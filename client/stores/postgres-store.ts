@@ -34,8 +34,13 @@ export interface PostgreSQLFeatureFlagStoreOptions extends SerializedStoreOption
   reconnect?: BackoffOptions;
 }
 
-/** What the store needs of a `pg` `Pool` (a `Client` fits too). */
-export type PostgreSQLQueryable = Pick<Pool, 'query'>;
+/**
+ * What the store needs of a `pg` `Pool` (a `Client` fits too). Written here, not imported, so the
+ * package's types do not depend on pg's: it is an optional peer.
+ */
+export interface PostgreSQLQueryable {
+  query(config: { text: string; values?: unknown[]; query_timeout?: number }): Promise<{ rows: unknown[] }>;
+}
 
 /**
  * Keeps flags in the Python library's table: one row per flag, its name and its JSON as `bytea`,
@@ -49,7 +54,8 @@ export type PostgreSQLQueryable = Pick<Pool, 'query'>;
 export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
   /** The table, unquoted. */
   readonly tableName: string;
-  private readonly pool: PostgreSQLQueryable;
+  /** pg's own types (private: they stay out of the package's types). */
+  private readonly pool: Pick<Pool, 'query'>;
   private readonly nameColumn: string;
   private readonly queryTimeout: number;
   private readonly sql: {
@@ -66,7 +72,7 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
 
   constructor(pool: PostgreSQLQueryable, options: PostgreSQLFeatureFlagStoreOptions = {}) {
     super(options);
-    this.pool = pool;
+    this.pool = pool as Pick<Pool, 'query'>;
     this.tableName = options.tableName ?? 'feature_flags';
     this.nameColumn = options.nameColumn ?? 'name';
     this.queryTimeout = validateTimeout(options.queryTimeout ?? 5000, 'queryTimeout');

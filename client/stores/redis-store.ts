@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { compareUtf8, InvalidArgumentError } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
@@ -45,6 +44,27 @@ const SCAN_COUNT = 1000;
 const MGET_BATCH = 500;
 
 /**
+ * An `ioredis` client, as far as the store needs one. Written here, not imported, so an
+ * application's own ioredis (another major version included) fits without a type clash.
+ */
+export interface RedisClient {
+  /** ioredis' connection status: `wait`, `connecting`, `connect`, `ready`, `reconnecting`, `end`... */
+  readonly status: string;
+  /** The connection's socket (destroyed to force a reconnect after timeouts in a row). */
+  readonly stream?: { destroy(): void };
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<unknown>;
+  del(key: string): Promise<number>;
+  mget(keys: string[]): Promise<Array<string | null>>;
+  scan(cursor: string, match: 'MATCH', pattern: string, count: 'COUNT', n: number): Promise<[string, string[]]>;
+  evalsha(sha: string, numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: Array<string | Buffer>): Promise<unknown>;
+  connect(): Promise<void>;
+  once(event: 'ready' | 'end', listener: () => void): unknown;
+  off(event: 'ready' | 'end', listener: () => void): unknown;
+}
+
+/**
  * Keeps each flag under `<baseKey>/<name>` as the Python library's JSON: the Python library's
  * layout, so Python and Node services share one Redis. Every call is a network round trip; wrap
  * the store in `CachedFeatureFlagStore` for hot paths.
@@ -55,11 +75,11 @@ const MGET_BATCH = 500;
 export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   /** The key prefix, without the trailing `/`. */
   readonly baseKey: string;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly pattern: string;
   private readonly calls: BackendCallPath;
 
-  constructor(redis: Redis, options: RedisFeatureFlagStoreOptions = {}) {
+  constructor(redis: RedisClient, options: RedisFeatureFlagStoreOptions = {}) {
     super(options);
     this.redis = redis;
     this.baseKey = options.baseKey ?? 'features';
@@ -158,7 +178,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
 }
 
 /** The call path's forced reconnect: destroying the socket (a polite QUIT would wait on the frozen connection). */
-function reconnectAfter(redis: Redis, afterTimeouts: number): { afterTimeouts: number; run(): void } | undefined {
+function reconnectAfter(redis: RedisClient, afterTimeouts: number): { afterTimeouts: number; run(): void } | undefined {
   if (!Number.isInteger(afterTimeouts) || afterTimeouts < 0) {
     throw new InvalidArgumentError(
       `reconnectAfterTimeouts must be an integer, 0 or more, got ${String(afterTimeouts)}`,
@@ -179,7 +199,7 @@ export function escapeGlob(text: string): string {
 }
 
 /** Resolves when the client is ready; rejects when `signal` aborts (the call path's deadline) or it ends. */
-function readyOrAbort(redis: Redis, signal: AbortSignal | undefined): Promise<void> {
+function readyOrAbort(redis: RedisClient, signal: AbortSignal | undefined): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   // A lazy client connects on its first command; this is the first.
   if (redis.status === 'wait') redis.connect().catch(() => {});

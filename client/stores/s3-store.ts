@@ -3,6 +3,7 @@ import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
 import { AWS_S3 } from '../calls/drivers/aws-s3';
+import { requireOptionalPeer } from '../calls/drivers/optional-peer';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 
 /** The part of `S3Client` (from `@aws-sdk/client-s3`) the store uses; an `S3Client` fits. */
@@ -56,8 +57,7 @@ export class S3FeatureFlagStore extends SerializedFeatureFlagStore {
     });
     this.listConcurrency = Math.max(1, Math.floor(options.listConcurrency ?? 16));
     // Required here, not at the top: importing the library must not load the AWS SDK.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    this.sdk = require('@aws-sdk/client-s3') as typeof S3;
+    this.sdk = requireOptionalPeer<typeof S3>('@aws-sdk/client-s3', 'S3FeatureFlagStore');
   }
 
   protected async readRaw(featureName: string): Promise<string | undefined> {

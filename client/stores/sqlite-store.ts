@@ -7,6 +7,7 @@ import { Backoff } from '../calls/backoff';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
 import { BETTER_SQLITE3 } from '../calls/drivers/better-sqlite3';
+import { requireOptionalPeer } from '../calls/drivers/optional-peer';
 import {
   SerializedFeatureFlagStore,
   type RawPlan,
@@ -34,6 +35,29 @@ const BUSY_TIMEOUT_MS = 10;
 
 type Row = { name: string; item: string };
 
+/** What the store and its users call on a prepared statement of a `better-sqlite3` `Database`. */
+export interface SQLiteStatement {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+  pluck(toggleState?: boolean): this;
+}
+
+/**
+ * A `better-sqlite3` `Database`, as far as the store needs one. Written here, not imported, so the
+ * package's types do not depend on better-sqlite3's: it is an optional peer.
+ */
+export interface SQLiteDatabase {
+  readonly name: string;
+  readonly open: boolean;
+  prepare(source: string): SQLiteStatement;
+  exec(source: string): unknown;
+  pragma(source: string, options?: { simple?: boolean }): unknown;
+  /** Wraps `fn` in a transaction: calling the result runs it in BEGIN ... COMMIT. */
+  transaction(fn: (...args: never[]) => unknown): (...args: never[]) => unknown;
+  close(): unknown;
+}
+
 /**
  * Keeps flags in one SQLite file through `better-sqlite3`, one row per flag holding the Python
  * library's JSON: the server's embedded default, which keeps flags across restarts with no other
@@ -47,8 +71,10 @@ type Row = { name: string; item: string };
  * `better-sqlite3` is loaded when the first store is constructed, never when the library is imported.
  */
 export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
-  /** The underlying database; the application's own when it passed one. */
-  readonly db: BetterSqlite3.Database;
+  /** The underlying `better-sqlite3` database; the application's own when it passed one. */
+  readonly db: SQLiteDatabase;
+  /** The same database, with better-sqlite3's own types (private: they stay out of the package's types). */
+  private readonly sqlite: BetterSqlite3.Database;
   private readonly ownsDb: boolean;
   private readonly calls: BackendCallPath;
   private readonly lockWaitMs: number;
@@ -68,7 +94,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
    * @param pathOrDatabase a file path (its folder is created when missing), `':memory:'`, or a
    *   `better-sqlite3` `Database` the application opened (then `close()` leaves it open).
    */
-  constructor(pathOrDatabase: string | BetterSqlite3.Database, options: SQLiteFeatureFlagStoreOptions = {}) {
+  constructor(pathOrDatabase: string | SQLiteDatabase, options: SQLiteFeatureFlagStoreOptions = {}) {
     super(options);
     const tableName = options.tableName ?? 'feature_flags';
     const table = quoteIdentifier(tableName);
@@ -78,10 +104,11 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
     });
     this.lockWaitMs = validateTimeout(options.timeout ?? 5000, 'timeout');
     this.ownsDb = typeof pathOrDatabase === 'string';
-    this.db =
+    this.sqlite =
       typeof pathOrDatabase === 'string'
         ? this.calls.run(`open of ${JSON.stringify(pathOrDatabase)}`, () => openDatabase(pathOrDatabase))
-        : pathOrDatabase;
+        : (pathOrDatabase as BetterSqlite3.Database);
+    this.db = this.sqlite;
     try {
       if (this.ownsDb) {
         this.db.pragma('journal_mode = WAL');
@@ -90,18 +117,18 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (name TEXT PRIMARY KEY NOT NULL, item TEXT NOT NULL)`);
       this.sortsInSql = this.db.pragma('encoding', { simple: true }) === 'UTF-8';
       this.statements = {
-        get: this.db.prepare<[string], string>(`SELECT item FROM ${table} WHERE name = ?`).pluck(),
-        upsert: this.db.prepare<[string, string]>(
+        get: this.sqlite.prepare<[string], string>(`SELECT item FROM ${table} WHERE name = ?`).pluck(),
+        upsert: this.sqlite.prepare<[string, string]>(
           `INSERT INTO ${table} (name, item) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET item = excluded.item`,
         ),
-        insertIfAbsent: this.db.prepare<[string, string]>(
+        insertIfAbsent: this.sqlite.prepare<[string, string]>(
           `INSERT INTO ${table} (name, item) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
         ),
-        updateIfUnchanged: this.db.prepare<[string, string, string]>(
+        updateIfUnchanged: this.sqlite.prepare<[string, string, string]>(
           `UPDATE ${table} SET item = ? WHERE name = ? AND item = ?`,
         ),
-        delete: this.db.prepare<[string]>(`DELETE FROM ${table} WHERE name = ?`),
-        page: this.db.prepare<[number, number], Row>(
+        delete: this.sqlite.prepare<[string]>(`DELETE FROM ${table} WHERE name = ?`),
+        page: this.sqlite.prepare<[number, number], Row>(
           `SELECT name, item FROM ${table} ORDER BY name COLLATE BINARY LIMIT ? OFFSET ?`,
         ),
       };
@@ -144,7 +171,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
 
   /** The body of `updateRaw`'s transaction (made once: better-sqlite3 wraps it in BEGIN/COMMIT). */
   private get readPlanWrite(): BetterSqlite3.Transaction<(featureName: string, plan: RawPlan<unknown>) => unknown> {
-    this.transaction ??= this.db.transaction((featureName: string, plan: RawPlan<unknown>) => {
+    this.transaction ??= this.sqlite.transaction((featureName: string, plan: RawPlan<unknown>) => {
       const raw = this.statements.get.get(featureName);
       const { json, result } = plan(raw === undefined ? undefined : { raw });
       if (json !== undefined) this.statements.upsert.run(featureName, json);
@@ -199,8 +226,11 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
 
 function openDatabase(path: string): BetterSqlite3.Database {
   // Required here, not at the top: importing the library must not load the native driver.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Database = require('better-sqlite3') as typeof BetterSqlite3;
+  const Database = requireOptionalPeer<typeof BetterSqlite3>(
+    'better-sqlite3',
+    'SQLiteFeatureFlagStore',
+    'better-sqlite3@12',
+  );
   if (path !== ':memory:' && path !== '' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
   return new Database(path, { timeout: BUSY_TIMEOUT_MS });
 }

@@ -348,7 +348,7 @@ function isCallerError(error: unknown): error is FlipperError {
 export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
   if (error instanceof FlipperError) return error;
   const t = thriftTypes();
-  if (error instanceof t.FlipperException) {
+  if (isFlipperException(error)) {
     if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
     if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
     if (error.code === t.ErrorCode.CONFLICT) return new ConflictError(error.message);
@@ -367,6 +367,21 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
 
 /** True when a server answer is FlipperException NOT_FOUND. */
 export function isNotFound(error: unknown): boolean {
-  const t = thriftTypes();
-  return error instanceof t.FlipperException && error.code === t.ErrorCode.NOT_FOUND;
+  return isFlipperException(error) && error.code === thriftTypes().ErrorCode.NOT_FOUND;
+}
+
+/**
+ * A `FlipperException` a server answered, whoever's generated code decoded it: by its shape, not
+ * `instanceof`. A generated client the application passes in (its own `thrift --gen js:node` of our
+ * IDL, or the Python library's) builds instances of its own class, never of the package's.
+ */
+function isFlipperException(error: unknown): error is { name: string; code: number; message: string } {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown } | null | undefined;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.name === 'FlipperException' &&
+    typeof e.code === 'number' &&
+    typeof e.message === 'string'
+  );
 }

@@ -13,10 +13,15 @@ export interface ReadmeBlock {
 
 /** Every ```ts block of the README, with the directive comment above it. */
 export function readmeBlocks(path = join(__dirname, '..', '..', '..', 'README.md')): ReadmeBlock[] {
+  return fencedBlocks('ts', path);
+}
+
+/** Every block of the README fenced with ```LANGUAGE (`sh`, `python`...), with its directive. */
+export function fencedBlocks(language: string, path = join(__dirname, '..', '..', '..', 'README.md')): ReadmeBlock[] {
   const lines = readFileSync(path, 'utf8').split('\n');
   const blocks: ReadmeBlock[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() !== '```ts') continue;
+    if (lines[i].trim() !== '```' + language) continue;
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i].trim() !== '```'; i++) body.push(lines[i]);

@@ -26,3 +26,4 @@ export function protocolClasses(name: ProtocolName): ProtocolClasses {
     ? { Reader: CompactProtocolReader, Writer: CompactProtocolWriter }
     : { Reader: BinaryProtocolReader, Writer: BinaryProtocolWriter };
 }
+export * from './transport-mismatch';
