@@ -18,6 +18,12 @@ export interface CliOptions {
   maxConnectionsPerIp: number;
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
+  /** HTTP listener for probes and /metrics; undefined: none. */
+  httpPort?: number;
+  httpHost: string;
+  /** A port of its own for /metrics; undefined: /metrics is on the HTTP port. */
+  metricsPort?: number;
+  readyTimeoutMs: number;
   help: boolean;
 }
 
@@ -112,6 +118,34 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: String(SERVER_DEFAULTS.shutdownTimeoutMs / 1000),
     doc: 'on SIGTERM/SIGINT, how long calls in flight may take',
   },
+  {
+    flag: 'http-port',
+    env: 'FLIPPER_HTTP_PORT',
+    value: 'PORT',
+    fallback: undefined,
+    doc: 'HTTP port for /healthz, /readyz and /metrics (default: no HTTP listener)',
+  },
+  {
+    flag: 'http-host',
+    env: 'FLIPPER_HTTP_HOST',
+    value: 'HOST',
+    fallback: '127.0.0.1',
+    doc: 'interface the HTTP listeners bind to',
+  },
+  {
+    flag: 'metrics-port',
+    env: 'FLIPPER_METRICS_PORT',
+    value: 'PORT',
+    fallback: undefined,
+    doc: 'a port of its own for /metrics (and the probes); default: /metrics on --http-port',
+  },
+  {
+    flag: 'ready-timeout',
+    env: 'FLIPPER_READY_TIMEOUT',
+    value: 'SECONDS',
+    fallback: '1',
+    doc: '/readyz answers 503 when the store takes longer than this',
+  },
 ];
 
 /** `flipper-server --help`. */
@@ -173,6 +207,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
+    httpPort: optionalPort(get('http-port'), 'http-port'),
+    httpHost: get('http-host')!,
+    metricsPort: optionalPort(get('metrics-port'), 'metrics-port'),
+    readyTimeoutMs: seconds(get('ready-timeout')!, 'ready-timeout'),
     help: parsed.help === true,
   };
 }
@@ -183,6 +221,10 @@ function integer(text: string, name: string, min: number, max: number): number {
     throw new InvalidArgumentError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return n;
+}
+
+function optionalPort(text: string | undefined, name: string): number | undefined {
+  return text === undefined ? undefined : integer(text, name, 0, 65535);
 }
 
 function seconds(text: string, name: string): number {

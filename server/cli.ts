@@ -5,6 +5,7 @@ import { errorSerializers } from '../client/log-serializers';
 import { parseCli, helpText, type CliOptions } from './cli-options';
 import { FlagServer } from './flag-server';
 import { openStore, type OpenedStore } from './store-url';
+import { HttpEndpoints } from './http/endpoints';
 
 async function main(): Promise<void> {
   let options: CliOptions;
@@ -32,7 +33,22 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
   }
-  const server = new FlagServer({
+  let stopping = false;
+  // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.
+  const http: HttpEndpoints | undefined =
+    options.httpPort === undefined && options.metricsPort === undefined
+      ? undefined
+      : new HttpEndpoints({
+          store: opened.store,
+          logger,
+          host: options.httpHost,
+          httpPort: options.httpPort,
+          metricsPort: options.metricsPort,
+          readyTimeoutMs: options.readyTimeoutMs,
+          openConnections: (): number => server.connectionCount,
+          closing: () => stopping,
+        });
+  const server: FlagServer = new FlagServer({
     store: opened.store,
     host: options.host,
     port: options.port,
@@ -45,8 +61,8 @@ async function main(): Promise<void> {
     maxPendingBytes: options.maxPendingBytes,
     shutdownTimeoutMs: options.shutdownTimeoutMs,
     logger,
+    instrumentation: http?.metrics,
   });
-  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting');
@@ -56,6 +72,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing calls in flight');
     server
       .close()
+      .then(() => http?.close())
       .then(() => opened.close())
       .then(
         () => {
@@ -73,6 +90,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 
   try {
+    // Before the Thrift port: once "listening" is logged, the probes answer too.
+    if (http) logger.info({ host: options.httpHost, ...(await http.listen()) }, 'http listening');
     const address = await server.listen();
     logger.info(
       {
@@ -91,6 +110,7 @@ async function main(): Promise<void> {
     );
   } catch (error) {
     logger.fatal({ err: error }, 'cannot listen');
+    await http?.close();
     await opened.close();
     process.exit(1);
   }

@@ -36,6 +36,14 @@ export interface FlagServerOptions {
   shutdownTimeoutMs?: number;
   /** Where the server logs. */
   logger: FlipperLogger;
+  /** Counts and times calls and store calls (the metrics of `server/http/`); none by default, at no cost. */
+  instrumentation?: CallInstrumentation;
+}
+
+/** Wraps the service handler and the store to observe their calls (`ServerMetrics` is one). */
+export interface CallInstrumentation {
+  instrumentHandler<H extends object>(handler: H): H;
+  instrumentStore<S extends FeatureFlagStore>(store: S): S;
 }
 
 /** Addresses that only this machine can reach. */
@@ -68,7 +76,7 @@ export class FlagServer {
   private readonly server: Server;
   private readonly connections = new Set<ServerConnection>();
   private readonly settings: ConnectionSettings;
-  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger'>>;
+  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger' | 'instrumentation'>>;
   private readonly logger: FlipperLogger;
   private sweeper: NodeJS.Timeout | undefined;
   /** Logs reaching the connection limit and getting below it, once per change. */
@@ -120,7 +128,7 @@ export class FlagServer {
       },
     );
     this.settings = {
-      processor: makeProcessor(new FeatureFlagStoreHandler(options.store, options.logger)),
+      processor: makeProcessor(instrumentedHandler(options)),
       protocol: protocolClasses(this.options.protocol),
       assembler: {
         transport: this.options.transport,
@@ -258,6 +266,12 @@ function positive(value: number, name: string): number {
     throw new InvalidArgumentError(`${name} must be a positive number, got ${String(value)}`);
   }
   return value;
+}
+
+function instrumentedHandler(options: FlagServerOptions): FeatureFlagStoreHandler {
+  const i = options.instrumentation;
+  if (i === undefined) return new FeatureFlagStoreHandler(options.store, options.logger);
+  return i.instrumentHandler(new FeatureFlagStoreHandler(i.instrumentStore(options.store), options.logger));
 }
 
 function makeProcessor(handler: FeatureFlagStoreHandler): Processor {
