@@ -3,6 +3,7 @@
 import { runCodecBench } from './codec';
 import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
+import { runOpenFeatureBench } from './openfeature';
 import { runRpcBench } from './rpc';
 
 async function main(): Promise<void> {
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   runCodecBench();
   await runRpcBench();
   await runConditionalWriteBench();
+  await runOpenFeatureBench();
 }
 
 main().then(
