@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logRecords, startServerProcess, CLI, type ServerProcess } from './helpers/flag-server-process';
@@ -52,7 +52,7 @@ describe('README: the Operating shell blocks run and print what they say', funct
     http = `127.0.0.1:${httpPort}`;
     dir = mkdtempSync(join(tmpdir(), 'readme-operating-'));
     const bin = join(dir, 'bin');
-    require('node:fs').mkdirSync(bin);
+    mkdirSync(bin);
     for (const [name, script] of [
       ['flipper', FLIPPER],
       ['flipper-server', CLI],
