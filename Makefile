@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_STAMP := node_modules/.system-deps
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install system-deps build test lint run thrift bench clean
+.PHONY: install system-deps build test lint run thrift bench screenshots clean
 
 ## install: npm packages (from package-lock.json) and the system packages the tests use
 install: $(NPM_STAMP) system-deps
@@ -21,11 +21,22 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq thrift-compiler python3-thrift >/dev/null; \
 	fi
 
+# Debian's chromium, for the web console's browser tests (test/console.test.ts), installed when missing.
+system-deps: chromium-dep
+.PHONY: chromium-dep
+chromium-dep:
+	@if ! [ -x /usr/bin/chromium ]; then \
+	  echo "installing chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 ## build: compile TypeScript into dist/
 build: $(NPM_STAMP)
 	npx tsc -p .
 	@rm -rf dist/gen-nodejs && cp -r gen-nodejs dist/gen-nodejs
 	@cp client/index.mjs dist/client/index.mjs
+	@rm -rf dist/server/http/console/static && cp -r server/http/console/static dist/server/http/console/static
 
 ## test: every test (mocha), against the real Redis and PostgreSQL on this machine
 test: install build
@@ -48,6 +59,10 @@ thrift: system-deps
 ## bench: ops/s for our code next to a baseline measured in the same run
 bench: install build
 	node dist/bench/run.js
+
+## screenshots: the web console's pictures in docs/screenshots/ (shown in the README), from its browser test
+screenshots: install build
+	UPDATE_SCREENSHOTS=1 npx mocha --no-config --require dist/test/helpers/root-hooks.js --timeout 60000 --exit dist/test/console.test.js
 
 clean:
 	rm -rf dist node_modules/.installed

@@ -24,6 +24,8 @@ export interface CliOptions {
   /** A port of its own for /metrics; undefined: /metrics is on the HTTP port. */
   metricsPort?: number;
   readyTimeoutMs: number;
+  /** The web console may change flags (`--http-writes`); only with the HTTP listener on loopback. */
+  httpWrites: boolean;
   help: boolean;
 }
 
@@ -162,6 +164,8 @@ export function helpText(): string {
     'Each option may also be given as its environment variable; a flag wins over the variable.',
     '',
     ...rows,
+    `  ${'--http-writes'.padEnd(33)}let the web console change flags (HTTP listener on loopback only)`,
+    `${' '.repeat(35)}env FLIPPER_HTTP_WRITES=1`,
     `  ${'--help'.padEnd(33)}this text`,
     '',
     'Logs are JSON lines (pino) on stdout. SIGTERM or SIGINT: stop accepting, close idle connections,',
@@ -178,6 +182,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     allowPositionals: false,
     options: {
       help: { type: 'boolean', short: 'h' },
+      'http-writes': { type: 'boolean' },
       ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
     },
   }).values as Record<string, string | boolean | undefined>;
@@ -193,7 +198,13 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
       `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
     );
   }
+  const httpWrites = parsed['http-writes'] === true || /^(1|true|yes)$/i.test(env.FLIPPER_HTTP_WRITES ?? '');
+  if (httpWrites && !['127.0.0.1', 'localhost', '::1'].includes(get('http-host')!)) {
+    // The console has no login yet: changing flags over HTTP stays on this machine.
+    throw new InvalidArgumentError('--http-writes needs --http-host on loopback (127.0.0.1, ::1 or localhost)');
+  }
   return {
+    httpWrites,
     host: get('host')!,
     port: integer(get('port')!, 'port', 0, 65535),
     store: get('store')!,

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
           httpPort: options.httpPort,
           metricsPort: options.metricsPort,
           readyTimeoutMs: options.readyTimeoutMs,
+          httpWrites: options.httpWrites,
           openConnections: (): number => server.connectionCount,
           closing: () => stopping,
         });

@@ -143,10 +143,20 @@ describe('flipper-server health and metrics over HTTP', function () {
     }
   });
 
-  it('a bad --http-port is a usage error (exit 2)', async function () {
-    const code = await new Promise<number | null>((resolve) => {
-      const child = execFile(process.execPath, [CLI, '--http-port', 'eighty'], () => resolve(child.exitCode));
-    });
-    expect(code).to.equal(2);
+  it('a bad --http-port, or --http-writes beyond loopback, is a usage error (exit 2)', async function () {
+    for (const args of [
+      ['--http-port', 'eighty'],
+      ['--http-port', '0', '--http-host', '0.0.0.0', '--http-writes'],
+    ]) {
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = execFile(process.execPath, [CLI, '--store', 'memory', ...args], (_e, _out, stderr) =>
+          resolve({ code: child.exitCode, stderr }),
+        );
+      });
+      expect(result.code, args.join(' ')).to.equal(2);
+      expect(result.stderr).to.match(
+        args.includes('--http-writes') ? /--http-writes needs --http-host on loopback/ : /--http-port/,
+      );
+    }
   });
 });

@@ -1,5 +1,7 @@
 import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../../shared/logger';
+import { FeatureFlagClient } from '../../client/client';
+import { addConsole } from './console/console-routes';
 import { HttpListener } from './http-listener';
 import { addProbes } from './probes';
 import { ServerMetrics } from './server-metrics';
@@ -15,6 +17,8 @@ export interface HttpEndpointsOptions {
   metricsPort?: number;
   /** How long the store may take to answer `/readyz`. */
   readyTimeoutMs: number;
+  /** The console may change flags. */
+  httpWrites?: boolean;
   /** Thrift connections open now. */
   openConnections(): number;
   /** True once the server shuts down (`/readyz` then says 503). */
@@ -23,7 +27,7 @@ export interface HttpEndpointsOptions {
 
 /**
  * The flag server's HTTP side: probes on every listener, `/metrics` on the metrics port when there
- * is one, else on the HTTP port. The HTTP listener is where a web console adds its routes.
+ * is one, else on the HTTP port, and the web console on the HTTP port.
  */
 export class HttpEndpoints {
   readonly metrics: ServerMetrics;
@@ -36,6 +40,8 @@ export class HttpEndpoints {
     if (options.httpPort !== undefined) {
       this.http = new HttpListener(options.logger);
       addProbes(this.http, probes);
+      const client = new FeatureFlagClient(options.store, { logger: options.logger });
+      addConsole(this.http, client, options.httpWrites === true);
     }
     if (options.metricsPort !== undefined) {
       this.metricsListener = new HttpListener(options.logger);

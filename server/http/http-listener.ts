@@ -6,12 +6,14 @@ import type { FlipperLogger } from '../../shared/logger';
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 /**
- * The flag server's HTTP listener: a table of `GET` routes that the probes, `/metrics` and (later)
- * the web console each add to, so they can share one port. Anything else is 404 (405 for another
- * method on a known path).
+ * The flag server's HTTP listener: a table of routes that the probes, `/metrics` and the web
+ * console each add to, so they can share one port. Exact `GET` routes, and prefix routes (a path
+ * ending in `/`) that take every method and answer 405 themselves. Anything else is 404 (405 for
+ * another method on an exact path).
  */
 export class HttpListener {
   private readonly routes = new Map<string, RouteHandler>();
+  private readonly prefixes: Array<[string, RouteHandler]> = [];
   private readonly server: Server;
 
   constructor(private readonly logger: FlipperLogger) {
@@ -25,6 +27,12 @@ export class HttpListener {
   /** Adds a `GET` (and `HEAD`) route for an exact path. */
   get(path: string, handler: RouteHandler): this {
     this.routes.set(path, handler);
+    return this;
+  }
+
+  /** Adds a route for every path under `prefix` (ending in `/`), any method. */
+  under(prefix: string, handler: RouteHandler): this {
+    this.prefixes.push([prefix, handler]);
     return this;
   }
 
@@ -50,9 +58,10 @@ export class HttpListener {
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
     const path = (request.url ?? '/').split('?')[0];
-    const handler = this.routes.get(path);
+    const exact = this.routes.get(path);
+    const handler = exact ?? this.prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];
     if (handler === undefined) return send(response, 404, 'not found\n');
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
+    if (exact !== undefined && request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return send(response, 405, 'method not allowed\n');
     }
