@@ -137,6 +137,44 @@ describe('the web console in Chromium', function () {
     await page.close();
   });
 
+  it('a linear ramp set in the page is stored, and charted with now marked', async function () {
+    await client.create('console.ramp', { isEnabled: true });
+    const page = await open('#/flag/console.ramp');
+    await page.selectOption('[data-bucketer-type]', 'ConsistentHashPercentageBucketer');
+    await page.check('[data-ramp]');
+    await page.fill('[data-ramp-from]', '0.1');
+    await page.fill('[data-percentage]', '0.9');
+    await page.fill('[data-ramp-over]', '7200');
+    await page.fill('[data-keys]', 'user_id');
+    const before = Math.floor(Date.now() / 1000);
+    await page.click('[data-save="bucketer"]');
+    await until(
+      'the ramp is stored',
+      async () => (await client.getMeta('console.ramp')).bucketer.type !== 'NoOpBucketer',
+    );
+    const stored = (await client.getMeta('console.ramp')).bucketer.toJSON() as {
+      percentage: {
+        type: string;
+        initial_value: number;
+        final_value: number;
+        ramp_duration: number;
+        initial_time: number;
+      };
+      key_whitelist: string[];
+    };
+    expect(stored.percentage).to.include({
+      type: 'LinearRampPercentage',
+      initial_value: 0.1,
+      final_value: 0.9,
+      ramp_duration: 7200,
+    });
+    expect(stored.percentage.initial_time).to.be.within(before - 1, before + 5);
+    expect(stored.key_whitelist).to.deep.equal(['user_id']);
+    await page.waitForSelector('[data-ramp-chart] canvas');
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-ramp.png'), fullPage: true });
+    await page.close();
+  });
+
   it('two tabs see each other’s changes, and changes made over RPC', async function () {
     await client.create('console.shared');
     const [a, b] = [await open(), await open()];

@@ -5,12 +5,13 @@ import type { FeatureFlagClient } from '../../../client/client';
 import { send, type HttpListener } from '../http-listener';
 import { consoleApi } from './console-api';
 
-/** The browser files: the app (static/), and Preact and htm from their packages (no CDN, no build step). */
+/** The browser files: the app (static/), and Preact, htm and uPlot from their packages (no CDN, no build step). */
 function assets(): Map<string, { type: string; body: string }> {
   const js = 'text/javascript; charset=utf-8';
   // Their `exports` hide the ES module files from require.resolve: found from each package's folder.
   const preact = dirname(require.resolve('preact/package.json'));
   const htm = dirname(require.resolve('htm'));
+  const uplot = dirname(require.resolve('uplot'));
   const fromPackage = (file: string) => readFileSync(file, 'utf8');
   const own = (file: string) => readFileSync(join(__dirname, 'static', file), 'utf8');
   return new Map([
@@ -19,6 +20,11 @@ function assets(): Map<string, { type: string; body: string }> {
     ['/console/vendor/preact.mjs', { type: js, body: fromPackage(join(preact, 'dist', 'preact.mjs')) }],
     ['/console/vendor/hooks.mjs', { type: js, body: fromPackage(join(preact, 'hooks', 'dist', 'hooks.mjs')) }],
     ['/console/vendor/htm.mjs', { type: js, body: fromPackage(join(htm, 'htm.mjs')) }],
+    ['/console/vendor/uPlot.esm.js', { type: js, body: fromPackage(join(uplot, 'uPlot.esm.js')) }],
+    [
+      '/console/vendor/uPlot.min.css',
+      { type: 'text/css; charset=utf-8', body: fromPackage(join(uplot, 'uPlot.min.css')) },
+    ],
   ]);
 }
 

@@ -1,8 +1,9 @@
 // The flipper console: Preact + htm, no build step. State comes from /api/ and is polled every
 // second, so changes made elsewhere (another tab, the CLI, a program) appear on their own.
 import { h, render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
+import uPlot from 'uplot';
 
 const html = htm.bind(h);
 const OPERATORS = ['', 'gt', 'gte', 'lt', 'lte', 'ne', 'in', 'not_in'];
@@ -176,24 +177,88 @@ function Conditions({ flag, writes, onSaved }) {
   <//>`;
 }
 
+/** A linear ramp's percentage over time, from its start to past its end, with now marked. */
+function RampChart({ ramp }) {
+  const box = useRef(null);
+  useEffect(() => {
+    const start = ramp.initial_time;
+    const end = start + ramp.ramp_duration;
+    const xs = [];
+    const ys = [];
+    const steps = 60;
+    for (let i = 0; i <= steps; i++) {
+      const t = start + ((end - start) * 1.2 * i) / steps;
+      const ramped =
+        ramp.initial_value + ((ramp.final_value - ramp.initial_value) * (t - start)) / (ramp.ramp_duration || 1);
+      xs.push(t);
+      ys.push(100 * (ramped < ramp.final_value ? ramped : ramp.final_value));
+    }
+    const markNow = (u) => {
+      const x = u.valToPos(Date.now() / 1000, 'x', true);
+      const ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = '#b42318';
+      ctx.setLineDash([4, 4]);
+      ctx.beginPath();
+      ctx.moveTo(x, u.bbox.top);
+      ctx.lineTo(x, u.bbox.top + u.bbox.height);
+      ctx.stroke();
+      ctx.fillStyle = '#b42318';
+      ctx.fillText('now', x + 4, u.bbox.top + 12);
+      ctx.restore();
+    };
+    const chart = new uPlot(
+      {
+        width: 600,
+        height: 220,
+        scales: { y: { range: [0, 100] } },
+        series: [{}, { label: 'percentage on', stroke: '#1a7f37', width: 2 }],
+        axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
+        hooks: { draw: [markNow] },
+      },
+      [xs, ys],
+      box.current,
+    );
+    return () => chart.destroy();
+  }, [JSON.stringify(ramp)]);
+  return html`<div data-ramp-chart ref=${box}></div>`;
+}
+
 function Bucketer({ flag, writes, onSaved }) {
   const b = flag.meta.bucketer;
+  const p = b.percentage || { type: 'Percentage', value: 1 };
+  const isRamp = p.type === 'LinearRampPercentage';
   const [kind, setKind] = useState(b.type);
-  const [percentage, setPercentage] = useState(String(b.percentage?.value ?? b.percentage?.final_value ?? 1));
+  const [ramp, setRamp] = useState(isRamp);
+  const [percentage, setPercentage] = useState(String(isRamp ? p.final_value : p.value));
+  const [from, setFrom] = useState(String(isRamp ? p.initial_value : 0));
+  const [over, setOver] = useState(String(isRamp ? p.ramp_duration : 3600));
   const [keys, setKeys] = useState((b.key_whitelist || []).join(','));
+  const fraction = (text, what) => {
+    const value = Number(text);
+    if (text.trim() === '' || !(value >= 0 && value <= 1)) throw new Error(`${what} must be a fraction from 0 to 1`);
+    return value;
+  };
   const save = async () => {
-    const value = Number(percentage);
-    if (!(value >= 0 && value <= 1)) throw new Error('the percentage must be a fraction from 0 to 1');
+    const value = fraction(percentage, 'the percentage');
+    let percent = { type: 'Percentage', value };
+    if (ramp) {
+      const seconds = Number(over);
+      if (!(seconds > 0)) throw new Error('the ramp duration must be a positive number of seconds');
+      percent = {
+        type: 'LinearRampPercentage',
+        initial_value: fraction(from, 'the ramp start'),
+        final_value: value,
+        ramp_duration: seconds,
+        initial_time: Math.floor(Date.now() / 1000),
+      };
+    }
     const body =
       kind === 'NoOpBucketer'
         ? { type: kind }
         : kind === 'PercentageBucketer'
-          ? { type: kind, percentage: { type: 'Percentage', value } }
-          : {
-              type: kind,
-              percentage: { type: 'Percentage', value },
-              key_whitelist: keys.split(',').filter(Boolean),
-            };
+          ? { type: kind, percentage: percent }
+          : { type: kind, percentage: percent, key_whitelist: keys.split(',').filter(Boolean) };
     await api('PUT', `${flagPath(flag.feature_name)}/bucketer`, body);
     onSaved();
   };
@@ -206,7 +271,13 @@ function Bucketer({ flag, writes, onSaved }) {
       </select>
       ${
         kind !== 'NoOpBucketer' &&
-        html`<input data-percentage value=${percentage} onInput=${(e) => setPercentage(e.target.value)} />`
+        html`<label
+            ><input type="checkbox" data-ramp checked=${ramp} onChange=${(e) => setRamp(e.target.checked)} /> linear
+            ramp</label
+          >
+          ${ramp && html`from <input data-ramp-from size="5" value=${from} onInput=${(e) => setFrom(e.target.value)} /> to`}
+          <input data-percentage size="5" value=${percentage} onInput=${(e) => setPercentage(e.target.value)} />
+          ${ramp && html`over <input data-ramp-over size="7" value=${over} onInput=${(e) => setOver(e.target.value)} /> s`}`
       }
       ${
         kind === 'ConsistentHashPercentageBucketer' &&
@@ -219,6 +290,7 @@ function Bucketer({ flag, writes, onSaved }) {
       }
     </div>
     <p class="note">Now: ${describeBucketer(b)}</p>
+    ${isRamp && html`<${RampChart} ramp=${p} />`}
   <//>`;
 }
 
