@@ -17,6 +17,7 @@ import {
 } from '../client';
 import { FlipperProvider } from '../client/openfeature';
 import { quietLogger } from './helpers/rpc-served';
+import { unusedPort } from './helpers/tcp-faults';
 import { FlagServer } from '../server/flag-server';
 
 /** Records what each stage of the SDK's hooks saw. */
@@ -161,6 +162,27 @@ describe('FlipperProvider through the OpenFeature SDK', function () {
     await new Promise((resolve) => setImmediate(resolve));
     expect(changed).to.deep.equal([['watched'], ['watched'], ['from-replica']]);
     expect(stale).to.deep.equal(['replica lost its source']);
+  });
+
+  it('ERROR, not READY, when the store cannot be reached at start', async function () {
+    const rpc = new ThriftRPCFeatureFlagStore({ port: await unusedPort() }, { timeout: 300 });
+    const events: string[] = [];
+    try {
+      const domainName = `${name}-down`;
+      const of = OpenFeature.getClient(domainName);
+      for (const type of [ProviderEvents.Ready, ProviderEvents.Error]) of.addHandler(type, () => events.push(type));
+      let failed: unknown;
+      await OpenFeature.setProviderAndWait(
+        domainName,
+        new FlipperProvider(new FeatureFlagClient(rpc, { logger: quietLogger })),
+      ).catch((error: unknown) => (failed = error));
+      expect(failed).to.be.instanceOf(Error);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(events).to.deep.equal([ProviderEvents.Error]);
+      expect(await of.getBooleanDetails('anything', true)).to.include({ value: true, reason: 'ERROR' });
+    } finally {
+      await rpc.close();
+    }
   });
 
   it('READY when the store answers; ERROR when it fails (GENERAL, the default), READY again when it answers', async function () {
