@@ -8,7 +8,8 @@ import {
 } from '../client';
 import { compareCodePoints } from '../shared/json';
 import { pythonJsonDumps } from '../shared/python-json';
-import { opsPerSecond, opsPerSecondSync, report } from './harness';
+import { opsPerSecond, opsPerSecondSync, report, reportMicros } from './harness';
+import { startUnleash } from './unleash';
 
 /** The irreducible bucketing work, called synchronously: sort the checks, Python-style JSON, sha1, exact mod 100. */
 function bareHashingPath(checks: Record<string, number>): number {
@@ -48,4 +49,75 @@ export async function runEvaluationBench(): Promise<void> {
   const hashBaseline = opsPerSecondSync((i) => bareHashingPath({ user_id: i }));
   const bucketed = await opsPerSecond((i) => client.isEnabled('BUCKETED', { user_id: i }));
   report('isEnabled, consistent hash, new user_id', bucketed, hashBaseline, 'bare hashing path (sync)', 1.5);
+
+  await runUnleashComparison(client);
+}
+
+/**
+ * The same flags next to unleash-client's own evaluation (synchronous, in memory): its `default`
+ * strategy for a plain flag, `flexibleRollout` at 50% (murmur3) for a bucketed one. Our client keeps
+ * its memo of scores on (the default): new users each call pay its misses; 1,000 returning users
+ * cycled are what it is for. Unleash has no memo: its returning users cost what new ones do. Each
+ * pair is measured in alternating rounds, so that a busy moment of a shared machine hits both.
+ */
+async function runUnleashComparison(client: FeatureFlagClient): Promise<void> {
+  console.log('\n# isEnabled next to unleash-client ' + unleashVersion() + ' (alternating rounds, best of each)');
+  const unleash = await startUnleash();
+  try {
+    const users = Array.from({ length: 1000 }, (_, i) => ({ user_id: 1_000_000 + i }));
+    const userIds = users.map((u) => String(u.user_id));
+    const noMemo = new FeatureFlagClient(client.store, { scoreMemoSize: 0 });
+    let next = 0; // a user never seen before on every call, across rounds
+    const [plain, unleashPlain] = await paired(
+      () => client.isEnabled('PLAIN'),
+      () => unleash.plain(),
+    );
+    report('isEnabled, plain flag', plain, unleashPlain, 'unleash default strategy', 1);
+    const [fresh, unleashFresh] = await paired(
+      () => client.isEnabled('BUCKETED', { user_id: next++ }),
+      () => unleash.rollout(String(next++)),
+    );
+    report('isEnabled, consistent hash, new user_id', fresh, unleashFresh, 'unleash flexibleRollout 50%', 1);
+    const [freshNoMemo, unleashFresh2] = await paired(
+      () => noMemo.isEnabled('BUCKETED', { user_id: next++ }),
+      () => unleash.rollout(String(next++)),
+    );
+    report('  the same, score memo off', freshNoMemo, unleashFresh2, 'unleash flexibleRollout 50%');
+    const [returning, unleashReturning] = await paired(
+      (i) => client.isEnabled('BUCKETED', users[i % 1000]),
+      (i) => unleash.rollout(userIds[i % 1000]),
+    );
+    // An absolute target on a shared machine: the plain flag's time in the same run says how loaded it was.
+    const plainNote = `; plain flag ${(1e6 / plain).toFixed(3)} µs`;
+    reportMicros(
+      '  1,000 returning user_ids cycled',
+      returning,
+      unleashReturning,
+      'unleash flexibleRollout 50%',
+      0.1,
+      plainNote,
+    );
+  } finally {
+    unleash.stop();
+  }
+}
+
+/** Best ops/s of ours (awaited) and of a synchronous baseline, over `rounds` alternating rounds. */
+async function paired(
+  ours: (i: number) => unknown,
+  baseline: (i: number) => unknown,
+  rounds = 5,
+): Promise<[number, number]> {
+  let best: [number, number] = [0, 0];
+  for (let r = 0; r < rounds; r++) {
+    const a = await opsPerSecond(ours, { rounds: 1 });
+    const b = opsPerSecondSync(baseline, { rounds: 1 });
+    best = [Math.max(best[0], a), Math.max(best[1], b)];
+  }
+  return best;
+}
+
+function unleashVersion(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('unleash-client/package.json') as { version: string }).version;
 }

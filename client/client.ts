@@ -8,8 +8,11 @@ import {
   FlagDoesNotExistError,
   FlipperError,
   InvalidArgumentError,
+  ScoreMemo,
+  InvalidItemError,
   evaluate,
   isJsonObject,
+  scoreMemoOf,
   validateFlagName,
   validatePage,
 } from '../shared';
@@ -38,6 +41,11 @@ export interface FeatureFlagClientOptions {
   logger?: FlipperLogger;
   /** How changes retry when another writer changed the flag first (`store.update`). Default: the store's. */
   conflictRetry?: UpdateOptions;
+  /**
+   * How many consistent-hash scores to remember per whitelisted key (an LRU), so a returning user
+   * costs a lookup instead of a SHA-1; the answer is the same either way. 0 turns it off. Default 10,000.
+   */
+  scoreMemoSize?: number;
 }
 
 /**
@@ -52,10 +60,13 @@ export class FeatureFlagClient {
   /** The failing flags, each logging once per change of its failure, not once per call. */
   private readonly failing = new Map<string, StateChangeLog>();
   private readonly conflictRetry?: UpdateOptions;
+  /** Consistent-hash scores already computed, shared by every flag (the flag name is not hashed). */
+  private readonly scoreMemo: ScoreMemo | undefined;
 
   constructor(store: FeatureFlagStore, options: FeatureFlagClientOptions = {}) {
     this.store = store;
     this.conflictRetry = options.conflictRetry;
+    this.scoreMemo = scoreMemoOf(options.scoreMemoSize);
     this.logger = options.logger ?? defaultLogger({ component: 'flipper-client' });
   }
 
@@ -69,7 +80,7 @@ export class FeatureFlagClient {
       let item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
       if (item === undefined) item = await this.store.get(featureName);
       if (item == null) return options?.default ?? false;
-      const value = evaluate(item, checks);
+      const value = evaluate(item, checks, undefined, this.scoreMemo);
       if (this.failing.size > 0) this.recovered(featureName);
       return value;
     } catch (error) {
@@ -86,7 +97,7 @@ export class FeatureFlagClient {
       let item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
       if (item === undefined) item = await this.store.get(featureName);
       if (item == null) return { featureName, value: fallback, reason: 'FLAG_NOT_FOUND' };
-      return explainItem(featureName, item, checks);
+      return explainItem(featureName, item, checks, this.scoreMemo);
     } catch (error) {
       this.failed(featureName, error);
       const code = error instanceof FlipperError ? error.code : 'UNKNOWN';
@@ -132,8 +143,13 @@ export class FeatureFlagClient {
     this.events.emit(EventType.POST_DISABLE, featureName, {});
   }
 
+  /** Removes the flag; a missing one is `FlagDoesNotExistError`. A stored flag that cannot be read (written by another program) is removed too. */
   async destroy(featureName: string): Promise<void> {
-    await this.mustGet(featureName);
+    try {
+      await this.mustGet(featureName);
+    } catch (error) {
+      if (!(error instanceof InvalidItemError)) throw error;
+    }
     this.events.emit(EventType.PRE_DESTROY, featureName, {});
     await this.store.delete(featureName);
     this.events.emit(EventType.POST_DESTROY, featureName, {});

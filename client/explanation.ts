@@ -7,6 +7,7 @@ import {
   type FeatureFlagStoreItem,
   type FlipperErrorCode,
 } from '../shared';
+import type { ScoreMemo } from '../shared/bucketing/score-memo';
 
 /** What `client.explain` returns: the result `isEnabled` would give, and why. */
 export interface Explanation {
@@ -23,9 +24,14 @@ export interface Explanation {
 }
 
 /** The explanation of one stored flag for these checks: the evaluator's trace, as `explain` returns it. */
-export function explainItem(featureName: string, item: FeatureFlagStoreItem, checks?: Checks): Explanation {
+export function explainItem(
+  featureName: string,
+  item: FeatureFlagStoreItem,
+  checks?: Checks,
+  memo?: ScoreMemo,
+): Explanation {
   const trace: EvaluationTrace = {};
-  const value = evaluate(item, checks, trace);
+  const value = evaluate(item, checks, trace, memo);
   return {
     featureName,
     value,

@@ -28,7 +28,7 @@ export {
   InvalidArgumentError,
 } from '../shared/errors';
 // A backend failing, which the Python library leaves untyped.
-export { StoreError, TimeoutError, ConnectionError } from '../shared/errors';
+export { StoreError, TimeoutError, ConnectionError, MessageTooLargeError } from '../shared/errors';
 // Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
 
@@ -54,6 +54,8 @@ export {
   type ConsistentHashPercentageBucketerOptions,
 } from '../shared/bucketing/consistent-hash-bucketer';
 export { bucketerFromJSON, type BucketerFactoryOptions } from '../shared/bucketing/bucketer-factory';
+// The client's memo of consistent-hash scores, as a bucketer's `check` receives it (`scoreMemoSize`).
+export { ScoreMemo } from '../shared/bucketing/score-memo';
 export {
   Percentage,
   LinearRampPercentage,
@@ -77,6 +79,9 @@ export {
   type FeatureFlagStoreMetaInit,
   type FeatureFlagStoreMetaJSON,
 } from '../shared/model';
+// The flag size limit of the store contract, for stores that implement the interface directly.
+export { checkFlagSize } from '../shared/model/flag-size';
+export { DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
 
 // Events.
 export {

@@ -16,6 +16,7 @@ import ConditionOperator = ttypes.ConditionOperator
 import ConditionCheck = ttypes.ConditionCheck
 import FeatureFlagStoreMeta = ttypes.FeatureFlagStoreMeta
 import FeatureFlagStoreItem = ttypes.FeatureFlagStoreItem
+import FeatureFlagStoreListPage = ttypes.FeatureFlagStoreListPage
 
 declare class Client {
   private output: thrift.TTransport;
@@ -55,6 +56,10 @@ declare class Client {
   SetMetaIf(feature_name: string, meta: FeatureFlagStoreMeta, expected_revision: string): void;
 
   SetMetaIf(feature_name: string, meta: FeatureFlagStoreMeta, expected_revision: string, callback?: (error: ttypes.FlipperException, response: void)=>void): void;
+
+  ListPage(limit: Int64, offset: Int64, cursor: string): FeatureFlagStoreListPage;
+
+  ListPage(limit: Int64, offset: Int64, cursor: string, callback?: (error: ttypes.FlipperException, response: FeatureFlagStoreListPage)=>void): void;
 }
 
 declare class Processor {
@@ -70,4 +75,5 @@ declare class Processor {
   process_SetMeta(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_SetIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_SetMetaIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_ListPage(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

@@ -597,13 +597,13 @@ FeatureFlagStore_List_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp318 = input.readListBegin();
-        var _size17 = _rtmp318.size || 0;
-        for (var _i19 = 0; _i19 < _size17; ++_i19) {
-          var elem20 = null;
-          elem20 = new ttypes.FeatureFlagStoreItem();
-          elem20.read(input);
-          this.success.push(elem20);
+        var _rtmp323 = input.readListBegin();
+        var _size22 = _rtmp323.size || 0;
+        for (var _i24 = 0; _i24 < _size22; ++_i24) {
+          var elem25 = null;
+          elem25 = new ttypes.FeatureFlagStoreItem();
+          elem25.read(input);
+          this.success.push(elem25);
         }
         input.readListEnd();
       } else {
@@ -632,10 +632,10 @@ FeatureFlagStore_List_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter21 in this.success) {
-      if (this.success.hasOwnProperty(iter21)) {
-        iter21 = this.success[iter21];
-        iter21.write(output);
+    for (var iter26 in this.success) {
+      if (this.success.hasOwnProperty(iter26)) {
+        iter26 = this.success[iter26];
+        iter26.write(output);
       }
     }
     output.writeListEnd();
@@ -1029,6 +1029,154 @@ FeatureFlagStore_SetMetaIf_result.prototype.read = function(input) {
 
 FeatureFlagStore_SetMetaIf_result.prototype.write = function(output) {
   output.writeStructBegin('FeatureFlagStore_SetMetaIf_result');
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_ListPage_args = function(args) {
+  this.limit = null;
+  this.offset = null;
+  this.cursor = null;
+  if (args) {
+    if (args.limit !== undefined && args.limit !== null) {
+      this.limit = args.limit;
+    }
+    if (args.offset !== undefined && args.offset !== null) {
+      this.offset = args.offset;
+    }
+    if (args.cursor !== undefined && args.cursor !== null) {
+      this.cursor = args.cursor;
+    }
+  }
+};
+FeatureFlagStore_ListPage_args.prototype = {};
+FeatureFlagStore_ListPage_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.I64) {
+        this.limit = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I64) {
+        this.offset = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRING) {
+        this.cursor = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_ListPage_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_ListPage_args');
+  if (this.limit !== null && this.limit !== undefined) {
+    output.writeFieldBegin('limit', Thrift.Type.I64, 1);
+    output.writeI64(this.limit);
+    output.writeFieldEnd();
+  }
+  if (this.offset !== null && this.offset !== undefined) {
+    output.writeFieldBegin('offset', Thrift.Type.I64, 2);
+    output.writeI64(this.offset);
+    output.writeFieldEnd();
+  }
+  if (this.cursor !== null && this.cursor !== undefined) {
+    output.writeFieldBegin('cursor', Thrift.Type.STRING, 3);
+    output.writeString(this.cursor);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_ListPage_result = function(args) {
+  this.success = null;
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.FeatureFlagStoreListPage(args.success);
+    }
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_ListPage_result.prototype = {};
+FeatureFlagStore_ListPage_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.FeatureFlagStoreListPage();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_ListPage_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_ListPage_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
   if (this.error !== null && this.error !== undefined) {
     output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
     this.error.write(output);
@@ -1538,6 +1686,70 @@ FeatureFlagStoreClient.prototype.recv_SetMetaIf = function(input,mtype,rseqid) {
   }
   callback(null);
 };
+
+FeatureFlagStoreClient.prototype.ListPage = function(limit, offset, cursor, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_ListPage(limit, offset, cursor);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_ListPage(limit, offset, cursor);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_ListPage = function(limit, offset, cursor) {
+  var output = new this.pClass(this.output);
+  var params = {
+    limit: limit,
+    offset: offset,
+    cursor: cursor
+  };
+  var args = new FeatureFlagStore_ListPage_args(params);
+  try {
+    output.writeMessageBegin('ListPage', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_ListPage = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_ListPage_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('ListPage failed: unknown result');
+};
 var FeatureFlagStoreProcessor = exports.Processor = function(handler) {
   this._handler = handler;
 };
@@ -1893,6 +2105,50 @@ FeatureFlagStoreProcessor.prototype.process_SetMetaIf = function(seqid, input, o
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("SetMetaIf", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_ListPage = function(seqid, input, output) {
+  var args = new FeatureFlagStore_ListPage_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.ListPage.length === 3) {
+    Q.fcall(this._handler.ListPage.bind(this._handler),
+      args.limit,
+      args.offset,
+      args.cursor
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_ListPage_result({success: result});
+      output.writeMessageBegin("ListPage", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_ListPage_result(err);
+        output.writeMessageBegin("ListPage", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("ListPage", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.ListPage(args.limit, args.offset, args.cursor, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_ListPage_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("ListPage", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("ListPage", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();

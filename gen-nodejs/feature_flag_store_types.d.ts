@@ -15,6 +15,7 @@ declare enum ErrorCode {
   INTERNAL = 2,
   CONFLICT = 3,
   OUTCOME_UNKNOWN = 4,
+  INVALID_ITEM = 5,
 }
 
 declare class FlipperException extends Thrift.TException {
@@ -54,4 +55,11 @@ declare class FeatureFlagStoreItem {
   public revision?: string;
 
     constructor(args?: { feature_name?: string; is_enabled?: boolean; meta?: FeatureFlagStoreMeta; revision?: string; });
+}
+
+declare class FeatureFlagStoreListPage {
+  public items?: FeatureFlagStoreItem[];
+  public next_cursor?: string;
+
+    constructor(args?: { items?: FeatureFlagStoreItem[]; next_cursor?: string; });
 }

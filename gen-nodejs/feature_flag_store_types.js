@@ -22,7 +22,9 @@ ttypes.ErrorCode = {
   '3' : 'CONFLICT',
   'CONFLICT' : 3,
   '4' : 'OUTCOME_UNKNOWN',
-  'OUTCOME_UNKNOWN' : 4
+  'OUTCOME_UNKNOWN' : 4,
+  '5' : 'INVALID_ITEM',
+  'INVALID_ITEM' : 5
 };
 var FlipperException = module.exports.FlipperException = function(args) {
   Thrift.TException.call(this, "FlipperException");
@@ -453,6 +455,85 @@ FeatureFlagStoreItem.prototype.write = function(output) {
   if (this.revision !== null && this.revision !== undefined) {
     output.writeFieldBegin('revision', Thrift.Type.STRING, 4);
     output.writeString(this.revision);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStoreListPage = module.exports.FeatureFlagStoreListPage = function(args) {
+  this.items = null;
+  this.next_cursor = null;
+  if (args) {
+    if (args.items !== undefined && args.items !== null) {
+      this.items = Thrift.copyList(args.items, [ttypes.FeatureFlagStoreItem]);
+    }
+    if (args.next_cursor !== undefined && args.next_cursor !== null) {
+      this.next_cursor = args.next_cursor;
+    }
+  }
+};
+FeatureFlagStoreListPage.prototype = {};
+FeatureFlagStoreListPage.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.items = [];
+        var _rtmp318 = input.readListBegin();
+        var _size17 = _rtmp318.size || 0;
+        for (var _i19 = 0; _i19 < _size17; ++_i19) {
+          var elem20 = null;
+          elem20 = new ttypes.FeatureFlagStoreItem();
+          elem20.read(input);
+          this.items.push(elem20);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.next_cursor = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStoreListPage.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStoreListPage');
+  if (this.items !== null && this.items !== undefined) {
+    output.writeFieldBegin('items', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+    for (var iter21 in this.items) {
+      if (this.items.hasOwnProperty(iter21)) {
+        iter21 = this.items[iter21];
+        iter21.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.next_cursor !== null && this.next_cursor !== undefined) {
+    output.writeFieldBegin('next_cursor', Thrift.Type.STRING, 2);
+    output.writeString(this.next_cursor);
     output.writeFieldEnd();
   }
   output.writeFieldStop();

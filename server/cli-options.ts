@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
+import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
 export interface CliOptions {
@@ -18,6 +19,9 @@ export interface CliOptions {
   maxConnectionsPerIp: number;
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
+  storeTimeoutMs: number;
+  maxFlagBytes: number;
+  listPageSize: number;
   /** HTTP listener for probes and /metrics; undefined: none. */
   httpPort?: number;
   httpHost: string;
@@ -114,11 +118,32 @@ const OPTIONS: readonly OptionSpec[] = [
     doc: 'unsent reply bytes per connection before the server stops reading its calls',
   },
   {
+    flag: 'max-flag-bytes',
+    env: 'FLIPPER_MAX_FLAG_BYTES',
+    value: 'BYTES',
+    fallback: String(SERVER_DEFAULTS.maxFlagBytes),
+    doc: 'largest flag (its stored JSON) a write may leave; larger is INVALID_ARGUMENT',
+  },
+  {
+    flag: 'list-page-size',
+    env: 'FLIPPER_LIST_PAGE_SIZE',
+    value: 'N',
+    fallback: String(SERVER_DEFAULTS.listPageSize),
+    doc: 'flags in one ListPage reply at most (List still returns all it is asked for)',
+  },
+  {
     flag: 'shutdown-timeout',
     env: 'FLIPPER_SHUTDOWN_TIMEOUT',
     value: 'SECONDS',
     fallback: String(SERVER_DEFAULTS.shutdownTimeoutMs / 1000),
     doc: 'on SIGTERM/SIGINT, how long calls in flight may take',
+  },
+  {
+    flag: 'store-timeout',
+    env: 'FLIPPER_STORE_TIMEOUT',
+    value: 'MS',
+    fallback: String(DEFAULT_STORE_TIMEOUT_MS),
+    doc: 'deadline of each backend call (Redis command, PostgreSQL query, SQLite lock wait)',
   },
   {
     flag: 'http-port',
@@ -218,6 +243,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
+    storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
+    maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
+    listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     httpPort: optionalPort(get('http-port'), 'http-port'),
     httpHost: get('http-host')!,
     metricsPort: optionalPort(get('metrics-port'), 'metrics-port'),

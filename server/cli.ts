@@ -28,7 +28,12 @@ async function main(): Promise<void> {
 
   let opened: OpenedStore;
   try {
-    opened = await openStore(options.store, { baseKey: options.baseKey, logger });
+    opened = await openStore(options.store, {
+      baseKey: options.baseKey,
+      storeTimeoutMs: options.storeTimeoutMs,
+      logger,
+      maxFlagBytes: options.maxFlagBytes,
+    });
   } catch (error) {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
@@ -61,6 +66,8 @@ async function main(): Promise<void> {
     maxConnectionsPerIp: options.maxConnectionsPerIp,
     maxPendingBytes: options.maxPendingBytes,
     shutdownTimeoutMs: options.shutdownTimeoutMs,
+    maxFlagBytes: options.maxFlagBytes,
+    listPageSize: options.listPageSize,
     logger,
     instrumentation: http?.metrics,
   });
@@ -106,6 +113,9 @@ async function main(): Promise<void> {
         maxConnections: options.maxConnections,
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
+        storeTimeoutMs: options.storeTimeoutMs,
+        maxFlagBytes: options.maxFlagBytes,
+        listPageSize: options.listPageSize,
       },
       'listening',
     );

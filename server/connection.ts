@@ -11,7 +11,7 @@ import {
   type ProtocolClasses,
   type ProtocolWriter,
 } from '../shared/thrift/wire';
-import type { Processor } from '../shared/thrift/processor';
+import type { Processor, ReplySink, StreamedReplies } from '../shared/thrift/processor';
 import {
   ApplicationExceptionType,
   writeApplicationException,
@@ -48,7 +48,7 @@ const HTTP_RESPONSE =
  * while too many calls are in flight or the peer is not reading its replies. Bytes that are not a
  * message close this connection only.
  */
-export class ServerConnection {
+export class ServerConnection implements StreamedReplies {
   /** Calls received whose reply is not written yet. */
   inFlight = 0;
   /** When bytes last moved either way (ms since epoch). */
@@ -101,6 +101,13 @@ export class ServerConnection {
     this.corked = false;
     this.socket.uncork();
   };
+  /** Replies written over several turns, waiting for the one being written (see `stream`). */
+  private readonly streams: Array<(sink: ReplySink) => Promise<void>> = [];
+  /** True while a streamed reply is being written: other replies wait in `held`. */
+  private streaming = false;
+  /** Whole replies finished while a streamed one was being written, sent after it. */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(
     readonly socket: Socket,
@@ -113,7 +120,10 @@ export class ServerConnection {
     );
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('drain', () => this.updateFlow());
+    socket.on('drain', () => {
+      this.lastActivity = Date.now();
+      this.updateFlow();
+    });
     socket.on('error', (err) => {
       this.settings.logger.debug({ remote: this.remote, err }, 'connection error');
       socket.destroy();
@@ -214,7 +224,7 @@ export class ServerConnection {
       return;
     }
     try {
-      this.settings.processor.process(reader, writer);
+      this.settings.processor.process(reader, writer, this);
     } catch (error) {
       this.answerUndecodable(writer, header, error);
     }
@@ -243,9 +253,78 @@ export class ServerConnection {
     }
   }
 
+  /**
+   * Writes one reply over several turns: `produce` writes it whole (framing included) through the
+   * sink, which waits for the peer to take what was sent (the output budget) and gives other
+   * connections a turn between chunks. Replies finished meanwhile are held and sent after it, so
+   * bytes of two replies never interleave. Counts as the reply of one call in flight.
+   */
+  stream(produce: (sink: ReplySink) => Promise<void>): void {
+    this.streams.push(produce);
+    if (!this.streaming) void this.writeStreams();
+  }
+
+  private async writeStreams(): Promise<void> {
+    this.streaming = true;
+    for (let produce = this.streams.shift(); produce !== undefined; produce = this.streams.shift()) {
+      let written = 0;
+      const sink: ReplySink = {
+        write: (bytes) => {
+          if (this.socket.destroyed || !this.socket.writable) return false;
+          written += bytes.length;
+          this.lastActivity = Date.now();
+          this.socket.write(bytes);
+          return true;
+        },
+        ready: () => this.writable(),
+      };
+      try {
+        await produce(sink);
+      } catch (err) {
+        // A reply cut short cannot be taken back: the connection closes.
+        this.settings.logger.error({ remote: this.remote, err }, 'could not write a reply');
+        this.socket.destroy();
+      }
+      this.inFlight--;
+      this.replyEstimate = Math.max(written, Math.floor(this.replyEstimate / 2));
+    }
+    this.streaming = false;
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    if (!this.socket.destroyed && this.socket.writable) for (const bytes of held) this.socket.write(bytes);
+    if (this.closing && this.inFlight === 0) this.end();
+    else this.updateFlow();
+  }
+
+  /** Resolves after a turn for other connections, once the peer holds less than the output budget unread. */
+  private writable(): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = this.socket;
+      if (socket.destroyed || socket.writableLength < this.settings.maxPendingBytes) {
+        setImmediate(resolve);
+        return;
+      }
+      const done = () => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
+  }
+
   private send(bytes: Buffer): void {
     this.inFlight--;
     this.replyEstimate = Math.max(bytes.length, Math.floor(this.replyEstimate / 2));
+    if (this.streaming) {
+      // Not copied: the writer never writes a flushed message's bytes again.
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
+      this.updateFlow();
+      return;
+    }
     if (!this.socket.destroyed && this.socket.writable) {
       this.lastActivity = Date.now();
       // Replies finished in the same tick go out in one write.
@@ -267,7 +346,9 @@ export class ServerConnection {
    */
   private busy(): boolean {
     if (this.inFlight >= this.settings.maxInFlight || this.turnBytes >= TURN_BYTES) return true;
-    return this.socket.writableLength + this.inFlight * this.replyEstimate >= this.settings.maxPendingBytes;
+    return (
+      this.socket.writableLength + this.heldBytes + this.inFlight * this.replyEstimate >= this.settings.maxPendingBytes
+    );
   }
 
   /** Reads while few calls are in flight and the peer takes its replies; pauses otherwise (resumed on 'drain'). */

@@ -2,8 +2,20 @@ import { BlockList, createServer, type AddressInfo, type Server, type Socket } f
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { StateChangeLog } from '../client/calls/state-change-log';
 import type { FlipperLogger } from '../shared/logger';
-import { protocolClasses, validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
-import { DEFAULT_MAX_CALL_BYTES, InvalidArgumentError } from '../shared';
+import {
+  protocolClasses,
+  validateWireOptions,
+  type ProtocolClasses,
+  type ProtocolName,
+  type TransportName,
+} from '../shared/thrift/wire';
+import {
+  DEFAULT_LIST_PAGE_SIZE,
+  DEFAULT_MAX_CALL_BYTES,
+  DEFAULT_MAX_FLAG_BYTES,
+  InvalidArgumentError,
+} from '../shared';
+import { withStreamedLists } from './list-processor';
 import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
@@ -34,6 +46,13 @@ export interface FlagServerOptions {
   maxPendingBytes?: number;
   /** On `close()`, how long calls in flight may take before their connections are cut. Default 10000 ms. */
   shutdownTimeoutMs?: number;
+  /**
+   * Largest flag a write may leave, in bytes of its stored JSON; a larger one is refused with
+   * INVALID_ARGUMENT. Give the store the same limit (its own default is 512 KiB). Default 512 KiB.
+   */
+  maxFlagBytes?: number;
+  /** Flags in one `ListPage` reply at most (a caller may ask for fewer). Default 1000. */
+  listPageSize?: number;
   /** Where the server logs. */
   logger: FlipperLogger;
   /** Counts and times calls and store calls (the metrics of `server/http/`); none by default, at no cost. */
@@ -64,6 +83,8 @@ export const SERVER_DEFAULTS = {
   maxInFlightPerConnection: 256,
   maxPendingBytes: 8 * 1024 * 1024,
   shutdownTimeoutMs: 10_000,
+  maxFlagBytes: DEFAULT_MAX_FLAG_BYTES,
+  listPageSize: DEFAULT_LIST_PAGE_SIZE,
 };
 
 /**
@@ -106,6 +127,8 @@ export class FlagServer {
         'maxInFlightPerConnection',
       ),
       shutdownTimeoutMs: positive(options.shutdownTimeoutMs ?? SERVER_DEFAULTS.shutdownTimeoutMs, 'shutdownTimeoutMs'),
+      maxFlagBytes: positive(options.maxFlagBytes ?? SERVER_DEFAULTS.maxFlagBytes, 'maxFlagBytes'),
+      listPageSize: positive(options.listPageSize ?? SERVER_DEFAULTS.listPageSize, 'listPageSize'),
     };
     validateWireOptions(this.options.transport, this.options.protocol);
     this.logger = options.logger;
@@ -128,7 +151,11 @@ export class FlagServer {
       },
     );
     this.settings = {
-      processor: makeProcessor(instrumentedHandler(options)),
+      processor: makeProcessor(
+        this.instrumented(options),
+        protocolClasses(this.options.protocol),
+        this.options.transport === 'framed',
+      ),
       protocol: protocolClasses(this.options.protocol),
       assembler: {
         transport: this.options.transport,
@@ -210,6 +237,14 @@ export class FlagServer {
 
   private whenEmpty: (() => void) | undefined;
 
+  /** The service handler, wrapped by the instrumentation (metrics) when there is one. */
+  private instrumented(options: FlagServerOptions): FeatureFlagStoreHandler {
+    const limits = { maxFlagBytes: this.options.maxFlagBytes, listPageSize: this.options.listPageSize };
+    const i = options.instrumentation;
+    if (i === undefined) return new FeatureFlagStoreHandler(options.store, options.logger, limits);
+    return i.instrumentHandler(new FeatureFlagStoreHandler(i.instrumentStore(options.store), options.logger, limits));
+  }
+
   private accept(socket: Socket): void {
     if (this.closing) {
       socket.destroy();
@@ -246,15 +281,21 @@ export class FlagServer {
     return true;
   }
 
-  /** Closes idle connections, and connections taking longer than the idle timeout to send one call. */
+  /**
+   * Closes idle connections, connections taking longer than the idle timeout to send one call, and
+   * connections whose peer took none of its replies for that long.
+   */
   private sweep(): void {
     const now = Date.now();
     const limit = this.options.idleTimeoutMs;
     for (const connection of this.connections) {
       const idle = connection.inFlight === 0 && now - connection.lastActivity > limit;
       const slow = connection.inFlight === 0 && connection.partialSince !== 0 && now - connection.partialSince > limit;
-      if (idle || slow) {
-        this.logger.debug({ remote: connection.remote, reason: slow ? 'slow message' : 'idle' }, 'closing connection');
+      // A peer that takes none of its replies for that long holds their bytes for nothing.
+      const stalled = connection.socket.writableLength > 0 && now - connection.lastActivity > limit;
+      if (idle || slow || stalled) {
+        const reason = stalled ? 'replies not taken' : slow ? 'slow message' : 'idle';
+        this.logger.debug({ remote: connection.remote, reason }, 'closing connection');
         connection.socket.destroy();
       }
     }
@@ -268,17 +309,11 @@ function positive(value: number, name: string): number {
   return value;
 }
 
-function instrumentedHandler(options: FlagServerOptions): FeatureFlagStoreHandler {
-  const i = options.instrumentation;
-  if (i === undefined) return new FeatureFlagStoreHandler(options.store, options.logger);
-  return i.instrumentHandler(new FeatureFlagStoreHandler(i.instrumentStore(options.store), options.logger));
-}
-
-function makeProcessor(handler: FeatureFlagStoreHandler): Processor {
+function makeProcessor(handler: FeatureFlagStoreHandler, protocol: ProtocolClasses, framed: boolean): Processor {
   // The generated service code, loaded with the server (it loads npm thrift).
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const service = require('../gen-nodejs/FeatureFlagStore') as {
     Processor: new (handler: object) => Processor;
   };
-  return withFastGet(new service.Processor(handler), handler);
+  return withStreamedLists(withFastGet(new service.Processor(handler), handler), handler, protocol, framed);
 }

@@ -25,6 +25,19 @@ import {
 } from '../shared/thrift/mapping';
 import type { Result } from '../shared/thrift/processor';
 import { FlagWriteQueue } from './flag-write-queue';
+import { checkFlagSize } from '../shared/model/flag-size';
+import { FeatureFlagStoreItem as Item } from '../shared/model/item';
+import { DEFAULT_LIST_PAGE_SIZE, DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
+import { offsetOfCursor, readPages, readRange } from './list-source';
+import { SkippedItemsLog } from './skipped-items';
+
+/** Limits the handler enforces. */
+export interface HandlerLimits {
+  /** Largest flag a write may leave, in bytes of its stored JSON. Default 512 KiB. */
+  maxFlagBytes?: number;
+  /** Flags in one `ListPage` reply at most. Default 1000. */
+  listPageSize?: number;
+}
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -44,12 +57,23 @@ export class FeatureFlagStoreHandler {
    */
   private readonly storeFailures: StateChangeLog;
   private readonly writes = new FlagWriteQueue();
+  /** Flags left out of `List` replies, logged once per change. */
+  readonly skipped: SkippedItemsLog;
+  private readonly maxFlagBytes: number;
+  private readonly listPageSize: number;
+  /** True when the store holds its items in memory (it has `peek`). */
+  readonly itemsInMemory: boolean;
 
   constructor(
     private readonly store: FeatureFlagStore,
     private readonly logger: FlipperLogger,
+    limits: HandlerLimits = {},
   ) {
     this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
+    this.skipped = new SkippedItemsLog(logger);
+    this.maxFlagBytes = limits.maxFlagBytes ?? DEFAULT_MAX_FLAG_BYTES;
+    this.listPageSize = limits.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
+    this.itemsInMemory = store.peek !== undefined;
   }
 
   // The method names and arities are the generated processor's: it picks the callback style by arity.
@@ -70,9 +94,10 @@ export class FeatureFlagStoreHandler {
     // the same turn as the call. Anything else (a bad name, absent, unknown) takes the usual path.
     if (this.store.peek !== undefined && typeof feature_name === 'string') {
       const item = this.peek(feature_name);
-      if (item) {
+      const wire = item && this.sendable(item);
+      if (wire) {
         this.logger.debug({ method: 'Get', flag: feature_name.slice(0, LOGGED_NAME_LENGTH) }, 'call');
-        this.answer('Get', result, null, itemToThrift(item));
+        this.answer('Get', result, null, wire);
         return;
       }
     }
@@ -122,11 +147,41 @@ export class FeatureFlagStoreHandler {
     });
   }
 
-  List(limit: unknown, offset: unknown, result: Result<ThriftItem[]>): void {
-    this.run('List', undefined, result, async () => {
-      const items = await this.store.list(pageFromThrift(limit, offset));
-      return items.map(itemToThrift);
-    });
+  /** `List`'s flags, all those asked for, a page of the store at a time (the reply is streamed; see `list-processor.ts`). */
+  listItems(limit: unknown, offset: unknown): AsyncIterable<FeatureFlagStoreItem[]> {
+    const page = pageFromThrift(limit, offset);
+    return readPages(this.store, page.offset, page.limit);
+  }
+
+  /** Logs a `List` or `ListPage` answered. */
+  listed(method: string, count: number): void {
+    this.storeFailures.succeeded();
+    this.logger.debug({ method, count }, 'call');
+  }
+
+  /**
+   * `ListPage`'s flags: a page of at most the caller's limit and the server's page size, starting
+   * at the cursor (or the offset when there is none), plus one more flag when another page follows.
+   */
+  async listPageItems(
+    limit: unknown,
+    offset: unknown,
+    cursor: unknown,
+  ): Promise<{ items: FeatureFlagStoreItem[]; offset: number; size: number }> {
+    const page = pageFromThrift(limit, offset);
+    if (page.limit === 0) throw new InvalidArgumentError('limit must be positive for ListPage');
+    if (cursor !== null && cursor !== undefined && typeof cursor !== 'string') {
+      throw new InvalidArgumentError('cursor must be a string');
+    }
+    const start = typeof cursor === 'string' && cursor !== '' ? offsetOfCursor(cursor) : page.offset;
+    const size = Math.min(page.limit ?? this.listPageSize, this.listPageSize);
+    const items = await readRange(this.store, start, size + 1);
+    return { items, offset: start, size };
+  }
+
+  /** Logs a `List` or `ListPage` that failed (answered as a FlipperException by the caller). */
+  listFailed(method: string, error: unknown): void {
+    this.logFailure(method, undefined, errorToThrift(error), error);
   }
 
   /** Absent meta fields keep the flag's stored values (read and written atomically); a missing flag is NOT_FOUND. */
@@ -158,9 +213,16 @@ export class FeatureFlagStoreHandler {
         fields.bucketer !== undefined
           ? new FeatureFlagStoreMeta({ createdDate: fields.createdDate, ...fields })
           : undefined;
+      // Refused before any I/O when the new meta alone is over the limit (the state takes a few bytes).
+      if (full !== undefined) checkFlagSize(new Item(name, false, full), this.maxFlagBytes);
       await this.writes.run(name, async () => {
         if (full !== undefined && expected === undefined) await this.store.setMeta(name, full);
-        else await this.update(name, expected, (item) => item.withMeta(full ?? item.meta.with(fields)));
+        else
+          await this.update(name, expected, (item) => {
+            const next = item.withMeta(full ?? item.meta.with(fields));
+            checkFlagSize(next, this.maxFlagBytes);
+            return next;
+          });
       });
     });
   }
@@ -177,6 +239,15 @@ export class FeatureFlagStoreHandler {
       }
       return change(item);
     });
+  }
+
+  /** The item's reply struct, or undefined when it cannot be sent (the usual path then answers why). */
+  private sendable(item: FeatureFlagStoreItem): ThriftItem | undefined {
+    try {
+      return itemToThrift(item);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The item when the store has it in memory under this (valid) name, else undefined. */

@@ -11,7 +11,8 @@ export type FlipperErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_ERROR'
   | 'CONFLICT'
-  | 'OUTCOME_UNKNOWN';
+  | 'OUTCOME_UNKNOWN'
+  | 'MESSAGE_TOO_LARGE';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -89,6 +90,15 @@ export class TimeoutError extends CodedError {
 /** A connection was refused, lost, or closed while a call was in flight. */
 export class ConnectionError extends CodedError {
   static override readonly code = 'CONNECTION_ERROR';
+}
+
+/**
+ * A reply was larger than the limit set for it (the RPC store's `maxMessageBytes`); the message
+ * names the limit and the size. The call failed; the connection goes on serving other calls
+ * (with the framed transport; see the README for the buffered one).
+ */
+export class MessageTooLargeError extends CodedError {
+  static override readonly code = 'MESSAGE_TOO_LARGE';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { BucketerTrace } from './bucketing/bucketer';
+import type { ScoreMemo } from './bucketing/score-memo';
 import { Checks, JsonValue } from './json';
 import { FeatureFlagStoreItem } from './model/item';
 
@@ -38,8 +39,14 @@ export interface EvaluationTrace {
  * The one evaluator behind `isEnabled` and `explain`. Disabled is false. When the caller passed a
  * key that some condition checks, every check on every passed key must hold and the bucketer is
  * not asked; otherwise the bucketer decides. Never throws; allocates nothing without a trace.
+ * `memo` keeps consistent-hash scores for returning checks (the client's `scoreMemoSize`).
  */
-export function evaluate(item: FeatureFlagStoreItem, checks: Checks | undefined, trace?: EvaluationTrace): boolean {
+export function evaluate(
+  item: FeatureFlagStoreItem,
+  checks: Checks | undefined,
+  trace?: EvaluationTrace,
+  memo?: ScoreMemo,
+): boolean {
   if (!item.isEnabled) {
     if (trace) trace.reason = 'DISABLED';
     return false;
@@ -78,9 +85,9 @@ export function evaluate(item: FeatureFlagStoreItem, checks: Checks | undefined,
       return true;
     }
   }
-  if (!trace) return meta.bucketer.check(checks);
+  if (!trace) return meta.bucketer.check(checks, undefined, memo);
   const bucketerTrace: BucketerTrace & { type: string } = { type: meta.bucketer.type };
   trace.reason = 'BUCKETER';
   trace.bucketer = bucketerTrace;
-  return meta.bucketer.check(checks, bucketerTrace);
+  return meta.bucketer.check(checks, bucketerTrace, memo);
 }

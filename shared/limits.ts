@@ -18,7 +18,14 @@ export const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 /** Deepest nesting of structs and containers a Thrift message may have (Thrift's TConfiguration default). */
 export const MAX_THRIFT_DEPTH = 64;
 
-/** Throws `InvalidFlagNameError` unless `name` is a string of 1 to 255 characters. */
+/** A UTF-16 surrogate not paired with its other half: no Unicode character, and UTF-8 cannot carry it. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Throws `InvalidFlagNameError` unless `name` is a string of 1 to 255 characters of Unicode text.
+ * A lone surrogate is refused: every store and the wire hold names as UTF-8, where it would become
+ * U+FFFD, so two different names would name one flag.
+ */
 export function validateFlagName(name: unknown): asserts name is string {
   if (typeof name !== 'string') {
     throw new InvalidFlagNameError(`A feature flag name must be a string, got ${typeof name}`);
@@ -27,6 +34,14 @@ export function validateFlagName(name: unknown): asserts name is string {
   if (name.length > MAX_NAME_LENGTH) {
     throw new InvalidFlagNameError(
       `A feature flag name must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}`,
+    );
+  }
+  const surrogate = LONE_SURROGATE.exec(name);
+  if (surrogate !== null) {
+    const unit = name.charCodeAt(surrogate.index).toString(16).toUpperCase();
+    throw new InvalidFlagNameError(
+      `A feature flag name must be Unicode text, but ${JSON.stringify(name)} holds a lone surrogate ` +
+        `(U+${unit} at index ${surrogate.index}), which UTF-8 cannot carry`,
     );
   }
 }
@@ -43,3 +58,20 @@ export function validatePage(limit: unknown, offset: unknown): void {
     }
   }
 }
+
+/**
+ * Largest flag by default, in bytes of its stored JSON (name, state, client data, conditions and
+ * bucketer together). Stores refuse a write that makes a flag larger (`InvalidArgumentError`), and
+ * so does the server (`--max-flag-bytes`): every flag must fit in a reply, and one huge flag costs
+ * every reader of it. Half the server's default call size, so a flag always fits in a `SetMeta`.
+ */
+export const DEFAULT_MAX_FLAG_BYTES = 512 * 1024;
+
+/** Flags in one `ListPage` reply at most, by default (`--list-page-size`); a caller may ask for fewer. */
+export const DEFAULT_LIST_PAGE_SIZE = 1000;
+
+/**
+ * Bytes of flags after which the server ends a `ListPage` reply, even before its page size (one
+ * flag always goes in, so a page is at most this plus one flag).
+ */
+export const LIST_PAGE_BYTES = 1024 * 1024;

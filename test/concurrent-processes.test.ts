@@ -41,17 +41,23 @@ function finished(child: ChildProcess): Promise<void> {
  * Two processes, each adding COUNT distinct conditions to each of RUNS flags, one flag after the
  * other, started at the same moment: every flag must end with all 2 * COUNT conditions.
  */
-async function raceTwoProcesses(spec: BackendSpec, store: FeatureFlagStore, flags = RUNS): Promise<void> {
+async function raceTwoProcesses(
+  spec: BackendSpec,
+  store: FeatureFlagStore,
+  flags = RUNS,
+  names = ['a', 'b'],
+  count = COUNT,
+): Promise<void> {
   for (let flag = 0; flag < flags; flag++) await store.create(`race-${flag}`);
-  const writers = await Promise.all([startWriter(spec, 'a', flags, COUNT), startWriter(spec, 'b', flags, COUNT)]);
+  const writers = await Promise.all(names.map((name) => startWriter(spec, name, flags, count)));
   const done = writers.map(finished);
   for (const child of writers) child.stdin!.write('go\n');
   await Promise.all(done);
   for (let flag = 0; flag < flags; flag++) {
     const item = await store.get(`race-${flag}`);
     const variables = item!.meta.conditions.flatMap((condition) => [...condition.variables]);
-    expect(variables, `race-${flag}`).to.have.length(2 * COUNT);
-    expect(new Set(variables).size, `race-${flag}`).to.equal(2 * COUNT);
+    expect(variables, `race-${flag}`).to.have.length(names.length * count);
+    expect(new Set(variables).size, `race-${flag}`).to.equal(names.length * count);
   }
 }
 
@@ -92,6 +98,38 @@ describe('two processes adding conditions to one flag at once: none lost', funct
       await close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('three processes on one SQLite file, while a server on the file answers Gets: none lost, every Get answered', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'flipper-race-'));
+    const spec: BackendSpec = { kind: 'sqlite', path: join(dir, 'flags.db') };
+    const { store, close } = openStore(spec);
+    const served: Served = await serve(store, { closeBackend: false });
+    let reading = true;
+    const latencies: number[] = [];
+    const reader = (async () => {
+      while (reading) {
+        const started = process.hrtime.bigint();
+        expect(await served.rpc.get('race-0')).to.not.equal(undefined);
+        latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    })();
+    reader.catch(() => undefined); // awaited below
+    try {
+      await raceTwoProcesses(spec, store, 5, ['a', 'b', 'c'], 50);
+    } finally {
+      reading = false;
+      await reader;
+      await served.close();
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    latencies.sort((a, b) => a - b);
+    const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
+    console.log(
+      `      ${latencies.length} Gets meanwhile: p99 ${p99.toFixed(1)} ms, slowest ${latencies.at(-1)!.toFixed(1)} ms`,
+    );
   });
 
   it('directly on Consul (the fake agent, ?cas=)', async function () {

@@ -31,7 +31,14 @@ describe('a stalled backend: writes end "outcome unknown", reads time out, and t
     const proxy = await new TcpProxy(6379).start();
     const redis = new Redis({ host: '127.0.0.1', port: proxy.port, maxRetriesPerRequest: 1 });
     const direct = new Redis({ host: '127.0.0.1', port: 6379 });
-    const store = new RedisFeatureFlagStore(redis, { baseKey: RUN, commandTimeout: 200, logger: silentLogger });
+    // The connection is kept through the stall (no forced reconnect after 3 timeouts), so the held
+    // commands reach Redis when it ends.
+    const store = new RedisFeatureFlagStore(redis, {
+      baseKey: RUN,
+      commandTimeout: 200,
+      logger: silentLogger,
+      reconnectAfterTimeouts: 0,
+    });
     const truth = new RedisFeatureFlagStore(direct, { baseKey: RUN });
     try {
       await store.create('acknowledged');

@@ -7,6 +7,8 @@ import { writeFlipperException } from '../shared/thrift/replies/exception-replie
 import { withFastGet } from '../shared/thrift/replies/fast-get';
 import { OutputBuffer, protocolClasses, type ProtocolName, type ProtocolWriter } from '../shared/thrift/wire';
 import { encodeCall } from './helpers/raw-thrift';
+import { listPageReplyFrame, listReplyFrame } from '../server/list-reply';
+import { memoizedBytes } from '../shared/thrift/wire/memoized-write';
 
 // The generated service (Debian's compiler), whose FeatureFlagStore_<Method>_result structs are
 // the reference: they are not exported, so its Processor writes them for us. npm thrift's own
@@ -19,7 +21,7 @@ const generated = require('../gen-nodejs/FeatureFlagStore') as {
 const thrift = require('thrift') as Record<string, new (...args: unknown[]) => ProtocolWriter & { flush(): void }>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const METHODS = ['Create', 'Get', 'Set', 'Delete', 'List', 'SetMeta', 'SetIf', 'SetMetaIf'] as const;
+const METHODS = ['Create', 'Get', 'Set', 'Delete', 'List', 'SetMeta', 'SetIf', 'SetMetaIf', 'ListPage'] as const;
 const PROTOCOLS: ProtocolName[] = ['binary', 'compact'];
 const SEQID = 0x1234567;
 
@@ -99,6 +101,37 @@ describe('hand-written reply layouts match the generated *_result structs byte f
         }
       });
     }
+
+    it(`${protocol}: the server's streamed List and ListPage replies (frame around each item's own bytes)`, function () {
+      const t = thriftTypes();
+      const items = [sampleItem(), new FeatureFlagStoreItem('b', false, new FeatureFlagStoreMeta({ createdDate: 0 }))];
+      const plain = () => items.map((item) => new t.FeatureFlagStoreItem(itemToThrift(item)));
+      const encodedItems = (w: ProtocolWriter) => items.map((item) => memoizedBytes(itemToThrift(item), w));
+      const streamed = (frame: (p: ReturnType<typeof protocolClasses>) => { head: Buffer; tail: Buffer }) =>
+        ours(protocol, (w) => {
+          const { head, tail } = frame(protocolClasses(protocol));
+          const raw = w as ProtocolWriter & { writeRaw(b: Buffer): void };
+          const bytes = encodedItems(w);
+          raw.writeRaw(head);
+          for (const b of bytes) raw.writeRaw(b);
+          raw.writeRaw(tail);
+          w.flush();
+        });
+      expect(
+        streamed((p) => listReplyFrame(p, SEQID, items.length)),
+        'List',
+      ).to.equal(generatedReply(protocol, 'List', (done) => done(null, plain())));
+      for (const cursor of ['o2', undefined]) {
+        expect(
+          streamed((p) => listPageReplyFrame(p, SEQID, items.length, cursor)),
+          `ListPage ${cursor}`,
+        ).to.equal(
+          generatedReply(protocol, 'ListPage', (done) =>
+            done(null, new t.FeatureFlagStoreListPage({ items: plain(), next_cursor: cursor })),
+          ),
+        );
+      }
+    });
 
     it(`${protocol}: the server's fast Get path, for an item and for each exception`, function () {
       const item = sampleItem();

@@ -4,7 +4,7 @@ import { ConnectionError, MemoryFeatureFlagStore, TimeoutError } from '../client
 import { Backoff } from '../client/calls/backoff';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { serve } from './helpers/rpc-served';
-import { TcpProxy } from './helpers/tcp-faults';
+import { TcpProxy, unusedPort } from './helpers/tcp-faults';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -107,6 +107,46 @@ describe('RPC client: connections that heal', function () {
     } finally {
       await Promise.all(stores.map((store) => store.close()));
       await new Promise((resolve) => broken.server.close(resolve));
+    }
+  });
+
+  it('20 clients against a dead server (connections refused) make at most a few attempts a second each', async function () {
+    const port = await unusedPort();
+    // Counts the attempts themselves: nothing listens, so nothing can count them on the far side.
+    // The module object itself (an ES namespace import is read-only), whose `connect` the client calls.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const net = require('node:net') as typeof import('node:net');
+    let attempts = 0;
+    const original = net.connect;
+    (net as { connect: unknown }).connect = (...args: Parameters<typeof net.connect>) => {
+      if ((args[0] as { port?: number }).port === port) attempts++;
+      return original(...args);
+    };
+    const stores = Array.from({ length: 20 }, () => new ThriftRPCFeatureFlagStore({ port }, { timeout: 500 }));
+    const seconds = 3;
+    let calls = 0;
+    try {
+      const until = Date.now() + seconds * 1000;
+      await Promise.all(
+        stores.map(async (store) => {
+          while (Date.now() < until) {
+            calls++;
+            const error = await store.get('x').catch((e: unknown) => e);
+            // ConnectionError, or TimeoutError when the wait for the next attempt outlasts the call.
+            expect(error instanceof ConnectionError || error instanceof TimeoutError, String(error)).to.equal(true);
+            await sleep(5);
+          }
+        }),
+      );
+      const perClientPerSecond = attempts / stores.length / seconds;
+      console.log(
+        `      ${calls} calls, ${attempts} connection attempts: ${perClientPerSecond.toFixed(1)} per client per second`,
+      );
+      expect(attempts, 'attempts counted').to.be.above(stores.length);
+      expect(perClientPerSecond).to.be.at.most(4);
+    } finally {
+      (net as { connect: unknown }).connect = original;
+      await Promise.all(stores.map((store) => store.close()));
     }
   });
 

@@ -90,11 +90,13 @@ describe('flag server: budgets per connection and per address', function () {
 
     it('grow the server by at most their output budgets plus 50 MB; another client is served in under 50 ms', async function () {
       const budget = 8 * MIB;
-      // The message limit is raised so the test can make its 1 MB flag whatever flag size the server allows.
+      // The message and flag size limits (default 1 MiB and 512 KiB) are raised so the test can make its 1 MB flag.
       server = await startServerProcess([
         '--store',
         'memory',
         '--max-message-bytes',
+        String(4 * MIB),
+        '--max-flag-bytes',
         String(4 * MIB),
         '--max-pending-bytes',
         String(budget),
@@ -103,7 +105,7 @@ describe('flag server: budgets per connection and per address', function () {
       const other = new ThriftRPCFeatureFlagStore({ port: server.port });
       const hogs: Socket[] = [];
       try {
-        // Client data is limited in size, conditions are not (issue 10): one condition of ~1 MB.
+        // One condition of ~1 MB (over the default flag size limit, raised above).
         await other.create('big', { isEnabled: true });
         const users = Array.from({ length: 50_000 }, (_, i) => `user-${String(i).padStart(15, '0')}`);
         await new FeatureFlagClient(other).addCondition('big', new Condition({ user__in: users }));

@@ -80,7 +80,11 @@ describe('flipper-server health and metrics over HTTP', function () {
       await store.list();
       const after = await scrape(httpPort!);
       expect(calls(after, 'Get') - calls(before, 'Get')).to.equal(10);
-      expect(calls(after, 'List') - calls(before, 'List')).to.equal(1);
+      // The RPC store lists with ListPage (a page at a time).
+      expect(calls(after, 'ListPage') - calls(before, 'ListPage')).to.equal(1);
+      expect(after.value('flipper_rpc_duration_seconds_count', { method: 'ListPage' })).to.equal(
+        calls(after, 'ListPage'),
+      );
       const notFound = (b: typeof before) =>
         b.value('flipper_rpc_errors_total', { method: 'Get', code: 'NOT_FOUND' }) ?? 0;
       expect(notFound(after) - notFound(before)).to.equal(3);

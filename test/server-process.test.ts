@@ -9,6 +9,8 @@ import { Pool } from 'pg';
 import { FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
 import { recordingLogger } from './helpers/broken-store';
 import { failure } from './helpers/controlled-store';
+import { encodeCall, exchange } from './helpers/raw-thrift';
+import { TType } from '../shared/thrift/wire';
 import { everyBucketer, everyOperatorConditions } from '../client/testing/flag-shapes';
 import { CLI, logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 
@@ -101,7 +103,14 @@ describe('flipper-server as a process', function () {
     expect(server.lines.join('\n')).to.not.include('s3cret');
     const store = new ThriftRPCFeatureFlagStore({ port: server.port, transport: 'framed', protocol: 'compact' });
     try {
-      await failure(store.create(''));
+      // An empty name, sent raw: the RPC store refuses it before sending.
+      const format = { transport: 'framed', protocol: 'compact' } as const;
+      const call = encodeCall(format, 'Create', 1, (w) => {
+        w.writeFieldBegin('feature_name', TType.STRING, 1);
+        w.writeString('');
+        w.writeFieldEnd();
+      });
+      await exchange(server.port, [call], { enough: (received) => received.length > 0 });
       await failure(store.get('some-flag'));
     } finally {
       await store.close();
@@ -195,10 +204,13 @@ describe('flipper-server as a process', function () {
       ['--max-connections', 'FLIPPER_MAX_CONNECTIONS', '10000'],
       ['--max-connections-per-ip', 'FLIPPER_MAX_CONNECTIONS_PER_IP', '256'],
       ['--max-pending-bytes', 'FLIPPER_MAX_PENDING_BYTES', '8388608'],
+      ['--store-timeout', 'FLIPPER_STORE_TIMEOUT', '1000'],
+      ['--max-flag-bytes', 'FLIPPER_MAX_FLAG_BYTES', '524288'],
+      ['--list-page-size', 'FLIPPER_LIST_PAGE_SIZE', '1000'],
     ]) {
       expect(help, flag).to.include(flag).and.include(env).and.include(fallback);
     }
-    for (const args of [['--transport', 'udp'], ['--port', 'x'], ['--bogus']]) {
+    for (const args of [['--transport', 'udp'], ['--port', 'x'], ['--bogus'], ['--store-timeout', '0']]) {
       const error = (await failure(run(process.execPath, [CLI, ...args]))) as { code: number; stderr: string };
       expect(error.code, args.join(' ')).to.equal(2);
       expect(error.stderr).to.match(new RegExp(args[0].replace(/^--/, '')));

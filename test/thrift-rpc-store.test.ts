@@ -40,9 +40,9 @@ async function stop(store: FeatureFlagStore): Promise<void> {
 
 const backendOf = (store: FeatureFlagStore) => served.get(store)!.backend;
 
-/** Why a backend's unparseable flag does not read as `InvalidItemError` through the RPC store. */
+/** Why the unparseable-flag case does not apply through the RPC store (get does read as `InvalidItemError`). */
 const IDL_HAS_NO_INVALID_ITEM =
-  'the Thrift IDL has no error code for a stored flag that does not parse: the server answers INTERNAL, read as StoreError';
+  "the server's own store skips a flag that does not parse from List and logs it in the server's log, so the client has nothing to log";
 
 /** The capabilities every RPC store has whatever the server's backend: a second client, and connection faults. */
 function rpcCapabilities(connection: ThriftRPCConnectionOptions = {}) {

@@ -17,6 +17,9 @@ enum ErrorCode {
   // Added by this project: the store did not answer a write in time after it may have received it;
   // the write may have been applied, or not.
   OUTCOME_UNKNOWN = 4,
+  // Added by this project: the flag is stored but cannot be read or sent (its stored JSON does not
+  // parse, or a value does not fit the wire, such as a created_date beyond i64). Delete still works.
+  INVALID_ITEM = 5,
 }
 
 exception FlipperException {
@@ -56,6 +59,13 @@ struct FeatureFlagStoreItem {
   4: optional string revision,
 }
 
+// Added by this project: one page of `ListPage`.
+struct FeatureFlagStoreListPage {
+  1: optional list<FeatureFlagStoreItem> items,
+  // Pass it to the next `ListPage` call; absent or empty when this page is the last.
+  2: optional string next_cursor,
+}
+
 service FeatureFlagStore {
   FeatureFlagStoreItem Create(1: string feature_name, 2: bool is_enabled, 3: JSON client_data)
     throws (1: FlipperException error),
@@ -73,5 +83,12 @@ service FeatureFlagStore {
   void SetIf(1: string feature_name, 2: bool is_enabled, 3: string expected_revision)
     throws (1: FlipperException error),
   void SetMetaIf(1: string feature_name, 2: FeatureFlagStoreMeta meta, 3: string expected_revision)
+    throws (1: FlipperException error),
+
+  // Added by this project: `List` in pages. At most `limit` flags (absent: the server's page size;
+  // the server also ends a page at its page byte budget, never before the first flag), in name
+  // order, starting at `offset` (absent: 0) when `cursor` is absent or empty, otherwise where the
+  // page that returned `cursor` ended. The cursor is opaque. `List` still returns everything asked.
+  FeatureFlagStoreListPage ListPage(1: i64 limit, 2: i64 offset, 3: string cursor)
     throws (1: FlipperException error),
 }

@@ -1,5 +1,6 @@
 import { FlipperError, TimeoutError } from '../../shared';
 import type { FlipperLogger } from '../../shared/logger';
+import type { Admission, AttemptGate } from './attempt-gate';
 import { withAbortableDeadline } from './deadline';
 import { socketErrorCode } from './drivers/node-socket';
 import { isUnreachable, lostInFlight, typedError, type DriverDeclaration } from './driver-failure';
@@ -22,6 +23,18 @@ export interface StoreDeclaration {
   logger?: FlipperLogger;
   /** The reachability log's lines, when the driver's do not fit this store. */
   messages?: StateChangeMessages;
+  /**
+   * Connection attempts at a bounded rate: after a call that could not connect
+   * (`isConnectFailure`), calls fail fast with `ConnectionError` until the gate's backoff lets one
+   * through. For drivers that connect on demand and have no backoff of their own (`pg`'s pool).
+   */
+  connectGate?: { gate: AttemptGate; isConnectFailure(error: unknown): boolean };
+  /**
+   * Replaces a connection that has stopped answering: after `afterTimeouts` calls in a row ended
+   * by their deadline, `run` is called (a frozen TCP connection otherwise fails every call for
+   * good while a new one would work).
+   */
+  reconnect?: { afterTimeouts: number; run(): void };
 }
 
 /** One call's own settings: a deadline other than the store's (the Consul watch's long polls). */
@@ -47,8 +60,8 @@ export interface CallOptions {
  * Capabilities every backend needs are added HERE, once: "outcome unknown" errors for writes
  * whose answer was lost (a new `FailureKind`, told apart by the classifiers), conditional writes
  * (a `call` variant that maps the driver's "condition failed" answer), reconnect backoff (consult
- * the reachability state before step 1) and forced reconnects after consecutive timeouts (count
- * them in step 3 and call a `reconnect` hook added to `StoreDeclaration`). A driver declares its
+ * the reachability state before step 1: `connectGate`) and forced reconnects after consecutive
+ * timeouts (counted in step 3: `reconnect`). A driver declares its
  * name and classifier once (`drivers/`), a store what differs (`StoreDeclaration`); neither writes
  * its own try/catch, timer or log-once flag.
  */
@@ -56,6 +69,8 @@ export class BackendCallPath {
   /** Logs reachability changes; the Consul watch also reports its own failures here. */
   readonly reachability: StateChangeLog;
   private readonly target: string;
+  /** Calls in a row that ended by their deadline (see `StoreDeclaration.reconnect`). */
+  private timeoutsInARow = 0;
 
   constructor(
     private readonly driver: DriverDeclaration,
@@ -77,9 +92,16 @@ export class BackendCallPath {
     options?: CallOptions,
   ): Promise<T> {
     let sent = false;
+    const gate = this.store.connectGate;
+    let admission: Admission | undefined;
     try {
       const reason = this.store.unsendable?.();
       if (reason !== undefined) throw typedError('unreachable', this.failed(operation, reason), undefined);
+      if (gate) {
+        const admitted = gate.gate.admit();
+        if (typeof admitted === 'string') throw typedError('unreachable', this.failed(operation, admitted), undefined);
+        admission = admitted;
+      }
       sent = options?.write === true;
       const deadline = this.store.deadline;
       const ms = options?.deadlineMs ?? deadline?.ms;
@@ -88,10 +110,37 @@ export class BackendCallPath {
           ? await send(undefined)
           : await withAbortableDeadline(ms, () => `${this.what(operation)} (${deadline?.option ?? 'timeout'})`, send);
       this.reachability.succeeded();
+      this.timeoutsInARow = 0;
+      if (admission) gate!.gate.ended(admission, 'reached');
       return result;
     } catch (error) {
+      if (admission) gate!.gate.ended(admission, this.connectOutcome(error));
+      this.countTimeout(error);
       throw this.reported(operation, sent ? this.unknownIfLost(operation, error) : error);
     }
+  }
+
+  /** What a failed call says about connecting, for the connect gate. */
+  private connectOutcome(error: unknown): 'reached' | 'failed' | 'neither' {
+    if (this.store.connectGate!.isConnectFailure(error)) return 'failed';
+    if (error instanceof FlipperError) return 'neither';
+    return this.driver.classify(error).kind === 'refused' ? 'reached' : 'neither';
+  }
+
+  /** Counts calls ended by their deadline; enough in a row replace the connection. */
+  private countTimeout(error: unknown): void {
+    const reconnect = this.store.reconnect;
+    if (!reconnect) return;
+    const timedOut =
+      error instanceof TimeoutError ||
+      (!(error instanceof FlipperError) && this.driver.classify(error).kind === 'timeout');
+    if (!timedOut) {
+      this.timeoutsInARow = 0;
+      return;
+    }
+    if (++this.timeoutsInARow < reconnect.afterTimeouts) return;
+    this.timeoutsInARow = 0;
+    reconnect.run();
   }
 
   /** A sent write's failure that leaves its outcome unknown, as `OutcomeUnknownError`; others unchanged. */

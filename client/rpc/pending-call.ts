@@ -1,4 +1,5 @@
 import { startDeadline } from '../calls/deadline';
+import type { StreamControl } from './list-reply';
 import type { ReplyDecoder } from './reply-cache';
 import { sentCallFailure, type RpcMethod } from './rpc-caller';
 
@@ -15,8 +16,10 @@ export interface CallOwner {
 }
 
 /** One call in flight: its deadline, its seqid once sent, and how its reply becomes a value. */
-export class PendingCall {
+export class PendingCall implements StreamControl {
   done = false;
+  /** When the deadline passes (ms since the epoch): decoding the reply stops then too. */
+  readonly deadlineAt: number;
   seqid = -1;
   /** When the call was written (ms since epoch), 0 before. */
   sentAt = 0;
@@ -36,6 +39,7 @@ export class PendingCall {
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
   ) {
+    this.deadlineAt = Date.now() + connection.timeoutMs;
     this.timer = startDeadline(
       connection.timeoutMs,
       () => `${method} to ${connection.target}`,
@@ -46,9 +50,15 @@ export class PendingCall {
     );
   }
 
+  /** The call ended (settled some other way): a reply still being read is dropped. */
+  get abandoned(): boolean {
+    return this.done;
+  }
+
   /** True when the reply in `buf[start, end)` is byte for byte one decoded before: then it is settled with that. */
   cached(buf: Buffer, start: number, end: number): boolean {
     const decoder = this.decoder!;
+    if (decoder.cache === undefined || decoder.key === undefined) return false;
     const value = decoder.cache.lookup(decoder.key, buf, start, end);
     if (value === undefined) {
       this.replyBytes = Buffer.from(buf.subarray(start, end));
@@ -72,9 +82,16 @@ export class PendingCall {
     } catch (decodeError) {
       return this.reject(decodeError);
     }
-    if (this.replyBytes) this.decoder.cache.remember(this.decoder.key, this.replyBytes, decoded);
+    if (this.replyBytes) this.decoder.cache?.remember(this.decoder.key!, this.replyBytes, decoded);
     this.resolve(decoded);
   };
+
+  /** Settles with a value read by the decoder's `stream` (final: not decoded again). */
+  settleStreamed(value: unknown): void {
+    if (this.done) return;
+    this.finish();
+    this.resolve(value);
+  }
 
   private finish(): void {
     this.done = true;

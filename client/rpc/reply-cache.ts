@@ -1,4 +1,6 @@
 import { LRUCache } from 'lru-cache';
+import type { ProtocolReader } from '../../shared/thrift/wire';
+import type { StreamControl } from './list-reply';
 
 /** Default bound of a reply cache, in bytes (the replies plus an estimate of what they decoded to). */
 export const DEFAULT_REPLY_CACHE_BYTES = 16 * 1024 * 1024;
@@ -50,9 +52,15 @@ export class ReplyCache<T> {
 
 /** How to turn one call's reply into the caller's value, with a cache of earlier replies. */
 export interface ReplyDecoder<T = unknown> {
-  /** What the call asked for (a flag name): replies are compared per key. */
-  key: string;
-  cache: ReplyCache<T>;
+  /** What the call asked for (a flag name): replies are compared per key (with `cache`). */
+  key?: string;
+  cache?: ReplyCache<T>;
   /** Builds the value from the generated struct; may throw a typed error. */
   decode(reply: unknown): T;
+  /**
+   * Reads the reply's result struct itself, from just after the message header, possibly over
+   * several turns of the event loop (the bytes are its own); the value is final (`decode` is not
+   * applied). Used by connections that own their bytes; a generated client you passed uses `decode`.
+   */
+  stream?(reader: ProtocolReader, control: StreamControl): Promise<T | undefined>;
 }

@@ -2,7 +2,7 @@ import { ConnectionError, OutcomeUnknownError, TimeoutError } from '../../shared
 import type { ReplyDecoder } from './reply-cache';
 
 /** The service's methods, as named in the IDL. */
-export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta' | 'SetIf' | 'SetMetaIf';
+export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta' | 'SetIf' | 'SetMetaIf' | 'ListPage';
 
 /** Makes one call of the FeatureFlagStore service and settles with the raw Thrift answer. */
 export interface RpcCaller {
@@ -17,8 +17,8 @@ export interface RpcCaller {
 
 /** The callback-style methods of a generated `FeatureFlagStore.Client` (what the Python library takes). */
 export type GeneratedClient = {
-  [M in Exclude<RpcMethod, 'SetIf' | 'SetMetaIf'>]: (...args: unknown[]) => unknown;
-} & Partial<Record<'SetIf' | 'SetMetaIf', (...args: unknown[]) => unknown>>;
+  [M in Exclude<RpcMethod, 'SetIf' | 'SetMetaIf' | 'ListPage'>]: (...args: unknown[]) => unknown;
+} & Partial<Record<'SetIf' | 'SetMetaIf' | 'ListPage', (...args: unknown[]) => unknown>>;
 
 /** True for a generated client (or anything with its methods), as opposed to connection options. */
 export function isGeneratedClient(value: unknown): value is GeneratedClient {

@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { ConnectionError, TimeoutError } from '../../shared';
+import { ConnectionError, MessageTooLargeError, TimeoutError } from '../../shared';
 import {
   MessageAssembler,
   MessageType,
   OutputBuffer,
+  ProtocolError,
   protocolClasses,
+  type MessageHeader,
   type ProtocolClasses,
   type ProtocolName,
   type ProtocolReader,
@@ -14,6 +16,7 @@ import type { FlipperLogger } from '../../shared/logger';
 import { Backoff, type BackoffOptions } from '../calls/backoff';
 import { startDeadline } from '../calls/deadline';
 import { StateChangeLog } from '../calls/state-change-log';
+import { MAX_VALUES_PER_FLAG } from './list-reply';
 import { PendingCall } from './pending-call';
 import type { ReplyDecoder } from './reply-cache';
 import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
@@ -275,6 +278,9 @@ export class RpcConnection implements RpcCaller {
     try {
       this.assembler.push(buf.subarray(0, n), this.onReply);
     } catch (error) {
+      // Buffered transport: where an oversized reply ends is only known by reading all of it, so
+      // its call fails with the typed error and the connection is dropped (framed ones are skipped).
+      if (error instanceof ProtocolError && error.kind === 'too-large' && error.head) this.oversized(error.head);
       this.drop(socket, `the server sent bytes that are not a reply: ${(error as Error).message}`);
       return false;
     }
@@ -286,6 +292,8 @@ export class RpcConnection implements RpcCaller {
     if (this.socket !== socket) return;
     this.socket = undefined;
     socket.destroy();
+    // Part of a reply held for a lost connection is never completed: let it go now.
+    this.assembler.clear();
     if (this.closed) return;
     // A server that accepts and closes at once must not be reconnected to in a tight loop.
     if (failedAttempt) this.backoff.failed();
@@ -317,23 +325,62 @@ export class RpcConnection implements RpcCaller {
 
   private receive(buf: Buffer, start: number, end: number): void {
     const reader: ProtocolReader = new this.protocol.Reader(buf, start, end);
-    let seqid = -1;
+    let call: PendingCall | undefined;
     try {
       const header = reader.readMessageBegin();
-      seqid = header.rseqid;
       this.answered = true;
       this.consecutiveTimeouts = 0;
       this.backoff.succeeded();
-      const call = this.pending.get(seqid);
-      if (call?.decoder && header.mtype === MessageType.REPLY && call.cached(buf, reader.position, end)) return;
+      call = this.pending.get(header.rseqid);
+      if (call?.decoder && header.mtype === MessageType.REPLY) {
+        if (call.decoder.stream) return this.stream(call, buf, start, end);
+        if (call.cached(buf, reader.position, end)) return;
+      }
+      // Whatever the server sent, decoding it is bounded: in values (memory) and by the deadline.
+      reader.limitWork(MAX_VALUES_PER_FLAG, call?.deadlineAt ?? Date.now() + this.settings.timeoutMs);
       const recv = this.client[`recv_${header.fname}`];
       if (typeof recv !== 'function') throw new Error(`a reply to unknown method ${JSON.stringify(header.fname)}`);
       recv.call(this.client, reader, header.mtype, header.rseqid);
     } catch (error) {
-      const reason = `a reply does not decode: ${(error as Error).message}`;
-      this.pending.get(seqid)?.settle(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
-      if (this.socket) this.drop(this.socket, reason);
+      this.undecodable(call, error, this.socket);
     }
+  }
+
+  /**
+   * Reads a reply over several turns of the event loop (a `List`: one flag at a time, yielding), on
+   * a copy of its bytes (the assembler reuses its buffer).
+   */
+  private stream(call: PendingCall, buf: Buffer, start: number, end: number): void {
+    const socket = this.socket;
+    const reader = new this.protocol.Reader(Buffer.from(buf.subarray(start, end)));
+    reader.readMessageBegin();
+    call.decoder!.stream!(reader, call).then(
+      (value) => call.settleStreamed(value),
+      (error: unknown) => (error instanceof ProtocolError ? this.undecodable(call, error, socket) : call.settle(error)),
+    );
+  }
+
+  /**
+   * A whole reply that could not be decoded. Past the decoding limits only its call fails (the
+   * message was whole, so the stream is still in step); any other failure drops the connection it
+   * came on (unless that one is gone already).
+   */
+  private undecodable(call: PendingCall | undefined, error: unknown, socket: Socket | undefined): void {
+    const message = (error as Error)?.message ?? String(error);
+    if (error instanceof ProtocolError && error.kind === 'too-much-work') {
+      const overtime = /deadline/.test(message);
+      call?.settle(
+        overtime
+          ? new TimeoutError(
+              `${call.method} to ${this.target} did not finish within ${this.settings.timeoutMs} ms: ${message}`,
+            )
+          : new ConnectionError(`The flag server at ${this.target} sent a reply too large to decode: ${message}`),
+      );
+      return;
+    }
+    const reason = `a reply does not decode: ${message}`;
+    call?.settle(new ConnectionError(`The flag server at ${this.target} sent ${reason}`));
+    if (socket) this.drop(socket, reason);
   }
 
   private newAssembler(): MessageAssembler {
@@ -341,6 +388,31 @@ export class RpcConnection implements RpcCaller {
       transport: this.settings.transport,
       protocol: this.settings.protocol,
       maxMessageBytes: this.settings.maxMessageBytes,
+      onOversized: (head, length) => this.oversized(head, length),
     });
+  }
+
+  /**
+   * A reply over `maxMessageBytes`: its call (found by the seqid in the reply's header) fails with
+   * `MessageTooLargeError` naming the limit. With the framed transport the reply is skipped and the
+   * connection goes on serving the other calls.
+   */
+  private oversized(head: Buffer, length?: number): void {
+    let header: MessageHeader;
+    try {
+      header = new this.protocol.Reader(head).readMessageBegin();
+    } catch {
+      return; // a header cut short: the call ends at its deadline
+    }
+    this.answered = true;
+    const size = length === undefined ? 'over' : `${length} bytes, over`;
+    this.pending
+      .get(header.rseqid)
+      ?.settle(
+        new MessageTooLargeError(
+          `The flag server's reply to ${header.fname} is ${size} the RPC store's ${this.settings.maxMessageBytes}-byte ` +
+            `limit (maxMessageBytes)`,
+        ),
+      );
   }
 }

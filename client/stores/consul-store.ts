@@ -139,6 +139,7 @@ export class ConsulFeatureFlagStore extends SerializedFeatureFlagStore {
   }
 
   override async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    this.checkName(featureName);
     if (!this.loaded) await this.loadedOrFail();
     return this.copy.item(featureName);
   }

@@ -36,6 +36,10 @@ export interface ListOptions {
  * write whose answer was lost after it may have reached the backend rejects with
  * `OutcomeUnknownError`; a stored item that does not parse rejects `get` with `InvalidItemError`.
  *
+ * Size: a write that would leave a flag over 512 KiB of stored JSON (the stores' `maxFlagBytes`)
+ * rejects with `InvalidArgumentError` and writes nothing; switching a flag on or off never does, and
+ * reads never check (a larger flag written by another program is read).
+ *
  * Atomicity: `create`, `set`, `setMeta`, `delete` and `update` never lose or resurrect each
  * other's effects, within a process, across processes and across servers over one backend. A store never caches
  * unless it is the cache wrapper: two stores over one backend see each other's writes at once.

@@ -1,8 +1,10 @@
 import type { Pool, QueryConfig, QueryResultRow } from 'pg';
 import { FlipperError, InvalidFlagNameError, MAX_NAME_LENGTH } from '../../shared';
+import { AttemptGate } from '../calls/attempt-gate';
 import { BackendCallPath } from '../calls/backend-call-path';
+import type { BackoffOptions } from '../calls/backoff';
 import { validateTimeout } from '../calls/deadline';
-import { PG } from '../calls/drivers/pg';
+import { isPgConnectFailure, PG } from '../calls/drivers/pg';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
@@ -23,6 +25,13 @@ export interface PostgreSQLFeatureFlagStoreOptions extends SerializedStoreOption
    * it is abandoned and its connection discarded. Default 5000.
    */
   queryTimeout?: number;
+  /**
+   * After a call that could not connect, calls fail at once with `ConnectionError` until the next
+   * attempt is due: between half and all of `initialDelayMs * 2^(failures-1)`, at most
+   * `maxDelayMs`; then one call tries. Default 100 ms doubling up to 2000 ms, so a pool whose
+   * server is down tries about one connection a second rather than one per call.
+   */
+  reconnect?: BackoffOptions;
 }
 
 /** What the store needs of a `pg` `Pool` (a `Client` fits too). */
@@ -80,8 +89,21 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
       target: ` on ${JSON.stringify(this.tableName)}`,
       bindings: { store: 'postgresql', table: this.tableName },
       deadline: { ms: this.queryTimeout, option: 'queryTimeout' },
+      connectGate: { gate: new AttemptGate(options.reconnect), isConnectFailure: isPgConnectFailure },
       logger: this.logger,
     });
+  }
+
+  /** PostgreSQL text cannot hold NUL (U+0000): such a name is refused before any query. */
+  protected override checkName(featureName: string): void {
+    super.checkName(featureName);
+    const at = featureName.indexOf('\0');
+    if (at >= 0) {
+      throw new InvalidFlagNameError(
+        `Feature flag name ${JSON.stringify(truncate(featureName))} holds a NUL character (at index ${at}), ` +
+          'which PostgreSQL text cannot store',
+      );
+    }
   }
 
   protected async readRaw(featureName: string): Promise<Buffer | undefined> {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { compareUtf8 } from '../../shared';
+import { compareUtf8, InvalidArgumentError } from '../../shared';
 import { slicePage } from '../../shared/page';
 import { BackendCallPath } from '../calls/backend-call-path';
 import { validateTimeout } from '../calls/deadline';
@@ -16,6 +16,12 @@ export interface RedisFeatureFlagStoreOptions extends SerializedStoreOptions {
    * Default 1000.
    */
   commandTimeout?: number;
+  /**
+   * After this many commands in a row end by their deadline, the store drops the client's
+   * connection (ioredis then reconnects by its `retryStrategy`): a connection frozen by a network
+   * fault otherwise fails every command for good while a new one would work. 0: never. Default 3.
+   */
+  reconnectAfterTimeouts?: number;
 }
 
 /**
@@ -63,6 +69,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
       deadline: { ms: validateTimeout(options.commandTimeout ?? 1000, 'commandTimeout'), option: 'commandTimeout' },
       // A client that is closed or between reconnects would queue the command: fail fast instead.
       unsendable: () => ioredisUnsendable(redis),
+      reconnect: reconnectAfter(redis, options.reconnectAfterTimeouts ?? 3),
       logger: this.logger,
     });
   }
@@ -148,6 +155,22 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     }
     return this.calls.call(name, send, { write: true });
   }
+}
+
+/** The call path's forced reconnect: destroying the socket (a polite QUIT would wait on the frozen connection). */
+function reconnectAfter(redis: Redis, afterTimeouts: number): { afterTimeouts: number; run(): void } | undefined {
+  if (!Number.isInteger(afterTimeouts) || afterTimeouts < 0) {
+    throw new InvalidArgumentError(
+      `reconnectAfterTimeouts must be an integer, 0 or more, got ${String(afterTimeouts)}`,
+    );
+  }
+  if (afterTimeouts === 0) return undefined;
+  return {
+    afterTimeouts,
+    run: () => {
+      if (redis.status === 'ready') redis.stream?.destroy();
+    },
+  };
 }
 
 /** Escapes Redis glob characters (`* ? [ ] \`) so the base key matches only itself. */

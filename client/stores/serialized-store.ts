@@ -6,11 +6,14 @@ import {
   deserializeItem,
   serializeItem,
   systemClock,
+  validateFlagName,
   validatePage,
   type Clock,
   type CodecOptions,
 } from '../../shared';
 import { rememberRevision, textRevision } from '../../shared/model/revision';
+import { checkFlagSize, maxFlagBytesOption } from '../../shared/model/flag-size';
+import { Slice } from '../../shared/work-slices';
 import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/conflict-retry';
 import type { FlipperLogger } from '../logger';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
@@ -22,6 +25,11 @@ export interface SerializedStoreOptions extends CodecOptions {
   logger?: FlipperLogger;
   /** How conditional writes retry when another writer changed the flag first (see `update`). */
   conflictRetry?: ConflictRetryOptions;
+  /**
+   * Largest flag a write may leave, in bytes of its stored JSON; a larger one is refused with
+   * `InvalidArgumentError` and nothing is written. Default 512 KiB.
+   */
+  maxFlagBytes?: number;
 }
 
 /**
@@ -55,8 +63,10 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   protected readonly logger?: FlipperLogger;
   private readonly codec: CodecOptions;
   private readonly conflictRetry: ConflictRetryOptions;
+  private readonly maxFlagBytes: number;
 
   constructor(options: SerializedStoreOptions = {}) {
+    this.maxFlagBytes = maxFlagBytesOption(options.maxFlagBytes);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.codec = { clock: options.clock, random: options.random };
@@ -114,28 +124,42 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
     );
   }
 
+  /**
+   * Throws `InvalidFlagNameError` for a name no store takes (see `validateFlagName`); a backend
+   * adds what it cannot hold (PostgreSQL: NUL). Every operation on one name checks it first.
+   */
+  protected checkName(featureName: string): void {
+    validateFlagName(featureName);
+  }
+
   async create(featureName: string, options: CreateOptions = {}): Promise<FeatureFlagStoreItem> {
+    this.checkName(featureName);
     const item = this.freshItem(featureName, options.isEnabled ?? false, options);
     const json = serializeItem(item);
+    checkFlagSize(item, this.maxFlagBytes, json);
     await this.writeRaw(featureName, json);
     rememberRevision(item, () => textRevision(json));
     return item;
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    this.checkName(featureName);
     const raw = await this.readRaw(featureName);
     return raw === undefined ? undefined : this.parse(raw);
   }
 
   async set(featureName: string, isEnabled: boolean): Promise<void> {
+    this.checkName(featureName);
     await this.updateRaw(featureName, (current) => {
       const next =
         current === undefined ? this.freshItem(featureName, isEnabled) : this.parse(current.raw).withEnabled(isEnabled);
+      // The state is a few bytes: a flag over the limit (written by another program) can still be switched.
       return { json: serializeItem(next), result: undefined };
     });
   }
 
   async delete(featureName: string): Promise<void> {
+    this.checkName(featureName);
     await this.deleteRaw(featureName);
   }
 
@@ -143,7 +167,10 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
     validatePage(options.limit, options.offset);
     const rows = await this.listRaw(options.limit, options.offset ?? 0);
     const items: FeatureFlagStoreItem[] = [];
-    for (const [name, raw] of rows) {
+    const slice = new Slice();
+    for (const [i, [name, raw]] of rows.entries()) {
+      // Parsing thousands of flags takes long: other work gets a turn every few ms.
+      if ((i & 15) === 15 && slice.spent()) await slice.next();
       try {
         items.push(this.parse(raw));
       } catch (error) {
@@ -159,6 +186,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
   }
 
   async update(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem> {
+    this.checkName(featureName);
     return this.updateRaw(
       featureName,
       (current) => {
@@ -167,6 +195,7 @@ export abstract class SerializedFeatureFlagStore implements FeatureFlagStore {
         const next = change(item, textRevision(current.raw));
         if (next === item) return { result: item };
         const json = serializeItem(next);
+        if (next.meta !== item.meta) checkFlagSize(next, this.maxFlagBytes, json);
         rememberRevision(next, () => textRevision(json));
         return { json, result: next };
       },

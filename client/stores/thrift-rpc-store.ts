@@ -4,7 +4,10 @@ import {
   FeatureFlagStoreItem,
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
+  InvalidArgumentError,
   InvalidItemError,
+  compareUtf8,
+  validateFlagName,
   validatePage,
   type CodecOptions,
 } from '../../shared';
@@ -25,12 +28,36 @@ import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/c
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
-import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache } from '../rpc/reply-cache';
+import { readListReply } from '../rpc/list-reply';
+import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
+import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
+
+/** A `ListPage` reply as the generated code decodes it. */
+interface ThriftListPage {
+  items?: ThriftItem[] | null;
+  next_cursor?: string | null;
+}
+
+/** Flags asked for per `ListPage` call by default. */
+const DEFAULT_RPC_LIST_PAGE_SIZE = 250;
+
+/** The TApplicationException type a server sends for a method it does not have. */
+const UNKNOWN_METHOD = 1;
+
+/** True when the call failed because the server (or a generated client from an older IDL) has no such method. */
+function isUnknownMethod(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof TypeError) return /has no ListPage/.test(cause.message);
+  if (typeof cause !== 'object' || cause === null) return false;
+  // npm thrift's servers leave the type out and say so in the message.
+  const { type, message } = cause as { type?: unknown; message?: unknown };
+  return type === UNKNOWN_METHOD || (typeof message === 'string' && /unknown (function|method)/i.test(message));
+}
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -64,6 +91,11 @@ export interface ThriftRPCStoreOptions extends CodecOptions {
   replyCacheBytes?: number;
   /** How `update` retries when the server answers CONFLICT (another writer changed the flag first). */
   conflictRetry?: ConflictRetryOptions;
+  /**
+   * Flags asked for per `ListPage` call by `list` (the server may send fewer: its own page size
+   * and page bytes). Smaller pages decode in shorter runs. Default 250.
+   */
+  listPageSize?: number;
 }
 
 export const THRIFT_RPC_DEFAULTS = {
@@ -99,6 +131,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   /** `Get` replies identical to the last one for a flag reuse its decoded (immutable) item. */
   private readonly replies: ReplyCache<FeatureFlagStoreItem>;
   private readonly decodeItem = (reply: unknown) => itemFromThrift(reply as ThriftItem, this.codec);
+  /** False once the server answered that it has no `ListPage`. */
+  private pagedLists = true;
+  private readonly listPageSize: number;
 
   constructor(clientOrOptions: GeneratedClient | ThriftRPCConnectionOptions = {}, options: ThriftRPCStoreOptions = {}) {
     const timeout = validateTimeout(options.timeout ?? THRIFT_RPC_DEFAULTS.timeout, 'timeout');
@@ -106,6 +141,10 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     this.replies = new ReplyCache(1024, options.replyCacheBytes ?? DEFAULT_REPLY_CACHE_BYTES);
     this.logger = options.logger;
     this.conflictRetry = options.conflictRetry ?? {};
+    this.listPageSize = options.listPageSize ?? DEFAULT_RPC_LIST_PAGE_SIZE;
+    if (!Number.isSafeInteger(this.listPageSize) || this.listPageSize <= 0) {
+      throw new InvalidArgumentError(`listPageSize must be a positive integer, got ${String(options.listPageSize)}`);
+    }
     if (isGeneratedClient(clientOrOptions)) {
       this.caller = new GeneratedClientCaller(clientOrOptions, timeout);
       return;
@@ -138,6 +177,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   async get(featureName: string): Promise<FeatureFlagStoreItem | undefined> {
+    // Checked here too: the wire carries names as UTF-8, where a lone surrogate would become
+    // U+FFFD and name another flag on the server.
+    validateFlagName(featureName);
     try {
       const decoder = { key: featureName, cache: this.replies, decode: this.decodeItem };
       return (await this.caller.call('Get', [featureName], decoder)) as FeatureFlagStoreItem;
@@ -155,22 +197,77 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.call('Delete', featureName, [featureName]);
   }
 
+  /**
+   * Reads the flags a page at a time (`ListPage`, each page its own call with its own deadline, at
+   * most the server's page size and page bytes), so a list of any length works with the default
+   * timeout and reply limit. A server without `ListPage` (older, or another implementation of the
+   * Python library's IDL) gets one `List`. A flag created or deleted during the walk may shift the
+   * pages: no flag comes twice, one may be missed.
+   */
   async list(options: ListOptions = {}): Promise<FeatureFlagStoreItem[]> {
     validatePage(options.limit, options.offset);
-    const reply = (await this.call('List', '', [options.limit ?? null, options.offset ?? null])) as ThriftItem[];
+    if (!this.pagedLists) return this.listAtOnce(options);
+    const skipped = new SkippedItems();
     const items: FeatureFlagStoreItem[] = [];
-    for (const raw of reply ?? []) {
+    let cursor: string | null = null;
+    for (;;) {
+      const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
+      if (left === 0) break;
+      let page: ThriftListPage;
       try {
-        items.push(itemFromThrift(raw, this.codec));
+        const args = [left, cursor === null ? (options.offset ?? null) : null, cursor];
+        page = (await this.call('ListPage', '', args)) as ThriftListPage;
       } catch (error) {
-        if (!(error instanceof InvalidItemError)) throw error;
-        this.logger?.warn(
-          { flag: raw?.feature_name, err: error },
-          'skipping a flag from the server that does not parse',
-        );
+        if (cursor !== null || !isUnknownMethod(error)) throw error;
+        this.pagedLists = false;
+        return this.listAtOnce(options);
       }
+      const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
+      for (const raw of page?.items ?? []) {
+        const item = this.listedItem(raw, skipped);
+        if (item !== undefined && (last === undefined || compareUtf8(item.featureName, last) > 0)) items.push(item);
+      }
+      if (typeof page?.next_cursor !== 'string' || page.next_cursor === '') break;
+      cursor = page.next_cursor;
     }
+    skipped.log(this.logger);
     return items;
+  }
+
+  /** `List` in one call (servers without `ListPage`). */
+  private async listAtOnce(options: ListOptions): Promise<FeatureFlagStoreItem[]> {
+    const skipped = new SkippedItems();
+    const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
+    const decoder: ReplyDecoder<FeatureFlagStoreItem[]> = {
+      // A generated client you passed hands over the whole list at once.
+      decode: (reply) => ((reply as ThriftItem[] | null) ?? []).flatMap((raw) => convert(raw) ?? []),
+      // The store's own connection reads it flag by flag, yielding, within the deadline.
+      stream: (reader, control) => readListReply(reader, control, convert),
+    };
+    let items: FeatureFlagStoreItem[];
+    try {
+      items = (await this.caller.call(
+        'List',
+        [options.limit ?? null, options.offset ?? null],
+        decoder,
+      )) as FeatureFlagStoreItem[];
+    } catch (error) {
+      throw errorFromThrift(error, '');
+    }
+    skipped.log(this.logger);
+    return items;
+  }
+
+  /** A listed flag as an item, or undefined (counted in `skipped`) when it does not parse. */
+  private listedItem(raw: ThriftItem, skipped: SkippedItems): FeatureFlagStoreItem | undefined {
+    // A struct with no name is skipped before building an error for it: a hostile server may send millions.
+    if (typeof raw?.feature_name !== 'string') return skipped.add(undefined, undefined);
+    try {
+      return itemFromThrift(raw, this.codec);
+    } catch (error) {
+      if (!(error instanceof InvalidItemError)) throw error;
+      return skipped.add(raw.feature_name, error);
+    }
   }
 
   async setMeta(featureName: string, meta: FeatureFlagStoreMeta): Promise<void> {
@@ -219,6 +316,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
+    validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {

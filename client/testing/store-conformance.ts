@@ -2,6 +2,7 @@ import type { FeatureFlagStore } from '../stores/feature-flag-store';
 import { describeBackendFaultCases } from './backend-fault-cases';
 import { describeConcurrentWriterCases, describeUpdateCases } from './concurrent-writer-cases';
 import { describeContractCases } from './contract-cases';
+import { describeLimitCases } from './limit-cases';
 import type { StoreConformanceOptions } from './options';
 import { recordingLogger } from './recording-logger';
 import { describeSharedBackendCases } from './shared-backend-cases';
@@ -43,6 +44,7 @@ export function describeStoreConformance<S extends FeatureFlagStore>(
 
       describeContractCases(scope);
       describeStoredTextCases(scope);
+      describeLimitCases(scope);
       describeSharedBackendCases(scope);
       describeUpdateCases(scope);
       describeConcurrentWriterCases(scope);

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../../shared/logger';
-import { thriftTypes, type ThriftException } from '../../shared/thrift/mapping';
+import { errorToThrift, thriftTypes, type ThriftException } from '../../shared/thrift/mapping';
 import type { Result } from '../../shared/thrift/processor';
 import { send, type HttpListener } from './http-listener';
 
@@ -108,7 +108,8 @@ export class ServerMetrics {
    * wrapper keeps each method's arity: the generated processor picks the callback style by it.
    */
   instrumentHandler<H extends object>(handler: H): H {
-    const wrapped = Object.create(handler) as H;
+    // What is wrapped; everything else is the handler's own, called on the handler itself.
+    const wrapped = new Map<string | symbol, unknown>();
     const codes = new Map<number, string>(
       Object.entries(thriftTypes().ErrorCode).map(([name, n]) => [n as number, name]),
     );
@@ -126,9 +127,56 @@ export class ServerMetrics {
         original.apply(handler, args);
       };
       Object.defineProperty(timed, 'length', { value: original.length });
-      Object.defineProperty(wrapped, method, { value: timed });
+      wrapped.set(method, timed);
     }
-    return wrapped;
+    this.instrumentLists(handler, wrapped, codes);
+    const bound = new Map<string | symbol, unknown>();
+    return new Proxy(handler, {
+      get(target, property) {
+        if (wrapped.has(property)) return wrapped.get(property);
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        if (!bound.has(property)) bound.set(property, (value as (...a: unknown[]) => unknown).bind(target));
+        return bound.get(property);
+      },
+    });
+  }
+
+  /**
+   * `List` and `ListPage` are answered by the list processor, which tells the handler when one
+   * starts (`listItems`, `listPageItems`) and ends (`listed`, `listFailed`). Calls and errors are
+   * exact; a duration pairs each end with the oldest start of its method, so it is approximate
+   * when calls of one method overlap.
+   */
+  private instrumentLists(handler: object, wrapped: Map<string | symbol, unknown>, codes: Map<number, string>): void {
+    const h = handler as Record<string, unknown>;
+    if (typeof h.listed !== 'function' || typeof h.listFailed !== 'function') return;
+    const starts = new Map<string, number[]>([
+      ['List', []],
+      ['ListPage', []],
+    ]);
+    const started = (method: string) => starts.get(method)?.push(this.now());
+    const ended = (method: string) => {
+      this.calls.inc({ method });
+      const start = starts.get(method)?.shift();
+      if (start !== undefined) this.callSeconds.observe({ method }, (this.now() - start) / 1000);
+    };
+    const pass = (name: string, before: (args: unknown[]) => void) => {
+      const original = h[name] as (...args: unknown[]) => unknown;
+      wrapped.set(name, (...args: unknown[]) => {
+        before(args);
+        return original.apply(handler, args);
+      });
+    };
+    pass('listItems', () => started('List'));
+    pass('listPageItems', () => started('ListPage'));
+    pass('listed', (args) => ended(String(args[0])));
+    pass('listFailed', (args) => {
+      const method = String(args[0]);
+      ended(method);
+      const code = errorToThrift(args[1]).code;
+      this.callErrors.inc({ method, code: codes.get(code ?? -1) ?? 'UNKNOWN' });
+    });
   }
 
   /**

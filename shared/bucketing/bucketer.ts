@@ -1,5 +1,6 @@
 import { Checks } from '../json';
 import { PercentageJSON } from './percentage';
+import type { ScoreMemo } from './score-memo';
 
 /** Filled in by a bucketer when the caller asks why it decided as it did (`explain`). */
 export interface BucketerTrace {
@@ -18,8 +19,11 @@ export type BucketerJSON =
 export interface Bucketer {
   /** The Python class name, as stored in `type`. */
   readonly type: BucketerJSON['type'];
-  /** True when these checks fall in the enabled bucket. Never throws; `trace` receives the score. */
-  check(checks?: Checks, trace?: BucketerTrace): boolean;
+  /**
+   * True when these checks fall in the enabled bucket. Never throws; `trace` receives the score.
+   * `memo` (the client's) may keep scores already computed; a bucketer that has none ignores it.
+   */
+  check(checks?: Checks, trace?: BucketerTrace, memo?: ScoreMemo): boolean;
   /** The Python library's stored form. */
   toJSON(): BucketerJSON;
 }

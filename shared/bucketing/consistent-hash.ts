@@ -1,10 +1,12 @@
-import { createHash } from 'node:crypto';
 import { Checks, compareCodePoints } from '../json';
 import { pythonJsonString, pythonJsonDumps } from '../python-json';
+import { sha1Score } from './sha1-score';
 
 /**
  * The exact string Python's ConsistentHashPercentageBucketer hashes: `json.dumps` of the
  * whitelisted checks as `[key, value]` pairs sorted by key. An empty whitelist takes every key.
+ * The general form: ConsistentHashPercentageBucketer builds the same text faster when it knows its
+ * whitelist (docs/architecture.md, "Consistent hashing: the fast path").
  */
 export function serializeChecks(checks: Checks | undefined, keyWhitelist: ReadonlySet<string>): string {
   const keys: string[] = [];
@@ -25,8 +27,5 @@ export function serializeChecks(checks: Checks | undefined, keyWhitelist: Readon
 
 /** `int(sha1(s).hexdigest(), 16) % 100 / 100`, computed exactly from the digest's bytes. */
 export function hashScore(serialized: string): number {
-  const digest = createHash('sha1').update(serialized, 'utf8').digest();
-  let remainder = 0;
-  for (let i = 0; i < digest.length; i++) remainder = (remainder * 256 + digest[i]) % 100;
-  return remainder / 100;
+  return sha1Score(serialized);
 }

@@ -4,4 +4,6 @@ export * from './noop-bucketer';
 export * from './percentage-bucketer';
 export * from './consistent-hash-bucketer';
 export * from './consistent-hash';
+export * from './score-memo';
+export * from './sha1-score';
 export * from './bucketer-factory';

@@ -67,17 +67,27 @@ export function thriftTypes(): ThriftTypes {
  */
 const converted = new WeakMap<FeatureFlagStoreItem, ThriftItem>();
 
-/** A reply item: every field set, as the Python client needs (it reads them without checking). */
-export function itemToThrift(item: FeatureFlagStoreItem): ThriftItem {
+/**
+ * A reply item: every field set, as the Python client needs (it reads them without checking).
+ * `remember` false leaves an item read for one reply (a page of a `List`) out of the cache: many
+ * short-lived entries make every garbage collection slower.
+ */
+export function itemToThrift(item: FeatureFlagStoreItem, remember = true): ThriftItem {
   let wire = converted.get(item);
   if (wire === undefined) {
     wire = convertItem(item);
-    converted.set(item, wire);
+    if (remember) converted.set(item, wire);
   }
   return wire;
 }
 
 function convertItem(item: FeatureFlagStoreItem): ThriftItem {
+  if (!isI64(item.meta.createdDate)) {
+    throw new InvalidItemError(
+      `Feature flag ${JSON.stringify(item.featureName)} cannot be sent: its created_date ` +
+        `${String(item.meta.createdDate)} is not an i64 (an integer from -2^63 to 2^63 - 1)`,
+    );
+  }
   return memoizeWrite(
     new (thriftTypes().FeatureFlagStoreItem)({
       feature_name: item.featureName,
@@ -88,8 +98,20 @@ function convertItem(item: FeatureFlagStoreItem): ThriftItem {
   );
 }
 
+const I64_LIMIT = 2 ** 63;
+
+/** True for a number the wire's i64 carries (as JavaScript numbers are: 2^63 itself rounds from 2^63 - 1 and is not). */
+function isI64(n: number): boolean {
+  return Number.isFinite(n) && n >= -I64_LIMIT && n < I64_LIMIT;
+}
+
 /** Meta with every field set: JSON fields as text (Python's dialect, every unchanged number as it was read). */
 export function metaToThrift(meta: FeatureFlagStoreMeta): ThriftMeta {
+  if (!isI64(meta.createdDate)) {
+    throw new InvalidArgumentError(
+      `meta.createdDate ${String(meta.createdDate)} cannot be sent: the wire carries an i64 (an integer from -2^63 to 2^63 - 1)`,
+    );
+  }
   return new (thriftTypes().FeatureFlagStoreMeta)({
     created_date: int64FromNumber(meta.createdDate),
     client_data: writeStoredJson(clientDataToStored(meta.clientData)),
@@ -218,6 +240,14 @@ export function metaFieldsFromThrift(
   const fields: Partial<FeatureFlagStoreMetaInit> = {};
   if (meta.created_date !== null && meta.created_date !== undefined) {
     fields.createdDate = i64ToNumber(meta.created_date as I64Value);
+    // Past 2^53 a number no longer holds the integer sent: it could not be stored and sent back intact.
+    if (!stored && !Number.isSafeInteger(fields.createdDate)) {
+      throw new InvalidArgumentError(
+        `meta.created_date must be an integer from -(2^53 - 1) to 2^53 - 1 (Unix seconds), got ${String(
+          i64ToBigInt(meta.created_date as I64Value),
+        )}`,
+      );
+    }
   }
   if (meta.client_data !== null && meta.client_data !== undefined) {
     fields.clientData = clientDataFromThrift(meta.client_data, 'meta.client_data', stored);
@@ -285,6 +315,9 @@ export function errorToThrift(error: unknown): ThriftException {
   if (error instanceof OutcomeUnknownError) {
     return new t.FlipperException({ code: t.ErrorCode.OUTCOME_UNKNOWN, message: error.message });
   }
+  if (error instanceof InvalidItemError) {
+    return new t.FlipperException({ code: t.ErrorCode.INVALID_ITEM, message: error.message });
+  }
   if (isCallerError(error)) {
     return new t.FlipperException({ code: t.ErrorCode.INVALID_ARGUMENT, message: error.message });
   }
@@ -304,7 +337,8 @@ function isCallerError(error: unknown): error is FlipperError {
 
 /**
  * A typed error for what a server answered: NOT_FOUND is `FlagDoesNotExistError`, INVALID_ARGUMENT
- * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, anything else (INTERNAL, an application exception) `StoreError`.
+ * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, INVALID_ITEM
+ * `InvalidItemError`, anything else (INTERNAL, an application exception) `StoreError`.
  */
 export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
   if (error instanceof FlipperError) return error;
@@ -313,6 +347,9 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
     if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
     if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
     if (error.code === t.ErrorCode.CONFLICT) return new ConflictError(error.message);
+    if (error.code === t.ErrorCode.INVALID_ITEM) {
+      return new InvalidItemError(`The flag server: ${error.message}`, { cause: error });
+    }
     if (error.code === t.ErrorCode.OUTCOME_UNKNOWN) {
       return new OutcomeUnknownError(`The flag server: ${error.message}`, { cause: error });
     }

@@ -8,10 +8,15 @@ export { SilentServer, unusedPort } from '../../client/testing/tcp-endpoints';
  * same port; `freeze()` stops forwarding the connections open now (new ones are still forwarded),
  * as a stalled NAT entry or a hung peer would; `stall()` holds every byte of every connection, new
  * ones included, and `resume()` delivers what was held and forwards again: commands sent during a
- * stall reach the backend late, as after a network partition heals.
+ * stall reach the backend late, as after a network partition heals. `down()` cuts every
+ * connection and closes new ones as soon as they arrive (a backend that is down behind a load
+ * balancer), still counting them in `accepted`; `up()` forwards again.
  */
 export class TcpProxy {
   port = 0;
+  /** Connections accepted so far, forwarded or not. */
+  accepted = 0;
+  private isDown = false;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private readonly pairs = new Set<[Socket, Socket]>();
@@ -22,6 +27,12 @@ export class TcpProxy {
 
   async start(): Promise<this> {
     const server = createServer((client) => {
+      this.accepted++;
+      if (this.isDown) {
+        client.on('error', () => {});
+        client.destroy();
+        return;
+      }
       const upstream = connect(this.targetPort, '127.0.0.1');
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -62,6 +73,17 @@ export class TcpProxy {
   resume(): void {
     this.stalled = false;
     for (const [to, chunk] of this.held.splice(0)) if (!to.destroyed) to.write(chunk);
+  }
+
+  /** Cuts every connection; new ones are closed as they arrive, until `up()`. */
+  down(): void {
+    this.isDown = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** Forwards new connections again. */
+  up(): void {
+    this.isDown = false;
   }
 
   async stop(): Promise<void> {

@@ -27,3 +27,16 @@ export function classifyPgError(error: unknown): DriverFailure {
 
 /** The driver as the backend call path knows it. */
 export const PG: DriverDeclaration = { name: 'PostgreSQL', classify: classifyPgError };
+
+/** What pg and pg-pool say when a connection cannot be opened (or is dropped at once). */
+const CONNECT_FAILED = /trying to connect|connection timeout|Connection terminated unexpectedly/i;
+
+/** SQLSTATEs of a server that takes no connections now: cannot_connect_now, too_many_connections. */
+const NOT_ACCEPTING = new Set(['57P03', '53300']);
+
+/** True when `error` says a connection could not be opened: what the PostgreSQL store's connect gate counts. */
+export function isPgConnectFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && NOT_ACCEPTING.has(code)) return true;
+  return socketErrorCode(error) !== undefined || CONNECT_FAILED.test(errorMessage(error));
+}

@@ -39,6 +39,7 @@ export class BinaryProtocolReader extends BufferReader implements ProtocolReader
   readStructEnd(): void {}
 
   readFieldBegin(): { fname: null; ftype: number; fid: number } {
+    this.tick();
     const ftype = this.readByte();
     if (ftype === TType.STOP) return { fname: null, ftype, fid: 0 };
     return { fname: null, ftype, fid: this.readI16() };
@@ -47,6 +48,7 @@ export class BinaryProtocolReader extends BufferReader implements ProtocolReader
   readFieldEnd(): void {}
 
   readMapBegin(): { ktype: number; vtype: number; size: number } {
+    this.tick();
     this.need(6, 'a map header');
     const ktype = this.buf[this.pos];
     const vtype = this.buf[this.pos + 1];
@@ -58,6 +60,7 @@ export class BinaryProtocolReader extends BufferReader implements ProtocolReader
   readMapEnd(): void {}
 
   readListBegin(): { etype: number; size: number } {
+    this.tick();
     this.need(5, 'a list header');
     const etype = this.buf[this.pos];
     const size = this.buf.readInt32BE(this.pos + 1);
@@ -111,6 +114,7 @@ export class BinaryProtocolReader extends BufferReader implements ProtocolReader
   }
 
   readString(): string {
+    this.tick();
     return this.utf8(this.readI32());
   }
 

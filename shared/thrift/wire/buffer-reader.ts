@@ -7,6 +7,10 @@ import { ProtocolError } from './types';
  */
 export abstract class BufferReader {
   protected pos: number;
+  /** Values read so far (fields, containers, strings), and the limits set by `limitWork`. */
+  private work = 0;
+  private maxWork = Infinity;
+  private deadlineAt = Infinity;
 
   constructor(
     protected readonly buf: Buffer,
@@ -14,6 +18,29 @@ export abstract class BufferReader {
     protected readonly end = buf.length,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * Bounds the decoding of what is read from now on: at most `maxValues` values (each field,
+   * container and string counts one), and no value read after `deadlineAt` (ms since the epoch,
+   * checked every 1024 values); past either, reads throw `ProtocolError` of kind `too-much-work`.
+   * A message of empty structs is a few bytes per object built: counting its bytes alone bounds
+   * neither the memory it makes the reader's caller allocate nor the time it takes.
+   */
+  limitWork(maxValues: number, deadlineAt = Infinity): void {
+    this.work = 0;
+    this.maxWork = maxValues;
+    this.deadlineAt = deadlineAt;
+  }
+
+  /** Counts one value read; throws past the limits `limitWork` set. */
+  protected tick(): void {
+    if (++this.work > this.maxWork) {
+      throw new ProtocolError('too-much-work', `a message holds more than ${this.maxWork} values`);
+    }
+    if ((this.work & 0x3ff) === 0 && this.deadlineAt !== Infinity && Date.now() > this.deadlineAt) {
+      throw new ProtocolError('too-much-work', `decoding a message outlasted its deadline (${this.work} values read)`);
+    }
   }
 
   /** Goes back to the first byte of the message. */

@@ -44,6 +44,7 @@ export class CompactProtocolReader extends BufferReader implements ProtocolReade
   }
 
   readFieldBegin(): { fname: null; ftype: number; fid: number } {
+    this.tick();
     this.need(1, 'a field header');
     const b = this.buf[this.pos++];
     const ctype = b & 0x0f;
@@ -59,6 +60,7 @@ export class CompactProtocolReader extends BufferReader implements ProtocolReade
   readFieldEnd(): void {}
 
   readMapBegin(): { ktype: number; vtype: number; size: number } {
+    this.tick();
     const size = this.varint32();
     if (size === 0) return { ktype: TType.STOP, vtype: TType.STOP, size: 0 };
     this.need(1, 'a map header');
@@ -69,6 +71,7 @@ export class CompactProtocolReader extends BufferReader implements ProtocolReade
   readMapEnd(): void {}
 
   readListBegin(): { etype: number; size: number } {
+    this.tick();
     this.need(1, 'a list header');
     const b = this.buf[this.pos++];
     let size = b >> 4;
@@ -121,6 +124,7 @@ export class CompactProtocolReader extends BufferReader implements ProtocolReade
   }
 
   readString(): string {
+    this.tick();
     return this.utf8(this.varint32());
   }
 

@@ -13,7 +13,17 @@ export interface MessageAssemblerOptions {
   protocol: ProtocolName;
   /** Largest message accepted, in bytes; a larger one is a `ProtocolError` of kind `too-large`. */
   maxMessageBytes: number;
+  /**
+   * Framed transport only: a frame over `maxMessageBytes` is skipped (its bytes dropped as they
+   * arrive, never held) instead of refused, and this is called once with its first bytes (up to
+   * 512: the message header, to tell which call it answers) and its claimed length. The stream
+   * goes on with the next frame.
+   */
+  onOversized?: (head: Buffer, length: number) => void;
 }
+
+/** Bytes of a skipped frame kept for `onOversized`. */
+const OVERSIZED_HEAD_BYTES = 512;
 
 /**
  * Called with each complete message: its bytes are `buf[start, end)`, valid only during the call.
@@ -32,10 +42,17 @@ export class MessageAssembler {
   private readonly scanner: MessageScanner | undefined;
   private readonly framed: boolean;
   private readonly maxBytes: number;
+  private readonly onOversized: ((head: Buffer, length: number) => void) | undefined;
+  /** Bytes of an oversized frame still to drop, its length, and its first bytes so far. */
+  private skipLeft = 0;
+  private skipLength = 0;
+  private skipHead: Buffer[] = [];
+  private skipHeadBytes = 0;
 
   constructor(options: MessageAssemblerOptions) {
     this.framed = options.transport === 'framed';
     this.maxBytes = options.maxMessageBytes;
+    this.onOversized = this.framed ? options.onOversized : undefined;
     if (!this.framed) {
       this.scanner =
         options.protocol === 'compact'
@@ -46,7 +63,7 @@ export class MessageAssembler {
 
   /** Bytes of an incomplete message held, waiting for the rest. */
   get buffered(): number {
-    return this.pendingLength;
+    return this.pendingLength + this.skipLeft;
   }
 
   /**
@@ -66,7 +83,25 @@ export class MessageAssembler {
     }
     let start = 0;
     while (start < end) {
-      const length = this.framed ? this.frameLength(data, start, end) : this.scanner!.scan(data, start, end);
+      if (this.skipLeft > 0) {
+        start = this.skip(data, start, end);
+        continue;
+      }
+      if (this.onOversized !== undefined && end - start >= 4 && data.readInt32BE(start) > this.maxBytes) {
+        this.skipLeft = this.skipLength = data.readInt32BE(start);
+        start += 4;
+        continue;
+      }
+      let length: number;
+      try {
+        length = this.framed ? this.frameLength(data, start, end) : this.scanner!.scan(data, start, end);
+      } catch (error) {
+        if (error instanceof ProtocolError && error.kind === 'too-large') {
+          const from = this.framed ? start + 4 : start;
+          error.head = Buffer.from(data.subarray(from, Math.min(end, from + OVERSIZED_HEAD_BYTES)));
+        }
+        throw error;
+      }
       if (length < 0) break;
       const from = this.framed ? start + 4 : start;
       start = from + length;
@@ -75,8 +110,30 @@ export class MessageAssembler {
     this.keep(data, start, end);
   }
 
+  /** Drops bytes of an oversized frame; reports it once its head is in (or it ended). Returns where the next byte is. */
+  private skip(data: Buffer, start: number, end: number): number {
+    const n = Math.min(this.skipLeft, end - start);
+    if (this.skipHeadBytes < OVERSIZED_HEAD_BYTES) {
+      const keep = Math.min(n, OVERSIZED_HEAD_BYTES - this.skipHeadBytes);
+      this.skipHead.push(Buffer.from(data.subarray(start, start + keep)));
+      this.skipHeadBytes += keep;
+      if (this.skipHeadBytes === OVERSIZED_HEAD_BYTES || n === this.skipLeft) {
+        const head = Buffer.concat(this.skipHead);
+        this.skipHead = [];
+        this.skipHeadBytes = OVERSIZED_HEAD_BYTES;
+        this.onOversized!(head, this.skipLength);
+      }
+    }
+    this.skipLeft -= n;
+    if (this.skipLeft === 0) this.skipHeadBytes = 0;
+    return start + n;
+  }
+
   /** Drops any incomplete message. */
   clear(): void {
+    this.skipLeft = 0;
+    this.skipHead = [];
+    this.skipHeadBytes = 0;
     this.pending = undefined;
     this.pendingLength = 0;
     this.scanner?.reset();

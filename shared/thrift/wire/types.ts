@@ -23,8 +23,10 @@ export const MessageType = { CALL: 1, REPLY: 2, EXCEPTION: 3, ONEWAY: 4 } as con
  * - `invalid`: not Thrift, or not the protocol this end speaks; the stream cannot be trusted any more.
  * - `too-large`: a message, frame, string or container claims more than the size limit.
  * - `invalid-utf8`: a well-formed message whose string is not UTF-8; the connection can go on.
+ * - `too-much-work`: a complete message whose decoding passed the reader's work limit (`limitWork`):
+ *   more values than allowed, or past the deadline; the connection can go on.
  */
-export type ProtocolErrorKind = 'invalid' | 'too-large' | 'invalid-utf8';
+export type ProtocolErrorKind = 'invalid' | 'too-large' | 'invalid-utf8' | 'too-much-work';
 
 /** Bytes that are not an acceptable Thrift message. Internal to the wire layer, never shown to users as is. */
 export class ProtocolError extends Error {
@@ -35,6 +37,9 @@ export class ProtocolError extends Error {
     super(message);
     this.name = 'ProtocolError';
   }
+
+  /** For `too-large`: the first bytes of the message refused (its header, to tell which call it answers). */
+  head?: Buffer;
 }
 
 /** What `readMessageBegin` returns, in the shape the generated code expects. */
@@ -73,6 +78,8 @@ export interface ProtocolReader {
   skip(type: number): void;
   /** Goes back to the first byte, so a message can be peeked at and then handed on whole. */
   rewind(): void;
+  /** Bounds the values decoded from now on, and the time (see `BufferReader.limitWork`). */
+  limitWork(maxValues: number, deadlineAt?: number): void;
   /** Offset of the next byte to read in the buffer. */
   readonly position: number;
 }

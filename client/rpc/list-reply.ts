@@ -1,0 +1,83 @@
+import { thriftTypes, type ThriftItem } from '../../shared/thrift/mapping';
+import { ProtocolError, TType, type ProtocolReader } from '../../shared/thrift/wire';
+
+/** How a reply read in slices knows when to stop: its call's deadline, or the call ending first. */
+export interface StreamControl {
+  /** Ms since the epoch past which nothing more is read. */
+  readonly deadlineAt: number;
+  /** True once the call ended some other way (deadline timer, connection closed): stop reading. */
+  readonly abandoned: boolean;
+}
+
+/** A generated struct reads itself (the generated declarations leave `read` out). */
+type Readable = { read(reader: ProtocolReader): void };
+
+/** Values one flag of a reply may hold (fields, conditions, checks, strings): far above any real flag. */
+export const MAX_VALUES_PER_FLAG = 1_000_000;
+
+/** Decoding runs this long at most before letting the event loop run other work. */
+const SLICE_MS = 8;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Reads a `List` reply's result struct (after its message header) flag by flag, handing each to
+ * `convert` at once, so only what `convert` keeps stays in memory (a list of millions of empty
+ * structs keeps nothing). Every 8 ms it yields to the event loop (other calls' replies and timers
+ * run meanwhile, the call's own deadline included), and it stops at `control.deadlineAt` with
+ * `ProtocolError` of kind `too-much-work`; each flag is bounded to `MAX_VALUES_PER_FLAG` values.
+ * Rejects with the server's `FlipperException` when the reply carries one.
+ */
+export async function readListReply<T>(
+  reader: ProtocolReader,
+  control: StreamControl,
+  convert: (raw: ThriftItem) => T | undefined,
+): Promise<T[] | undefined> {
+  const t = thriftTypes();
+  let items: T[] | undefined;
+  let exception: unknown;
+  reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
+  reader.readStructBegin();
+  for (;;) {
+    const { ftype, fid } = reader.readFieldBegin();
+    if (ftype === TType.STOP) break;
+    if (fid === 0 && ftype === TType.LIST) {
+      const { etype, size } = reader.readListBegin();
+      if (size > 0 && etype !== TType.STRUCT)
+        throw new ProtocolError('invalid', `a List reply of type ${etype}, not structs`);
+      items = [];
+      let sliceStart = Date.now();
+      for (let i = 0; i < size; i++) {
+        reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
+        const raw = new t.FeatureFlagStoreItem();
+        (raw as unknown as Readable).read(reader);
+        const item = convert(raw);
+        if (item !== undefined) items.push(item);
+        if ((i & 0xff) !== 0xff) continue;
+        const now = Date.now();
+        if (now > control.deadlineAt) {
+          throw new ProtocolError(
+            'too-much-work',
+            `decoding a List reply outlasted its deadline (${i + 1} of ${size} flags read)`,
+          );
+        }
+        if (now - sliceStart < SLICE_MS) continue;
+        await yieldToEventLoop();
+        if (control.abandoned) return undefined;
+        sliceStart = Date.now();
+      }
+      reader.limitWork(MAX_VALUES_PER_FLAG, control.deadlineAt);
+    } else if (fid === 1 && ftype === TType.STRUCT) {
+      const error = new t.FlipperException();
+      (error as unknown as Readable).read(reader);
+      exception = error;
+    } else {
+      reader.skip(ftype);
+    }
+    reader.readFieldEnd();
+  }
+  reader.readStructEnd();
+  if (exception !== undefined) throw exception;
+  if (items === undefined) throw new ProtocolError('invalid', 'a List reply with neither a result nor an error');
+  return items;
+}
