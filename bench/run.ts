@@ -5,6 +5,7 @@ import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
 import { runOpenFeatureBench } from './openfeature';
 import { runRpcBench } from './rpc';
+import { runReplicaBench } from './replica';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
   runCodecBench();
   await runRpcBench();
   await runConditionalWriteBench();
+  await runReplicaBench();
   await runOpenFeatureBench();
 }
 

@@ -5,6 +5,7 @@ import { errorSerializers } from '../client/log-serializers';
 import { parseCli, helpText, type CliOptions } from './cli-options';
 import { FlagServer } from './flag-server';
 import { openStore, type OpenedStore } from './store-url';
+import { openChangeLog } from './feed/open-change-log';
 import { HttpEndpoints } from './http/endpoints';
 
 async function main(): Promise<void> {
@@ -38,6 +39,11 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
   }
+  const changeLog = openChangeLog(options.store, opened.store, {
+    baseKey: options.baseKey,
+    logger,
+    resyncIntervalMs: options.resyncIntervalMs,
+  });
   let stopping = false;
   // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.
   const http: HttpEndpoints | undefined =
@@ -56,6 +62,7 @@ async function main(): Promise<void> {
         });
   const server: FlagServer = new FlagServer({
     store: opened.store,
+    changeLog,
     host: options.host,
     port: options.port,
     transport: options.transport,
@@ -81,6 +88,7 @@ async function main(): Promise<void> {
     server
       .close()
       .then(() => http?.close())
+      .then(() => changeLog.close())
       .then(() => opened.close())
       .then(
         () => {
@@ -122,6 +130,7 @@ async function main(): Promise<void> {
   } catch (error) {
     logger.fatal({ err: error }, 'cannot listen');
     await http?.close();
+    await changeLog.close();
     await opened.close();
     process.exit(1);
   }

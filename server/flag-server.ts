@@ -20,6 +20,9 @@ import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
 import { FeatureFlagStoreHandler } from './handler';
+import { ChangeFeed } from './feed/change-feed';
+import type { ChangeLog } from './feed/change-log';
+import { LocalChangeLog } from './feed/local-change-log';
 
 export interface FlagServerOptions {
   /** The store the server serves; the caller owns it and closes it. */
@@ -55,6 +58,14 @@ export interface FlagServerOptions {
   listPageSize?: number;
   /** Where the server logs. */
   logger: FlipperLogger;
+  /**
+   * Versions and change signals of the store, for the change feed (`GetSnapshot`,
+   * `WaitForChanges`); the caller owns it and closes it. Default: versions kept by this server,
+   * seeing only its own writes.
+   */
+  changeLog?: ChangeLog;
+  /** Longest a `WaitForChanges` long poll waits. Default 60000 ms. */
+  maxWaitMs?: number;
   /** Counts and times calls and store calls (the metrics of `server/http/`); none by default, at no cost. */
   instrumentation?: CallInstrumentation;
 }
@@ -97,7 +108,9 @@ export class FlagServer {
   private readonly server: Server;
   private readonly connections = new Set<ServerConnection>();
   private readonly settings: ConnectionSettings;
-  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger' | 'instrumentation'>>;
+  private readonly options: Required<
+    Omit<FlagServerOptions, 'store' | 'logger' | 'changeLog' | 'maxWaitMs' | 'instrumentation'>
+  >;
   private readonly logger: FlipperLogger;
   private sweeper: NodeJS.Timeout | undefined;
   /** Logs reaching the connection limit and getting below it, once per change. */
@@ -107,6 +120,8 @@ export class FlagServer {
   /** Connections open per client address (a Map: addresses are untrusted keys). */
   private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  /** The change feed: replicas' snapshots and long polls. */
+  readonly feed: ChangeFeed;
 
   constructor(options: FlagServerOptions) {
     this.options = {
@@ -132,6 +147,12 @@ export class FlagServer {
     };
     validateWireOptions(this.options.transport, this.options.protocol);
     this.logger = options.logger;
+    this.feed = new ChangeFeed({
+      store: options.store,
+      log: options.changeLog ?? new LocalChangeLog(options.store),
+      logger: options.logger,
+      maxWaitMs: options.maxWaitMs,
+    });
     this.capacity = new StateChangeLog(
       options.logger,
       { maxConnections: this.options.maxConnections },
@@ -220,6 +241,8 @@ export class FlagServer {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close();
+      // Long polls are answered now (nothing changed), so their connections close like idle ones.
+      this.feed.close();
       for (const connection of this.connections) connection.shutdown();
       const force = setTimeout(() => {
         for (const connection of this.connections) connection.socket.destroy();
@@ -241,8 +264,10 @@ export class FlagServer {
   private instrumented(options: FlagServerOptions): FeatureFlagStoreHandler {
     const limits = { maxFlagBytes: this.options.maxFlagBytes, listPageSize: this.options.listPageSize };
     const i = options.instrumentation;
-    if (i === undefined) return new FeatureFlagStoreHandler(options.store, options.logger, limits);
-    return i.instrumentHandler(new FeatureFlagStoreHandler(i.instrumentStore(options.store), options.logger, limits));
+    if (i === undefined) return new FeatureFlagStoreHandler(options.store, options.logger, limits, this.feed);
+    return i.instrumentHandler(
+      new FeatureFlagStoreHandler(i.instrumentStore(options.store), options.logger, limits, this.feed),
+    );
   }
 
   private accept(socket: Socket): void {

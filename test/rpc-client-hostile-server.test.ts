@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { Socket } from 'node:net';
-import { ConnectionError, MemoryFeatureFlagStore, TimeoutError } from '../client';
+import { ConnectionError, MemoryFeatureFlagStore, MessageTooLargeError, TimeoutError } from '../client';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { FlagServer } from '../server/flag-server';
 import { emptyStructsListReply, HostileServer, replyHead, type HostileReply } from './helpers/hostile-server';
@@ -92,7 +92,8 @@ const CASES: Case[] = [
       pump();
     },
     call: (store) => store.list(),
-    error: ConnectionError,
+    // Past maxMessageBytes: the typed error naming the limit (the connection is dropped: the reply has no end).
+    error: MessageTooLargeError,
     maxMessageBytes: 8 * 1024 * 1024,
   },
   {

@@ -315,8 +315,9 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.caller.close();
   }
 
+  /** A call about one flag: its name is checked before anything is sent. `''` for calls about none (ListPage). */
   private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
-    validateFlagName(featureName);
+    if (method !== 'ListPage') validateFlagName(featureName);
     try {
       return await this.caller.call(method, args);
     } catch (error) {

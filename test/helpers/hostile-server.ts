@@ -27,7 +27,11 @@ export class HostileServer {
           assembler.push(chunk, (buf, start, end) => {
             const reader = new (protocolClasses('binary').Reader)(buf, start, end);
             const header = reader.readMessageBegin();
-            if (header.mtype === MessageType.CALL) this.reply(socket, { fname: header.fname, seqid: header.rseqid });
+            if (header.mtype !== MessageType.CALL) return;
+            // As the Python library's server does: no ListPage, so the client falls back to List and
+            // the hostile answers below reach the List reply reader.
+            if (header.fname === 'ListPage') socket.write(unknownMethodReply(header.fname, header.rseqid));
+            else this.reply(socket, { fname: header.fname, seqid: header.rseqid });
           });
         } catch {
           socket.destroy();
@@ -72,4 +76,24 @@ export function emptyStructsListReply(seqid: number, count: number): Buffer {
   list[0] = 12; // STRUCT
   list.writeInt32BE(count, 1);
   return Buffer.concat([replyHead('List', seqid, 15 /* LIST */), list]);
+}
+
+/** A TApplicationException UNKNOWN_METHOD (1) reply to `fname`, as a server without that method sends. */
+export function unknownMethodReply(fname: string, seqid: number): Buffer {
+  const name = Buffer.from(fname, 'utf8');
+  const message = Buffer.from(`Invalid method name: '${fname}'`, 'utf8');
+  const out = Buffer.alloc(4 + 4 + name.length + 4 + 3 + 4 + message.length + 3 + 4 + 1);
+  let at = out.writeInt32BE(0x80010000 | MessageType.EXCEPTION | 0, 0);
+  at = out.writeInt32BE(name.length, at);
+  at += name.copy(out, at);
+  at = out.writeInt32BE(seqid, at);
+  at = out.writeUInt8(11 /* STRING */, at);
+  at = out.writeInt16BE(1, at);
+  at = out.writeInt32BE(message.length, at);
+  at += message.copy(out, at);
+  at = out.writeUInt8(8 /* I32 */, at);
+  at = out.writeInt16BE(2, at);
+  at = out.writeInt32BE(1 /* UNKNOWN_METHOD */, at);
+  out.writeUInt8(0 /* STOP */, at);
+  return out;
 }
