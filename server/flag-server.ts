@@ -74,6 +74,8 @@ export interface FlagServerOptions {
 export interface CallInstrumentation {
   instrumentHandler<H extends object>(handler: H): H;
   instrumentStore<S extends FeatureFlagStore>(store: S): S;
+  /** Where the number of change-feed long polls waiting now is read. */
+  countWaitingPollers(source: () => number): void;
 }
 
 /** Addresses that only this machine can reach. */
@@ -265,6 +267,8 @@ export class FlagServer {
     const limits = { maxFlagBytes: this.options.maxFlagBytes, listPageSize: this.options.listPageSize };
     const i = options.instrumentation;
     if (i === undefined) return new FeatureFlagStoreHandler(options.store, options.logger, limits, this.feed);
+    const feed = this.feed;
+    i.countWaitingPollers(() => feed.waiting);
     return i.instrumentHandler(
       new FeatureFlagStoreHandler(i.instrumentStore(options.store), options.logger, limits, this.feed),
     );
