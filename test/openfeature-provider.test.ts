@@ -18,6 +18,15 @@ import {
 import { FlipperProvider } from '../client/openfeature';
 import { quietLogger } from './helpers/rpc-served';
 import { unusedPort } from './helpers/tcp-faults';
+import { ThriftReplicaFeatureFlagStore } from '../client/replica/replica-store';
+
+async function until(test: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 import { FlagServer } from '../server/flag-server';
 
 /** Records what each stage of the SDK's hooks saw. */
@@ -162,6 +171,32 @@ describe('FlipperProvider through the OpenFeature SDK', function () {
     await new Promise((resolve) => setImmediate(resolve));
     expect(changed).to.deep.equal([['watched'], ['watched'], ['from-replica']]);
     expect(stale).to.deep.equal(['replica lost its source']);
+  });
+
+  it('over a replica store: every change the replica receives is CONFIGURATION_CHANGED with its names', async function () {
+    const backend = new MemoryFeatureFlagStore();
+    const server = new FlagServer({ store: backend, port: 0, logger: quietLogger });
+    const { port } = await server.listen();
+    const replica = new ThriftReplicaFeatureFlagStore({ port }, { logger: quietLogger });
+    const writer = new FeatureFlagClient(new ThriftRPCFeatureFlagStore({ port }), { logger: quietLogger });
+    try {
+      await replica.ready();
+      const domainName = `${name}-replica`;
+      const of = OpenFeature.getClient(domainName);
+      const changed: string[][] = [];
+      of.addHandler(ProviderEvents.ConfigurationChanged, (event) => changed.push(event?.flagsChanged ?? []));
+      await OpenFeature.setProviderAndWait(
+        domainName,
+        new FlipperProvider(new FeatureFlagClient(replica, { logger: quietLogger })),
+      );
+      await writer.create('elsewhere', { isEnabled: true });
+      await until(() => changed.some((names) => names.includes('elsewhere')));
+      expect(await of.getBooleanValue('elsewhere', false)).to.equal(true);
+    } finally {
+      await writer.store.close?.();
+      await replica.close();
+      await server.close();
+    }
   });
 
   it('ERROR, not READY, when the store cannot be reached at start', async function () {

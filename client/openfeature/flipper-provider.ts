@@ -10,6 +10,7 @@ import {
 import type { FeatureFlagClient } from '../client';
 import { EventType } from '../events';
 import { explainItem, type Explanation } from '../explanation';
+import { ReplicaEvents } from '../replica/replica-events';
 import type { FeatureFlagStoreItem } from '../../shared';
 import { checksFromContext } from './evaluation-context';
 import { flagMetadataOf } from './flag-metadata';
@@ -40,7 +41,9 @@ const CHANGE_EVENTS = [
  *
  * Events: `READY` once the store answered (`initialize`), `ERROR` when the store starts failing
  * and `READY` again when it answers, `CONFIGURATION_CHANGED` for changes made through the client
- * and for those a change feed reports (`configurationChanged`), `STALE` when told (`stale`).
+ * and, over a replica store (`ThriftReplicaFeatureFlagStore`), for every change the replica
+ * receives, with their names; `STALE` when the replica says it is stale. `configurationChanged`
+ * and `stale` announce the same for any other source.
  */
 export class FlipperProvider implements Provider {
   readonly metadata = { name: 'flipper' } as const;
@@ -49,6 +52,10 @@ export class FlipperProvider implements Provider {
   private readonly targetingKey: string;
   private failing = false;
   private readonly onChange = (featureName: string) => this.configurationChanged([featureName]);
+  private readonly onReplicaChanged = (names: string[]) => this.configurationChanged(names);
+  private readonly onReplicaStale = (error: Error) => this.stale(error.message);
+  /** The replica's events when the client reads from a replica (changes made anywhere, staleness). */
+  private readonly replica?: ReplicaEvents;
 
   constructor(
     private readonly client: FeatureFlagClient,
@@ -56,6 +63,11 @@ export class FlipperProvider implements Provider {
   ) {
     this.targetingKey = options.targetingKey ?? 'user_id';
     for (const type of CHANGE_EVENTS) client.events.on(type, this.onChange);
+    const events = (client.store as { events?: unknown }).events;
+    if (events instanceof ReplicaEvents) {
+      this.replica = events;
+      events.on('changed', this.onReplicaChanged).on('stale', this.onReplicaStale);
+    }
   }
 
   /** Ready once the store answers a read; throwing makes the SDK report ERROR. */
@@ -65,6 +77,7 @@ export class FlipperProvider implements Provider {
 
   async onClose(): Promise<void> {
     for (const type of CHANGE_EVENTS) this.client.events.off(type, this.onChange);
+    this.replica?.off('changed', this.onReplicaChanged).off('stale', this.onReplicaStale);
   }
 
   /** Announces flags changed elsewhere (a replica's change feed calls this with the names). */
