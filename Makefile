@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_STAMP := node_modules/.system-deps
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install system-deps thrift-compiler build test lint run thrift stubs bench clean
+.PHONY: install system-deps thrift-compiler build test lint run thrift stubs bench screenshots clean
 
 ## install: npm packages (from package-lock.json) and the system packages the tests use
 install: $(NPM_STAMP) system-deps
@@ -28,9 +28,19 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openssl >/dev/null; \
 	fi
 
+# Debian's chromium, for the web console's browser tests (test/console.test.ts), installed when missing.
+system-deps: chromium-dep
+.PHONY: chromium-dep
+chromium-dep:
+	@if ! [ -x /usr/bin/chromium ]; then \
+	  echo "installing chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 ## build: compile TypeScript into dist/
 build: $(NPM_STAMP)
-	node scripts/build.js
+	node .ci/build.js
 
 ## test: every test (mocha), against the real Redis and PostgreSQL on this machine
 test: install build
@@ -73,6 +83,10 @@ stubs: thrift-compiler
 ## bench: ops/s for our code next to a baseline measured in the same run
 bench: install build
 	node dist/bench/run.js
+
+## screenshots: the web console's pictures in docs/screenshots/ (shown in the README), from its browser test
+screenshots: install build
+	UPDATE_SCREENSHOTS=1 npx mocha --no-config --require dist/test/helpers/root-hooks.js --timeout 60000 --exit dist/test/console.test.js
 
 clean:
 	rm -rf dist node_modules/.installed

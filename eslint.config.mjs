@@ -26,4 +26,22 @@ export default tseslint.config(
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The web console's browser code (an ES module served as is).
+    files: ['server/http/console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'fetch',
+          'setInterval',
+          'clearInterval',
+          'location',
+          'addEventListener',
+          'removeEventListener',
+          'document',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -3,6 +3,7 @@
 import { runCodecBench } from './codec';
 import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
+import { runOpenFeatureBench } from './openfeature';
 import { runRpcBench } from './rpc';
 import { runReplicaBench } from './replica';
 
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
   await runRpcBench();
   await runConditionalWriteBench();
   await runReplicaBench();
+  await runOpenFeatureBench();
 }
 
 main().then(

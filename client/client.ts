@@ -3,7 +3,6 @@ import {
   Checks,
   ClientData,
   Condition,
-  EvaluationTrace,
   FeatureFlagStoreItem,
   FeatureFlagStoreMeta,
   FlagDoesNotExistError,
@@ -19,7 +18,7 @@ import {
   validatePage,
 } from '../shared';
 import { EventType, FlipperEventEmitter, IEventEmitter } from './events';
-import type { Explanation } from './explanation';
+import { explainItem, type Explanation } from './explanation';
 import { FeatureFlag } from './feature-flag';
 import { StateChangeLog } from './calls/state-change-log';
 import { defaultLogger, FlipperLogger } from './logger';
@@ -149,17 +148,11 @@ export class FeatureFlagClient {
   async explain(featureName: string, checks?: Checks, options?: IsEnabledOptions): Promise<Explanation> {
     const fallback = options?.default ?? false;
     try {
-      const item = await this.store.get(featureName);
-      if (item === undefined) return { featureName, value: fallback, reason: 'FLAG_NOT_FOUND' };
-      const trace: EvaluationTrace = {};
-      const value = evaluate(item, checks, trace, this.scoreMemo);
-      return {
-        featureName,
-        value,
-        reason: trace.reason ?? 'BUCKETER',
-        ...(trace.condition && { condition: trace.condition }),
-        ...(trace.bucketer && { bucketer: trace.bucketer }),
-      };
+      // The store's memory fast path, as isEnabled: `null` is known absent, `undefined` ask the store.
+      let item = this.store.peek === undefined ? undefined : this.store.peek(featureName);
+      if (item === undefined) item = await this.store.get(featureName);
+      if (item == null) return { featureName, value: fallback, reason: 'FLAG_NOT_FOUND' };
+      return explainItem(featureName, item, checks, this.scoreMemo);
     } catch (error) {
       this.failed(featureName, error);
       const code = error instanceof FlipperError ? error.code : 'UNKNOWN';

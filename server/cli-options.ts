@@ -33,6 +33,14 @@ export interface CliOptions {
   listPageSize: number;
   /** Change feed: full resync interval where the backend gives no change signal. */
   resyncIntervalMs: number;
+  /** HTTP listener for probes and /metrics; undefined: none. */
+  httpPort?: number;
+  httpHost: string;
+  /** A port of its own for /metrics; undefined: /metrics is on the HTTP port. */
+  metricsPort?: number;
+  readyTimeoutMs: number;
+  /** The web console may change flags (`--http-writes`); only with the HTTP listener on loopback. */
+  httpWrites: boolean;
   help: boolean;
   /** `--version`: print the package's version and exit. */
   version: boolean;
@@ -230,6 +238,34 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: SERVER_DEFAULTS.host,
     doc: 'interface of the --admin-port listener',
   },
+  {
+    flag: 'http-port',
+    env: 'FLIPPER_HTTP_PORT',
+    value: 'PORT',
+    fallback: undefined,
+    doc: 'HTTP port for /healthz, /readyz and /metrics (default: no HTTP listener)',
+  },
+  {
+    flag: 'http-host',
+    env: 'FLIPPER_HTTP_HOST',
+    value: 'HOST',
+    fallback: '127.0.0.1',
+    doc: 'interface the HTTP listeners bind to',
+  },
+  {
+    flag: 'metrics-port',
+    env: 'FLIPPER_METRICS_PORT',
+    value: 'PORT',
+    fallback: undefined,
+    doc: 'a port of its own for /metrics (and the probes); default: /metrics on --http-port',
+  },
+  {
+    flag: 'ready-timeout',
+    env: 'FLIPPER_READY_TIMEOUT',
+    value: 'SECONDS',
+    fallback: '1',
+    doc: '/readyz answers 503 when the store takes longer than this',
+  },
 ];
 
 /** `flipper-server --help`. */
@@ -246,6 +282,8 @@ export function helpText(): string {
     'Each option may also be given as its environment variable; a flag wins over the variable.',
     '',
     ...rows,
+    `  ${'--http-writes'.padEnd(33)}let the web console change flags (HTTP listener on loopback only)`,
+    `${' '.repeat(35)}env FLIPPER_HTTP_WRITES=1`,
     `  ${'--help'.padEnd(33)}this text`,
     `  ${'--version'.padEnd(33)}the version of flipper-server (the flipper-client package)`,
     '',
@@ -286,6 +324,7 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     options: {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
+      'http-writes': { type: 'boolean' },
       ...Object.fromEntries(
         OPTIONS.map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }]),
       ),
@@ -303,7 +342,13 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
       `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`,
     );
   }
+  const httpWrites = parsed['http-writes'] === true || /^(1|true|yes)$/i.test(env.FLIPPER_HTTP_WRITES ?? '');
+  if (httpWrites && !['127.0.0.1', 'localhost', '::1'].includes(get('http-host')!)) {
+    // The console has no login yet: changing flags over HTTP stays on this machine.
+    throw new InvalidArgumentError('--http-writes needs --http-host on loopback (127.0.0.1, ::1 or localhost)');
+  }
   return {
+    httpWrites,
     host: get('host')!,
     port: integer(get('port')!, 'port', 0, 65535),
     store: get('store')!,
@@ -322,6 +367,10 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
+    httpPort: optionalPort(get('http-port'), 'http-port'),
+    httpHost: get('http-host')!,
+    metricsPort: optionalPort(get('metrics-port'), 'metrics-port'),
+    readyTimeoutMs: seconds(get('ready-timeout')!, 'ready-timeout'),
     help: parsed.help === true,
     version: parsed.version === true,
   };
@@ -388,6 +437,10 @@ function integer(text: string, name: string, min: number, max: number): number {
     throw new InvalidArgumentError(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return n;
+}
+
+function optionalPort(text: string | undefined, name: string): number | undefined {
+  return text === undefined ? undefined : integer(text, name, 0, 65535);
 }
 
 function seconds(text: string, name: string): number {

@@ -7,6 +7,7 @@ import { FlagServer } from './flag-server';
 import { checkPort, checkStoreReachable, listenFailure } from './startup-checks';
 import { checkStoreSpec, describeStore, openStore, type OpenedStore } from './store-url';
 import { openChangeLog } from './feed/open-change-log';
+import { HttpEndpoints } from './http/endpoints';
 
 /**
  * Ends the process before it serves: one line on stderr, no JSON and no stack. Exit 2 for a
@@ -72,6 +73,22 @@ async function main(): Promise<void> {
     logger,
     resyncIntervalMs: options.resyncIntervalMs,
   });
+  let stopping = false;
+  // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.
+  const http: HttpEndpoints | undefined =
+    options.httpPort === undefined && options.metricsPort === undefined
+      ? undefined
+      : new HttpEndpoints({
+          store: opened.store,
+          logger,
+          host: options.httpHost,
+          httpPort: options.httpPort,
+          metricsPort: options.metricsPort,
+          readyTimeoutMs: options.readyTimeoutMs,
+          httpWrites: options.httpWrites,
+          openConnections: (): number => server.connectionCount,
+          closing: () => stopping,
+        });
   let server: FlagServer;
   try {
     server = new FlagServer({
@@ -94,6 +111,7 @@ async function main(): Promise<void> {
       readOnly: options.readOnly,
       admin: options.admin,
       logger,
+      instrumentation: http?.metrics,
     });
   } catch (error) {
     // A TLS file or policy that cannot be used: one line saying which, no stack.
@@ -101,7 +119,6 @@ async function main(): Promise<void> {
     await opened.close();
     exitWith(2, `cannot start the server: ${(error as Error).message}`);
   }
-  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting without waiting');
@@ -111,6 +128,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing calls in flight');
     server
       .close()
+      .then(() => http?.close())
       .then(() => changeLog.close())
       .then(() => opened.close())
       .then(
@@ -141,6 +159,8 @@ async function main(): Promise<void> {
   });
 
   try {
+    // Before the Thrift port: once "listening" is logged, the probes answer too.
+    if (http) logger.info({ host: options.httpHost, ...(await http.listen()) }, 'http listening');
     const address = await server.listen();
     logger.info(
       {
@@ -167,6 +187,7 @@ async function main(): Promise<void> {
       'listening',
     );
   } catch (error) {
+    await http?.close();
     await changeLog.close();
     await opened.close();
     exitWith(1, listenFailure(options.host, options.port, error));

@@ -86,6 +86,16 @@ export interface FlagServerOptions {
   changeLog?: ChangeLog;
   /** Longest a `WaitForChanges` long poll waits. Default 60000 ms. */
   maxWaitMs?: number;
+  /** Counts and times calls and store calls (the metrics of `server/http/`); none by default, at no cost. */
+  instrumentation?: CallInstrumentation;
+}
+
+/** Wraps the service handler and the store to observe their calls (`ServerMetrics` is one). */
+export interface CallInstrumentation {
+  instrumentHandler<H extends object>(handler: H): H;
+  instrumentStore<S extends FeatureFlagStore>(store: S): S;
+  /** Where the number of change-feed long polls waiting now is read. */
+  countWaitingPollers(source: () => number): void;
 }
 
 /** Addresses that only this machine can reach. */
@@ -121,7 +131,10 @@ export class FlagServer {
   private readonly connections = new Set<ServerConnection>();
   private readonly settings: ConnectionSettings;
   private readonly options: Required<
-    Omit<FlagServerOptions, 'store' | 'logger' | 'changeLog' | 'maxWaitMs' | 'tls' | 'authzFile' | 'readOnly' | 'admin'>
+    Omit<
+      FlagServerOptions,
+      'store' | 'logger' | 'changeLog' | 'maxWaitMs' | 'tls' | 'authzFile' | 'readOnly' | 'admin' | 'instrumentation'
+    >
   >;
   /** The admin listener, when there is one. */
   private readonly adminServer: Server | undefined;
@@ -141,6 +154,8 @@ export class FlagServer {
   private readonly refusedPeers: KeyedRateLog;
   /** Calls refused by the policy or a read-only listener, once per caller per minute. */
   private readonly refusedCalls: KeyedRateLog;
+  /** Metrics' wrappers of the handler and the store, when metrics are on. */
+  private readonly instrumentation: CallInstrumentation | undefined;
   private readonly logger: FlipperLogger;
   private sweeper: NodeJS.Timeout | undefined;
   /** Logs reaching the connection limit and getting below it, once per change. */
@@ -201,8 +216,13 @@ export class FlagServer {
         counted: 'closed connections',
       },
     );
+    this.instrumentation = options.instrumentation;
+    if (this.instrumentation !== undefined) {
+      const feed = this.feed;
+      this.instrumentation.countWaitingPollers(() => feed.waiting);
+    }
     this.handler = new FeatureFlagStoreHandler(
-      options.store,
+      this.instrumentation === undefined ? options.store : this.instrumentation.instrumentStore(options.store),
       options.logger,
       { maxFlagBytes: this.options.maxFlagBytes, listPageSize: this.options.listPageSize },
       this.feed,
@@ -469,7 +489,9 @@ export class FlagServer {
    */
   /** The processor over `handler`: generated code, the fast Get and the streamed List replies. */
   private processorFor(handler: FeatureFlagStoreHandler): Processor {
-    return makeProcessor(handler, protocolClasses(this.options.protocol), this.options.transport === 'framed');
+    // Metrics count and time each call through a wrapper of the (per-caller) handler.
+    const served = this.instrumentation === undefined ? handler : this.instrumentation.instrumentHandler(handler);
+    return makeProcessor(served, protocolClasses(this.options.protocol), this.options.transport === 'framed');
   }
 
   private settingsFor(caller: Caller): ConnectionSettings {

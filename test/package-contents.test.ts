@@ -114,6 +114,14 @@ describe('the npm package: contents and public surface', function () {
     expectSameList(lines, 'public-surface-testing.txt', 'the public surface of flipper-client/testing');
   });
 
+  it('flipper-client/openfeature declares exactly the expected names, each of the expected kind', function () {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types?: string }>;
+    };
+    const lines = [...declaredSurface(pkg.exports['./openfeature'].types!)].map(([name, kind]) => `${name} ${kind}`);
+    expectSameList(lines, 'public-surface-openfeature.txt', 'the public surface of flipper-client/openfeature');
+  });
+
   it('exports at run time (require and import) exactly the values it declares', function () {
     const declaredValues = [...declaredSurface()].filter(([, kind]) => VALUE_KINDS.has(kind)).map(([name]) => name);
     expect(runtimeNames('require')).to.deep.equal([...declaredValues].sort());

@@ -28,7 +28,10 @@ describe('README examples type-check against the library, as a user compiles the
         module: ts.ModuleKind.ES2022,
         moduleResolution: ts.ModuleResolutionKind.Bundler,
         baseUrl: ROOT,
-        paths: { 'flipper-client': [join(ROOT, 'client', 'index.ts')] },
+        paths: {
+          'flipper-client': [join(ROOT, 'client', 'index.ts')],
+          'flipper-client/openfeature': [join(ROOT, 'client', 'openfeature', 'index.ts')],
+        },
         typeRoots: [join(ROOT, 'node_modules', '@types')],
         types: ['node'],
         skipLibCheck: true,

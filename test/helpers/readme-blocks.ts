@@ -64,8 +64,13 @@ export async function runBlock(code: string, globals: Record<string, unknown> = 
   const printed: string[] = [];
   const fakeConsole = { ...console, log: (...args: unknown[]) => printed.push(format(...args)) };
   const packageEntry = join(__dirname, '..', '..', 'client', 'index.js');
+  const openfeatureEntry = join(__dirname, '..', '..', 'client', 'openfeature', 'index.js');
+  const entries = new Map([
+    ['flipper-client', packageEntry],
+    ['flipper-client/openfeature', openfeatureEntry],
+  ]);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the block's own imports, resolved at run time
-  const localRequire = (id: string) => require(id === 'flipper-client' ? packageEntry : id);
+  const localRequire = (id: string) => require(entries.get(id) ?? id);
   const names = Object.keys(globals);
   const fn = new AsyncFunction('require', 'exports', 'module', 'console', ...names, js);
   const module = { exports: {} };

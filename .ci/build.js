@@ -16,6 +16,10 @@ execFileSync(process.execPath, [compiler(), '-p', root], { stdio: 'inherit' });
 rmSync(join(root, 'dist', 'gen-nodejs'), { recursive: true, force: true });
 cpSync(join(root, 'gen-nodejs'), join(root, 'dist', 'gen-nodejs'), { recursive: true });
 cpSync(join(root, 'client', 'index.mjs'), join(root, 'dist', 'client', 'index.mjs'));
+// The web console's page, scripts and styles are served as they are (no build step).
+const consoleStatic = join(root, 'dist', 'server', 'http', 'console', 'static');
+rmSync(consoleStatic, { recursive: true, force: true });
+cpSync(join(root, 'server', 'http', 'console', 'static'), consoleStatic, { recursive: true });
 
 /**
  * The TypeScript compiler of this folder. A clean clone installed as a folder (`npm install

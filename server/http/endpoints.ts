@@ -1,0 +1,71 @@
+import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
+import type { FlipperLogger } from '../../shared/logger';
+import { FeatureFlagClient } from '../../client/client';
+import { addConsole } from './console/console-routes';
+import { HttpListener } from './http-listener';
+import { addProbes } from './probes';
+import { ServerMetrics } from './server-metrics';
+
+export interface HttpEndpointsOptions {
+  store: FeatureFlagStore;
+  logger: FlipperLogger;
+  /** Where the HTTP listener binds (probes, and /metrics unless `metricsPort`). Loopback by default. */
+  host: string;
+  /** The HTTP listener's port; undefined: none. */
+  httpPort?: number;
+  /** A listener of its own for /metrics (and the probes); undefined: /metrics is on `httpPort`. */
+  metricsPort?: number;
+  /** How long the store may take to answer `/readyz`. */
+  readyTimeoutMs: number;
+  /** The console may change flags. */
+  httpWrites?: boolean;
+  /** Thrift connections open now. */
+  openConnections(): number;
+  /** True once the server shuts down (`/readyz` then says 503). */
+  closing(): boolean;
+}
+
+/**
+ * The flag server's HTTP side: probes on every listener, `/metrics` on the metrics port when there
+ * is one, else on the HTTP port, and the web console on the HTTP port.
+ */
+export class HttpEndpoints {
+  readonly metrics: ServerMetrics;
+  readonly http?: HttpListener;
+  private readonly metricsListener?: HttpListener;
+
+  constructor(private readonly options: HttpEndpointsOptions) {
+    this.metrics = new ServerMetrics(options.store, options.logger, options.openConnections);
+    const probes = { store: options.store, deadlineMs: options.readyTimeoutMs, closing: options.closing };
+    if (options.httpPort !== undefined) {
+      this.http = new HttpListener(options.logger);
+      addProbes(this.http, probes);
+      const client = new FeatureFlagClient(options.store, { logger: options.logger });
+      addConsole(this.http, client, options.httpWrites === true);
+    }
+    if (options.metricsPort !== undefined) {
+      this.metricsListener = new HttpListener(options.logger);
+      addProbes(this.metricsListener, probes);
+    }
+    const metricsHome = this.metricsListener ?? this.http;
+    if (metricsHome) this.metrics.addRoute(metricsHome);
+  }
+
+  /** Starts the listeners; resolves with their ports. */
+  async listen(): Promise<{ httpPort?: number; metricsPort?: number }> {
+    const { host, httpPort, metricsPort } = this.options;
+    const ports: { httpPort?: number; metricsPort?: number } = {};
+    try {
+      if (this.http) ports.httpPort = (await this.http.listen(httpPort!, host)).port;
+      if (this.metricsListener) ports.metricsPort = (await this.metricsListener.listen(metricsPort!, host)).port;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    return ports;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.http?.close(), this.metricsListener?.close()]);
+  }
+}
