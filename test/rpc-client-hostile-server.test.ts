@@ -3,10 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { Socket } from 'node:net';
-import { ConnectionError, MemoryFeatureFlagStore, TimeoutError } from '../client';
+import { ConnectionError, MemoryFeatureFlagStore, MessageTooLargeError, TimeoutError } from '../client';
 import { ThriftRPCFeatureFlagStore } from '../client/stores/thrift-rpc-store';
 import { FlagServer } from '../server/flag-server';
-import { emptyStructsListReply, HostileServer, replyHead, type HostileReply } from './helpers/hostile-server';
+import {
+  emptyStructsListPageReply,
+  emptyStructsListReply,
+  HostileServer,
+  replyHead,
+  unknownMethodReply,
+  type HostileReply,
+} from './helpers/hostile-server';
 import { quietLogger } from './helpers/rpc-served';
 import { checkEachTestForLeaks } from './helpers/leak-guard';
 
@@ -81,9 +88,11 @@ const CASES: Case[] = [
   {
     name: 'a reply that never ends, at full speed (over the 8 MiB reply limit)',
     reply: (socket, call) => {
-      const head = replyHead('List', call.seqid, 15 /* LIST */);
+      // As a List reply or a ListPage one (a page struct around the list), whichever was asked.
+      const page = call.fname === 'ListPage';
+      const head = replyHead(call.fname, call.seqid, page ? 12 /* STRUCT */ : 15 /* LIST */);
       const list = Buffer.from([8 /* I32 */, 0x00, 0x1f, 0xff, 0xff]); // 2 Mi elements of 4 bytes: within the claim
-      socket.write(Buffer.concat([head, list]));
+      socket.write(Buffer.concat([head, page ? Buffer.from([15, 0, 1]) : Buffer.alloc(0), list]));
       const chunk = Buffer.alloc(256 * 1024);
       const pump = () => {
         while (!socket.destroyed && socket.write(chunk));
@@ -92,12 +101,27 @@ const CASES: Case[] = [
       pump();
     },
     call: (store) => store.list(),
-    error: ConnectionError,
+    error: MessageTooLargeError,
     maxMessageBytes: 8 * 1024 * 1024,
   },
   {
-    name: 'a List of 4,000,000 empty structs',
-    reply: (socket, call) => socket.write(emptyStructsListReply(call.seqid, 4_000_000)),
+    name: 'a ListPage of 4,000,000 empty structs',
+    reply: (socket, call) => socket.write(emptyStructsListPageReply(call.seqid, 4_000_000)),
+    call: async (store) => {
+      const items = await store.list();
+      expect(items, 'empty structs are not flags').to.deep.equal([]);
+      throw new TimeoutError('(no error: an empty list)');
+    },
+    error: TimeoutError,
+  },
+  {
+    name: 'a server without ListPage: a List of 4,000,000 empty structs',
+    reply: (socket, call) =>
+      socket.write(
+        call.fname === 'ListPage'
+          ? unknownMethodReply(call.fname, call.seqid)
+          : emptyStructsListReply(call.seqid, 4_000_000),
+      ),
     call: async (store) => {
       const items = await store.list();
       expect(items, 'empty structs are not flags').to.deep.equal([]);

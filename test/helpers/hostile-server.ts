@@ -54,10 +54,10 @@ export class HostileServer {
 }
 
 /** The start of a strict binary reply to `fname`: message header, then the result struct's field 0 header of `type`. */
-export function replyHead(fname: string, seqid: number, fieldType: number): Buffer {
+export function replyHead(fname: string, seqid: number, fieldType: number, mtype: number = MessageType.REPLY): Buffer {
   const name = Buffer.from(fname, 'utf8');
   const head = Buffer.alloc(4 + 4 + name.length + 4 + 3);
-  let at = head.writeInt32BE(0x80010000 | MessageType.REPLY | 0, 0);
+  let at = head.writeInt32BE(0x80010000 | mtype | 0, 0);
   at = head.writeInt32BE(name.length, at);
   at += name.copy(head, at);
   at = head.writeInt32BE(seqid, at);
@@ -72,4 +72,29 @@ export function emptyStructsListReply(seqid: number, count: number): Buffer {
   list[0] = 12; // STRUCT
   list.writeInt32BE(count, 1);
   return Buffer.concat([replyHead('List', seqid, 15 /* LIST */), list]);
+}
+
+/** A ListPage reply whose page holds `count` empty structs, and no cursor. */
+export function emptyStructsListPageReply(seqid: number, count: number): Buffer {
+  // field 0 STRUCT (the page) { field 1 LIST<STRUCT>[count] ... STOP } STOP
+  const page = Buffer.alloc(3 + 5 + count + 2);
+  page[0] = 15; // LIST
+  page.writeInt16BE(1, 1);
+  page[3] = 12; // STRUCT
+  page.writeInt32BE(count, 4);
+  return Buffer.concat([replyHead('ListPage', seqid, 12 /* STRUCT */), page]);
+}
+
+/** What a server without `ListPage` answers it: an application exception, UNKNOWN_METHOD. */
+export function unknownMethodReply(fname: string, seqid: number): Buffer {
+  const message = Buffer.from(`Unknown method ${fname}`, 'utf8');
+  const head = replyHead(fname, seqid, 11 /* STRING: field 1, fixed below */, MessageType.EXCEPTION);
+  head.writeInt16BE(1, head.length - 2);
+  const body = Buffer.alloc(4 + message.length + 3 + 4 + 1);
+  let at = body.writeInt32BE(message.length, 0);
+  at += message.copy(body, at);
+  body[at] = 8; // I32
+  body.writeInt16BE(2, at + 1);
+  body.writeInt32BE(1, at + 3); // UNKNOWN_METHOD
+  return Buffer.concat([head, body]);
 }
