@@ -13,12 +13,13 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-# Debian's thrift compiler (make thrift) and python3-thrift (the polyglot test), installed when missing.
+# Debian's thrift compiler (make thrift) and python3-thrift (the polyglot test), and python3-redis and
+# python3-psycopg2 (Python writers in the change-feed test), installed when missing.
 system-deps:
-	@if ! command -v thrift >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import thrift' >/dev/null 2>&1; then \
-	  echo "installing thrift-compiler and python3-thrift"; \
+	@if ! command -v thrift >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import thrift, redis, psycopg2' >/dev/null 2>&1; then \
+	  echo "installing thrift-compiler, python3-thrift, python3-redis and python3-psycopg2"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq thrift-compiler python3-thrift >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq thrift-compiler python3-thrift python3-redis python3-psycopg2 >/dev/null; \
 	fi
 
 ## build: compile TypeScript into dist/

@@ -4,6 +4,7 @@ import { runCodecBench } from './codec';
 import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
 import { runRpcBench } from './rpc';
+import { runReplicaBench } from './replica';
 
 async function main(): Promise<void> {
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   runCodecBench();
   await runRpcBench();
   await runConditionalWriteBench();
+  await runReplicaBench();
 }
 
 main().then(

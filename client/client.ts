@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   ScoreMemo,
   InvalidItemError,
+  SyncEvaluationUnsupportedError,
   evaluate,
   isJsonObject,
   scoreMemoOf,
@@ -88,6 +89,50 @@ export class FeatureFlagClient {
       this.failed(featureName, error);
       return options?.default ?? false;
     }
+  }
+
+  /**
+   * `isEnabled` without a promise, for stores that hold flags in memory (memory, a replica, a cache
+   * hit): the same answer, the default when the flag is missing or malformed. On a store that would
+   * need I/O to answer (a backend store, a cache miss) it throws `SyncEvaluationUnsupportedError`
+   * rather than answer a default that would look real.
+   */
+  isEnabledSync(featureName: string, checks?: Checks, options?: IsEnabledOptions): boolean {
+    const store = this.store;
+    const item = store.peek === undefined ? undefined : store.peek(featureName);
+    if (item == null) {
+      if (item === null) return options?.default ?? false;
+      throw this.cannotAnswerSync(featureName);
+    }
+    try {
+      const value = evaluate(item, checks);
+      if (this.failing.size > 0) this.recovered(featureName);
+      return value;
+    } catch (error) {
+      this.failed(featureName, error);
+      return options?.default ?? false;
+    }
+  }
+
+  private cannotAnswerSync(featureName: string): SyncEvaluationUnsupportedError {
+    const store = this.store.constructor.name;
+    return new SyncEvaluationUnsupportedError(
+      this.store.peek === undefined
+        ? `isEnabledSync needs a store that holds flags in memory; ${store} does not: use await isEnabled`
+        : `isEnabledSync: ${store} cannot answer for ${JSON.stringify(featureName)} without I/O (not cached): use await isEnabled`,
+    );
+  }
+
+  /**
+   * How the store's data stands, once it is loaded or after `timeout` ms: `fresh` (from the flag
+   * server, or a store that reads its backend on every call), `bootstrap`, `stale` (the last
+   * snapshot on disk) or `defaults` (nothing: every check gives its default). Never hangs or rejects.
+   */
+  async ready(options: { timeout?: number } = {}): Promise<'fresh' | 'bootstrap' | 'stale' | 'defaults'> {
+    const store = this.store as FeatureFlagStore & {
+      ready?: (options: { timeout?: number }) => Promise<'fresh' | 'bootstrap' | 'stale' | 'defaults'>;
+    };
+    return typeof store.ready === 'function' ? store.ready(options) : 'fresh';
   }
 
   /** What `isEnabled` would return, and why, from the same evaluator. Never throws. */

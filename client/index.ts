@@ -31,6 +31,8 @@ export {
 export { StoreError, TimeoutError, ConnectionError, MessageTooLargeError } from '../shared/errors';
 // Concurrent writers: a conditional write that kept losing, and a write whose answer was lost.
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
+// isEnabledSync on a store that cannot answer without I/O.
+export { SyncEvaluationUnsupportedError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
@@ -134,6 +136,14 @@ export {
   type ThriftRPCConnectionOptions,
   type ThriftRPCStoreOptions,
 } from './stores/thrift-rpc-store';
+export {
+  ThriftReplicaFeatureFlagStore,
+  type ThriftReplicaStoreOptions,
+  type ReplicaReadyOptions,
+  type ReplicaStatus,
+  type ReplicaEventMap,
+  type BootstrapData,
+} from './replica/replica-store';
 export { CachedFeatureFlagStore, type CachedFeatureFlagStoreOptions } from './stores/wrappers/cached-store';
 export {
   ReplicatedFeatureFlagStore,

@@ -17,6 +17,9 @@ import ConditionCheck = ttypes.ConditionCheck
 import FeatureFlagStoreMeta = ttypes.FeatureFlagStoreMeta
 import FeatureFlagStoreItem = ttypes.FeatureFlagStoreItem
 import FeatureFlagStoreListPage = ttypes.FeatureFlagStoreListPage
+import StoreVersion = ttypes.StoreVersion
+import Snapshot = ttypes.Snapshot
+import Changes = ttypes.Changes
 
 declare class Client {
   private output: thrift.TTransport;
@@ -60,6 +63,14 @@ declare class Client {
   ListPage(limit: Int64, offset: Int64, cursor: string): FeatureFlagStoreListPage;
 
   ListPage(limit: Int64, offset: Int64, cursor: string, callback?: (error: ttypes.FlipperException, response: FeatureFlagStoreListPage)=>void): void;
+
+  GetSnapshot(): Snapshot;
+
+  GetSnapshot(callback?: (error: ttypes.FlipperException, response: Snapshot)=>void): void;
+
+  WaitForChanges(since: StoreVersion, timeout_ms: number): Changes;
+
+  WaitForChanges(since: StoreVersion, timeout_ms: number, callback?: (error: ttypes.FlipperException, response: Changes)=>void): void;
 }
 
 declare class Processor {
@@ -76,4 +87,6 @@ declare class Processor {
   process_SetIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_SetMetaIf(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_ListPage(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_GetSnapshot(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_WaitForChanges(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

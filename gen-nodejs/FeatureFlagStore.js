@@ -597,13 +597,13 @@ FeatureFlagStore_List_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp323 = input.readListBegin();
-        var _size22 = _rtmp323.size || 0;
-        for (var _i24 = 0; _i24 < _size22; ++_i24) {
-          var elem25 = null;
-          elem25 = new ttypes.FeatureFlagStoreItem();
-          elem25.read(input);
-          this.success.push(elem25);
+        var _rtmp338 = input.readListBegin();
+        var _size37 = _rtmp338.size || 0;
+        for (var _i39 = 0; _i39 < _size37; ++_i39) {
+          var elem40 = null;
+          elem40 = new ttypes.FeatureFlagStoreItem();
+          elem40.read(input);
+          this.success.push(elem40);
         }
         input.readListEnd();
       } else {
@@ -632,10 +632,10 @@ FeatureFlagStore_List_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter26 in this.success) {
-      if (this.success.hasOwnProperty(iter26)) {
-        iter26 = this.success[iter26];
-        iter26.write(output);
+    for (var iter41 in this.success) {
+      if (this.success.hasOwnProperty(iter41)) {
+        iter41 = this.success[iter41];
+        iter41.write(output);
       }
     }
     output.writeListEnd();
@@ -1172,6 +1172,233 @@ FeatureFlagStore_ListPage_result.prototype.read = function(input) {
 
 FeatureFlagStore_ListPage_result.prototype.write = function(output) {
   output.writeStructBegin('FeatureFlagStore_ListPage_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_GetSnapshot_args = function(args) {
+};
+FeatureFlagStore_GetSnapshot_args.prototype = {};
+FeatureFlagStore_GetSnapshot_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    input.skip(ftype);
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_GetSnapshot_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_GetSnapshot_args');
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_GetSnapshot_result = function(args) {
+  this.success = null;
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.Snapshot(args.success);
+    }
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_GetSnapshot_result.prototype = {};
+FeatureFlagStore_GetSnapshot_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.Snapshot();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_GetSnapshot_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_GetSnapshot_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_WaitForChanges_args = function(args) {
+  this.since = null;
+  this.timeout_ms = null;
+  if (args) {
+    if (args.since !== undefined && args.since !== null) {
+      this.since = new ttypes.StoreVersion(args.since);
+    }
+    if (args.timeout_ms !== undefined && args.timeout_ms !== null) {
+      this.timeout_ms = args.timeout_ms;
+    }
+  }
+};
+FeatureFlagStore_WaitForChanges_args.prototype = {};
+FeatureFlagStore_WaitForChanges_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.since = new ttypes.StoreVersion();
+        this.since.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I32) {
+        this.timeout_ms = input.readI32();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_WaitForChanges_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_WaitForChanges_args');
+  if (this.since !== null && this.since !== undefined) {
+    output.writeFieldBegin('since', Thrift.Type.STRUCT, 1);
+    this.since.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.timeout_ms !== null && this.timeout_ms !== undefined) {
+    output.writeFieldBegin('timeout_ms', Thrift.Type.I32, 2);
+    output.writeI32(this.timeout_ms);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_WaitForChanges_result = function(args) {
+  this.success = null;
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.Changes(args.success);
+    }
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_WaitForChanges_result.prototype = {};
+FeatureFlagStore_WaitForChanges_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.Changes();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_WaitForChanges_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_WaitForChanges_result');
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
     this.success.write(output);
@@ -1750,6 +1977,128 @@ FeatureFlagStoreClient.prototype.recv_ListPage = function(input,mtype,rseqid) {
   }
   return callback('ListPage failed: unknown result');
 };
+
+FeatureFlagStoreClient.prototype.GetSnapshot = function(callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_GetSnapshot();
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_GetSnapshot();
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_GetSnapshot = function() {
+  var output = new this.pClass(this.output);
+  var args = new FeatureFlagStore_GetSnapshot_args();
+  try {
+    output.writeMessageBegin('GetSnapshot', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_GetSnapshot = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_GetSnapshot_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('GetSnapshot failed: unknown result');
+};
+
+FeatureFlagStoreClient.prototype.WaitForChanges = function(since, timeout_ms, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_WaitForChanges(since, timeout_ms);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_WaitForChanges(since, timeout_ms);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_WaitForChanges = function(since, timeout_ms) {
+  var output = new this.pClass(this.output);
+  var params = {
+    since: since,
+    timeout_ms: timeout_ms
+  };
+  var args = new FeatureFlagStore_WaitForChanges_args(params);
+  try {
+    output.writeMessageBegin('WaitForChanges', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_WaitForChanges = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_WaitForChanges_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('WaitForChanges failed: unknown result');
+};
 var FeatureFlagStoreProcessor = exports.Processor = function(handler) {
   this._handler = handler;
 };
@@ -2149,6 +2498,90 @@ FeatureFlagStoreProcessor.prototype.process_ListPage = function(seqid, input, ou
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("ListPage", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_GetSnapshot = function(seqid, input, output) {
+  var args = new FeatureFlagStore_GetSnapshot_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.GetSnapshot.length === 0) {
+    Q.fcall(this._handler.GetSnapshot.bind(this._handler)
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_GetSnapshot_result({success: result});
+      output.writeMessageBegin("GetSnapshot", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_GetSnapshot_result(err);
+        output.writeMessageBegin("GetSnapshot", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("GetSnapshot", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.GetSnapshot(function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_GetSnapshot_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("GetSnapshot", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("GetSnapshot", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_WaitForChanges = function(seqid, input, output) {
+  var args = new FeatureFlagStore_WaitForChanges_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.WaitForChanges.length === 2) {
+    Q.fcall(this._handler.WaitForChanges.bind(this._handler),
+      args.since,
+      args.timeout_ms
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_WaitForChanges_result({success: result});
+      output.writeMessageBegin("WaitForChanges", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_WaitForChanges_result(err);
+        output.writeMessageBegin("WaitForChanges", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("WaitForChanges", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.WaitForChanges(args.since, args.timeout_ms, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_WaitForChanges_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("WaitForChanges", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("WaitForChanges", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();

@@ -63,3 +63,26 @@ declare class FeatureFlagStoreListPage {
 
     constructor(args?: { items?: FeatureFlagStoreItem[]; next_cursor?: string; });
 }
+
+declare class StoreVersion {
+  public store_id?: string;
+  public version?: Int64;
+
+    constructor(args?: { store_id?: string; version?: Int64; });
+}
+
+declare class Snapshot {
+  public version?: StoreVersion;
+  public items?: FeatureFlagStoreItem[];
+
+    constructor(args?: { version?: StoreVersion; items?: FeatureFlagStoreItem[]; });
+}
+
+declare class Changes {
+  public version?: StoreVersion;
+  public changed?: FeatureFlagStoreItem[];
+  public deleted?: string[];
+  public snapshot_required?: boolean;
+
+    constructor(args?: { version?: StoreVersion; changed?: FeatureFlagStoreItem[]; deleted?: string[]; snapshot_required?: boolean; });
+}

@@ -541,3 +541,273 @@ FeatureFlagStoreListPage.prototype.write = function(output) {
   return;
 };
 
+var StoreVersion = module.exports.StoreVersion = function(args) {
+  this.store_id = null;
+  this.version = null;
+  if (args) {
+    if (args.store_id !== undefined && args.store_id !== null) {
+      this.store_id = args.store_id;
+    }
+    if (args.version !== undefined && args.version !== null) {
+      this.version = args.version;
+    }
+  }
+};
+StoreVersion.prototype = {};
+StoreVersion.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.store_id = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I64) {
+        this.version = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+StoreVersion.prototype.write = function(output) {
+  output.writeStructBegin('StoreVersion');
+  if (this.store_id !== null && this.store_id !== undefined) {
+    output.writeFieldBegin('store_id', Thrift.Type.STRING, 1);
+    output.writeString(this.store_id);
+    output.writeFieldEnd();
+  }
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.I64, 2);
+    output.writeI64(this.version);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var Snapshot = module.exports.Snapshot = function(args) {
+  this.version = null;
+  this.items = null;
+  if (args) {
+    if (args.version !== undefined && args.version !== null) {
+      this.version = new ttypes.StoreVersion(args.version);
+    }
+    if (args.items !== undefined && args.items !== null) {
+      this.items = Thrift.copyList(args.items, [ttypes.FeatureFlagStoreItem]);
+    }
+  }
+};
+Snapshot.prototype = {};
+Snapshot.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.version = new ttypes.StoreVersion();
+        this.version.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.LIST) {
+        this.items = [];
+        var _rtmp323 = input.readListBegin();
+        var _size22 = _rtmp323.size || 0;
+        for (var _i24 = 0; _i24 < _size22; ++_i24) {
+          var elem25 = null;
+          elem25 = new ttypes.FeatureFlagStoreItem();
+          elem25.read(input);
+          this.items.push(elem25);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+Snapshot.prototype.write = function(output) {
+  output.writeStructBegin('Snapshot');
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.STRUCT, 1);
+    this.version.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.items !== null && this.items !== undefined) {
+    output.writeFieldBegin('items', Thrift.Type.LIST, 2);
+    output.writeListBegin(Thrift.Type.STRUCT, this.items.length);
+    for (var iter26 in this.items) {
+      if (this.items.hasOwnProperty(iter26)) {
+        iter26 = this.items[iter26];
+        iter26.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var Changes = module.exports.Changes = function(args) {
+  this.version = null;
+  this.changed = null;
+  this.deleted = null;
+  this.snapshot_required = null;
+  if (args) {
+    if (args.version !== undefined && args.version !== null) {
+      this.version = new ttypes.StoreVersion(args.version);
+    }
+    if (args.changed !== undefined && args.changed !== null) {
+      this.changed = Thrift.copyList(args.changed, [ttypes.FeatureFlagStoreItem]);
+    }
+    if (args.deleted !== undefined && args.deleted !== null) {
+      this.deleted = Thrift.copyList(args.deleted, [null]);
+    }
+    if (args.snapshot_required !== undefined && args.snapshot_required !== null) {
+      this.snapshot_required = args.snapshot_required;
+    }
+  }
+};
+Changes.prototype = {};
+Changes.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.version = new ttypes.StoreVersion();
+        this.version.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.LIST) {
+        this.changed = [];
+        var _rtmp328 = input.readListBegin();
+        var _size27 = _rtmp328.size || 0;
+        for (var _i29 = 0; _i29 < _size27; ++_i29) {
+          var elem30 = null;
+          elem30 = new ttypes.FeatureFlagStoreItem();
+          elem30.read(input);
+          this.changed.push(elem30);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.LIST) {
+        this.deleted = [];
+        var _rtmp332 = input.readListBegin();
+        var _size31 = _rtmp332.size || 0;
+        for (var _i33 = 0; _i33 < _size31; ++_i33) {
+          var elem34 = null;
+          elem34 = input.readString();
+          this.deleted.push(elem34);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.BOOL) {
+        this.snapshot_required = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+Changes.prototype.write = function(output) {
+  output.writeStructBegin('Changes');
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.STRUCT, 1);
+    this.version.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.changed !== null && this.changed !== undefined) {
+    output.writeFieldBegin('changed', Thrift.Type.LIST, 2);
+    output.writeListBegin(Thrift.Type.STRUCT, this.changed.length);
+    for (var iter35 in this.changed) {
+      if (this.changed.hasOwnProperty(iter35)) {
+        iter35 = this.changed[iter35];
+        iter35.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.deleted !== null && this.deleted !== undefined) {
+    output.writeFieldBegin('deleted', Thrift.Type.LIST, 3);
+    output.writeListBegin(Thrift.Type.STRING, this.deleted.length);
+    for (var iter36 in this.deleted) {
+      if (this.deleted.hasOwnProperty(iter36)) {
+        iter36 = this.deleted[iter36];
+        output.writeString(iter36);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.snapshot_required !== null && this.snapshot_required !== undefined) {
+    output.writeFieldBegin('snapshot_required', Thrift.Type.BOOL, 4);
+    output.writeBool(this.snapshot_required);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+

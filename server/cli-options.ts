@@ -22,6 +22,8 @@ export interface CliOptions {
   storeTimeoutMs: number;
   maxFlagBytes: number;
   listPageSize: number;
+  /** Change feed: full resync interval where the backend gives no change signal. */
+  resyncIntervalMs: number;
   help: boolean;
 }
 
@@ -137,6 +139,13 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: String(DEFAULT_STORE_TIMEOUT_MS),
     doc: 'deadline of each backend call (Redis command, PostgreSQL query, SQLite lock wait)',
   },
+  {
+    flag: 'resync-interval',
+    env: 'FLIPPER_RESYNC_INTERVAL',
+    value: 'SECONDS',
+    fallback: '30',
+    doc: 'change feed: how often to compare every flag when the backend gives no change signal (Redis without keyspace notifications, PostgreSQL without the trigger)',
+  },
 ];
 
 /** `flipper-server --help`. */
@@ -201,6 +210,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
     maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
+    resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
     help: parsed.help === true,
   };
 }

@@ -5,6 +5,7 @@ import { errorSerializers } from '../client/log-serializers';
 import { parseCli, helpText, type CliOptions } from './cli-options';
 import { FlagServer } from './flag-server';
 import { openStore, type OpenedStore } from './store-url';
+import { openChangeLog } from './feed/open-change-log';
 
 async function main(): Promise<void> {
   let options: CliOptions;
@@ -37,8 +38,14 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'cannot open the store');
     process.exit(1);
   }
+  const changeLog = openChangeLog(options.store, opened.store, {
+    baseKey: options.baseKey,
+    logger,
+    resyncIntervalMs: options.resyncIntervalMs,
+  });
   const server = new FlagServer({
     store: opened.store,
+    changeLog,
     host: options.host,
     port: options.port,
     transport: options.transport,
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing calls in flight');
     server
       .close()
+      .then(() => changeLog.close())
       .then(() => opened.close())
       .then(
         () => {
@@ -101,6 +109,7 @@ async function main(): Promise<void> {
     );
   } catch (error) {
     logger.fatal({ err: error }, 'cannot listen');
+    await changeLog.close();
     await opened.close();
     process.exit(1);
   }

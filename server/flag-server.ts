@@ -20,6 +20,9 @@ import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
 import { FeatureFlagStoreHandler } from './handler';
+import { ChangeFeed } from './feed/change-feed';
+import type { ChangeLog } from './feed/change-log';
+import { LocalChangeLog } from './feed/local-change-log';
 
 export interface FlagServerOptions {
   /** The store the server serves; the caller owns it and closes it. */
@@ -55,6 +58,14 @@ export interface FlagServerOptions {
   listPageSize?: number;
   /** Where the server logs. */
   logger: FlipperLogger;
+  /**
+   * Versions and change signals of the store, for the change feed (`GetSnapshot`,
+   * `WaitForChanges`); the caller owns it and closes it. Default: versions kept by this server,
+   * seeing only its own writes.
+   */
+  changeLog?: ChangeLog;
+  /** Longest a `WaitForChanges` long poll waits. Default 60000 ms. */
+  maxWaitMs?: number;
 }
 
 /** Addresses that only this machine can reach. */
@@ -89,7 +100,7 @@ export class FlagServer {
   private readonly server: Server;
   private readonly connections = new Set<ServerConnection>();
   private readonly settings: ConnectionSettings;
-  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger'>>;
+  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger' | 'changeLog' | 'maxWaitMs'>>;
   private readonly logger: FlipperLogger;
   private sweeper: NodeJS.Timeout | undefined;
   /** Logs reaching the connection limit and getting below it, once per change. */
@@ -99,6 +110,8 @@ export class FlagServer {
   /** Connections open per client address (a Map: addresses are untrusted keys). */
   private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  /** The change feed: replicas' snapshots and long polls. */
+  readonly feed: ChangeFeed;
 
   constructor(options: FlagServerOptions) {
     this.options = {
@@ -124,6 +137,12 @@ export class FlagServer {
     };
     validateWireOptions(this.options.transport, this.options.protocol);
     this.logger = options.logger;
+    this.feed = new ChangeFeed({
+      store: options.store,
+      log: options.changeLog ?? new LocalChangeLog(options.store),
+      logger: options.logger,
+      maxWaitMs: options.maxWaitMs,
+    });
     this.capacity = new StateChangeLog(
       options.logger,
       { maxConnections: this.options.maxConnections },
@@ -144,10 +163,15 @@ export class FlagServer {
     );
     this.settings = {
       processor: makeProcessor(
-        new FeatureFlagStoreHandler(options.store, options.logger, {
-          maxFlagBytes: this.options.maxFlagBytes,
-          listPageSize: this.options.listPageSize,
-        }),
+        new FeatureFlagStoreHandler(
+          options.store,
+          options.logger,
+          {
+            maxFlagBytes: this.options.maxFlagBytes,
+            listPageSize: this.options.listPageSize,
+          },
+          this.feed,
+        ),
         protocolClasses(this.options.protocol),
         this.options.transport === 'framed',
       ),
@@ -215,6 +239,8 @@ export class FlagServer {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.server.close();
+      // Long polls are answered now (nothing changed), so their connections close like idle ones.
+      this.feed.close();
       for (const connection of this.connections) connection.shutdown();
       const force = setTimeout(() => {
         for (const connection of this.connections) connection.socket.destroy();

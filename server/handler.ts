@@ -38,6 +38,8 @@ export interface HandlerLimits {
   /** Flags in one `ListPage` reply at most. Default 1000. */
   listPageSize?: number;
 }
+import { ChangeFeed, TooManyWaitersError } from './feed/change-feed';
+import { changesToThrift, positionFromThrift, snapshotToThrift } from '../shared/thrift/feed-mapping';
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -68,6 +70,8 @@ export class FeatureFlagStoreHandler {
     private readonly store: FeatureFlagStore,
     private readonly logger: FlipperLogger,
     limits: HandlerLimits = {},
+    /** The change feed (GetSnapshot, WaitForChanges); told of every write this server makes. */
+    private readonly feed?: ChangeFeed,
   ) {
     this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
     this.skipped = new SkippedItemsLog(logger);
@@ -85,6 +89,7 @@ export class FeatureFlagStoreHandler {
       const item = await this.writes.run(name, () =>
         this.store.create(name, { isEnabled: is_enabled === true, clientData }),
       );
+      await this.feed?.afterWrite(name);
       return itemToThrift(item);
     });
   }
@@ -137,6 +142,7 @@ export class FeatureFlagStoreHandler {
         if (expected === undefined) await this.store.set(name, enabled);
         else await this.update(name, expected, (item) => item.withEnabled(enabled));
       });
+      await this.feed?.afterWrite(name);
     });
   }
 
@@ -144,6 +150,7 @@ export class FeatureFlagStoreHandler {
     this.run('Delete', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
       await this.writes.run(name, () => this.store.delete(name));
+      await this.feed?.afterWrite(name);
     });
   }
 
@@ -224,7 +231,39 @@ export class FeatureFlagStoreHandler {
             return next;
           });
       });
+      await this.feed?.afterWrite(name);
     });
+  }
+
+  /** Every flag and the version it is current at (the change feed's starting point). */
+  GetSnapshot(result: Result<object>): void {
+    this.run('GetSnapshot', undefined, result, async () => {
+      const snapshot = await this.requireFeed().snapshot();
+      return snapshotToThrift(snapshot, snapshot.items);
+    });
+  }
+
+  /**
+   * A long poll: the changes after `since` at once when there are any, else at the first change,
+   * else empty at `timeout_ms`. Absent `timeout_ms` is 0 (answer now); an absent or foreign
+   * `since` is answered with `snapshot_required`.
+   */
+  WaitForChanges(since: unknown, timeout_ms: unknown, result: Result<object>): void {
+    this.run('WaitForChanges', undefined, result, async () => {
+      const feed = this.requireFeed();
+      const timeout = typeof timeout_ms === 'number' && Number.isFinite(timeout_ms) ? Math.max(0, timeout_ms) : 0;
+      const changes = await new Promise<Parameters<Parameters<ChangeFeed['waitForChanges']>[2]>[0]>(
+        (resolve, reject) => {
+          feed.waitForChanges(positionFromThrift(since), timeout, resolve).catch(reject);
+        },
+      );
+      return changesToThrift(changes, changes.changed, changes.deleted, changes.snapshotRequired);
+    });
+  }
+
+  private requireFeed(): ChangeFeed {
+    if (this.feed === undefined) throw new StoreError('this server has no change feed');
+    return this.feed;
   }
 
   /** A conditional change: refused with CONFLICT when `expected` is given and the flag moved past it. */
@@ -306,6 +345,8 @@ export class FeatureFlagStoreHandler {
     } else if (exception.code === codes.CONFLICT) {
       // The caller reads again and retries: an everyday outcome of concurrent writers.
       this.logger.debug({ method, flag, error: exception.message }, 'call failed: conflict');
+    } else if (error instanceof TooManyWaitersError) {
+      this.logger.debug({ method, error: exception.message }, 'call refused: too many long polls');
     } else if (exception.code === codes.INVALID_ARGUMENT) {
       this.logger.warn({ method, flag, error: exception.message }, 'call failed: invalid argument');
     } else {

@@ -12,7 +12,8 @@ export type FlipperErrorCode =
   | 'CONNECTION_ERROR'
   | 'CONFLICT'
   | 'OUTCOME_UNKNOWN'
-  | 'MESSAGE_TOO_LARGE';
+  | 'MESSAGE_TOO_LARGE'
+  | 'SYNC_UNSUPPORTED';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -121,4 +122,12 @@ export class OutcomeUnknownError extends FlipperError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('OUTCOME_UNKNOWN', message, options);
   }
+}
+
+/**
+ * `isEnabledSync` on a store that cannot answer without I/O (a backend store, a cache miss): use
+ * `await isEnabled`, or a store that holds flags in memory (memory, replica, cache).
+ */
+export class SyncEvaluationUnsupportedError extends CodedError {
+  static override readonly code = 'SYNC_UNSUPPORTED';
 }

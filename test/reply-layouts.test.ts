@@ -21,7 +21,19 @@ const generated = require('../gen-nodejs/FeatureFlagStore') as {
 const thrift = require('thrift') as Record<string, new (...args: unknown[]) => ProtocolWriter & { flush(): void }>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const METHODS = ['Create', 'Get', 'Set', 'Delete', 'List', 'SetMeta', 'SetIf', 'SetMetaIf', 'ListPage'] as const;
+const METHODS = [
+  'Create',
+  'Get',
+  'Set',
+  'Delete',
+  'List',
+  'SetMeta',
+  'SetIf',
+  'SetMetaIf',
+  'ListPage',
+  'GetSnapshot',
+  'WaitForChanges',
+] as const;
 const PROTOCOLS: ProtocolName[] = ['binary', 'compact'];
 const SEQID = 0x1234567;
 

@@ -66,6 +66,30 @@ struct FeatureFlagStoreListPage {
   2: optional string next_cursor,
 }
 
+// Added by this project (the change feed): where a replica stands. `store_id` names the backend's
+// version sequence (a Redis, a PostgreSQL table, or one server process over memory/SQLite);
+// `version` grows with every change of that store. A cursor of another store_id cannot be continued.
+struct StoreVersion {
+  1: optional string store_id,
+  2: optional i64 version,
+}
+
+// Added by this project: every flag and the version it is current at.
+struct Snapshot {
+  1: optional StoreVersion version,
+  2: optional list<FeatureFlagStoreItem> items,
+}
+
+// Added by this project: what changed after a cursor. `version` is the cursor to ask from next.
+// `snapshot_required`: the cursor cannot be served (another store_id, or history no longer kept);
+// call GetSnapshot and follow from its version.
+struct Changes {
+  1: optional StoreVersion version,
+  2: optional list<FeatureFlagStoreItem> changed,
+  3: optional list<string> deleted,
+  4: optional bool snapshot_required,
+}
+
 service FeatureFlagStore {
   FeatureFlagStoreItem Create(1: string feature_name, 2: bool is_enabled, 3: JSON client_data)
     throws (1: FlipperException error),
@@ -91,4 +115,9 @@ service FeatureFlagStore {
   // page that returned `cursor` ended. The cursor is opaque. `List` still returns everything asked.
   FeatureFlagStoreListPage ListPage(1: i64 limit, 2: i64 offset, 3: string cursor)
     throws (1: FlipperException error),
+  // Added by this project: the change feed (see docs/architecture.md, "Versions and the change feed").
+  Snapshot GetSnapshot() throws (1: FlipperException error),
+  // A long poll: answers at once when something changed after `since`, else at the first change,
+  // else empty (same version) after `timeout_ms` (capped by the server).
+  Changes WaitForChanges(1: StoreVersion since, 2: i32 timeout_ms) throws (1: FlipperException error),
 }

@@ -13,11 +13,11 @@ export class GeneratedClientCaller implements RpcCaller {
     private readonly timeoutMs: number,
   ) {}
 
-  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder, timeoutMs = this.timeoutMs): Promise<unknown> {
     return new Promise((resolve, reject) => {
       let done = false;
       // The generated client writes the call at once: past its deadline, a write may have been applied.
-      const timer = startDeadline(this.timeoutMs, method, (error) => {
+      const timer = startDeadline(timeoutMs, method, (error) => {
         done = true;
         reject(sentCallFailure(method, error));
       });

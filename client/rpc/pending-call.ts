@@ -11,6 +11,8 @@ export interface CallOwner {
   readonly target: string;
   /** Forgets a settled call's seqid. */
   forget(seqid: number): void;
+  /** True when the connection must not keep the process alive (its calls' deadlines neither). */
+  readonly unref?: boolean;
   /** Told after a call passed its deadline, so the connection can judge whether it is stuck. */
   timedOut(call: PendingCall): void;
 }
@@ -38,16 +40,18 @@ export class PendingCall implements StreamControl {
     readonly decoder: ReplyDecoder | undefined,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
+    timeoutMs = connection.timeoutMs,
   ) {
     this.deadlineAt = Date.now() + connection.timeoutMs;
     this.timer = startDeadline(
-      connection.timeoutMs,
+      timeoutMs,
       () => `${method} to ${connection.target}`,
       (error) => {
         this.settle(error);
         connection.timedOut(this);
       },
     );
+    if (connection.unref === true) this.timer.unref();
   }
 
   /** The call ended (settled some other way): a reply still being read is dropped. */

@@ -2,23 +2,38 @@ import { ConnectionError, OutcomeUnknownError, TimeoutError } from '../../shared
 import type { ReplyDecoder } from './reply-cache';
 
 /** The service's methods, as named in the IDL. */
-export type RpcMethod = 'Create' | 'Get' | 'Set' | 'Delete' | 'List' | 'SetMeta' | 'SetIf' | 'SetMetaIf' | 'ListPage';
+export type RpcMethod =
+  | 'Create'
+  | 'Get'
+  | 'Set'
+  | 'Delete'
+  | 'List'
+  | 'SetMeta'
+  | 'SetIf'
+  | 'SetMetaIf'
+  | 'ListPage'
+  | 'GetSnapshot'
+  | 'WaitForChanges';
+
+/** Methods added by this project: a generated client of the Python library's IDL lacks them. */
+type AddedMethod = 'SetIf' | 'SetMetaIf' | 'ListPage' | 'GetSnapshot' | 'WaitForChanges';
 
 /** Makes one call of the FeatureFlagStore service and settles with the raw Thrift answer. */
 export interface RpcCaller {
   /**
-   * Resolves with the reply value (passed through `decoder` when given); rejects with the server's
+   * Resolves with the reply value (passed through `decoder` when given; `timeoutMs` replaces the
+   * caller's deadline for this call, as a long poll needs); rejects with the server's
    * exception, a typed transport error, or what `decoder` throws.
    */
-  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown>;
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder, timeoutMs?: number): Promise<unknown>;
   /** Releases what the caller owns. */
   close(): Promise<void>;
 }
 
 /** The callback-style methods of a generated `FeatureFlagStore.Client` (what the Python library takes). */
 export type GeneratedClient = {
-  [M in Exclude<RpcMethod, 'SetIf' | 'SetMetaIf' | 'ListPage'>]: (...args: unknown[]) => unknown;
-} & Partial<Record<'SetIf' | 'SetMetaIf' | 'ListPage', (...args: unknown[]) => unknown>>;
+  [M in Exclude<RpcMethod, AddedMethod>]: (...args: unknown[]) => unknown;
+} & Partial<Record<AddedMethod, (...args: unknown[]) => unknown>>;
 
 /** True for a generated client (or anything with its methods), as opposed to connection options. */
 export function isGeneratedClient(value: unknown): value is GeneratedClient {

@@ -34,6 +34,11 @@ export interface RpcConnectionSettings {
   reconnect?: BackoffOptions;
   /** Calls in a row past their deadline after which the connection is dropped. Default 3. */
   maxConsecutiveTimeouts?: number;
+  /**
+   * True: neither the socket nor any timer keeps the process alive (a replica's feed, which runs
+   * for the life of the app). Default false.
+   */
+  unref?: boolean;
   /** TCP keepalive probes start after this long without traffic, in ms. Default 5000. */
   keepAliveMs?: number;
   logger?: FlipperLogger;
@@ -105,16 +110,21 @@ export class RpcConnection implements RpcCaller {
     return this.settings.timeoutMs;
   }
 
+  /** True when the connection does not keep the process alive. */
+  get unref(): boolean {
+    return this.settings.unref === true;
+  }
+
   /** `host:port`, for messages. */
   get target(): string {
     return `${this.settings.host}:${this.settings.port}`;
   }
 
-  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder): Promise<unknown> {
+  call(method: RpcMethod, args: unknown[], decoder?: ReplyDecoder, timeoutMs?: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
     // A wait for the next attempt that outlasts the deadline would only delay the same answer.
     const wait = this.socket ? 0 : this.backoff.waitMs();
-    if (wait >= this.settings.timeoutMs) {
+    if (wait >= (timeoutMs ?? this.settings.timeoutMs)) {
       return Promise.reject(
         new ConnectionError(
           `The flag server at ${this.target} is unreachable (${this.backoff.failuresInARow} failed attempts in a row); ` +
@@ -123,7 +133,7 @@ export class RpcConnection implements RpcCaller {
       );
     }
     return new Promise((resolve, reject) => {
-      const call = new PendingCall(this, method, args, decoder, resolve, reject);
+      const call = new PendingCall(this, method, args, decoder, resolve, reject, timeoutMs);
       if (this.socket) this.send(call);
       else this.connect().then(() => this.send(call), call.settle);
     });
@@ -199,6 +209,7 @@ export class RpcConnection implements RpcCaller {
         this.stopWaiting = undefined;
         resolve();
       }, ms);
+      if (this.settings.unref === true) timer.unref();
       this.stopWaiting = (error) => {
         clearTimeout(timer);
         this.stopWaiting = undefined;
@@ -243,6 +254,10 @@ export class RpcConnection implements RpcCaller {
         );
       };
       const timer = startDeadline(this.settings.timeoutMs, `Connecting to ${this.target}`, fail);
+      if (this.settings.unref === true) {
+        timer.unref();
+        socket.unref();
+      }
       socket.once('error', fail);
       socket.once('close', () => fail(new ConnectionError(`The connection to ${this.target} closed while opening`)));
       socket.once('connect', () => {

@@ -324,13 +324,13 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     await this.caller.close();
   }
 
+  /** A call about one flag: its name is checked before anything is sent. `''` for calls about none (ListPage). */
   private async call(
     method: RpcMethod,
     featureName: string,
     args: unknown[],
     decoder?: ReplyDecoder,
   ): Promise<unknown> {
-    // Every method but the listing ones names a flag: checked before sending (see `get`).
     if (method !== 'List' && method !== 'ListPage') validateFlagName(featureName);
     try {
       return await this.caller.call(method, args, decoder);

@@ -15,7 +15,11 @@ export class HostileServer {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
 
-  constructor(private reply: HostileReply) {
+  /** `answersListPage`: hand `ListPage` calls to `reply` too, instead of answering UNKNOWN_METHOD. */
+  constructor(
+    private reply: HostileReply,
+    private readonly options: { answersListPage?: boolean } = {},
+  ) {
     this.server = createServer((socket) => {
       this.connections++;
       this.sockets.add(socket);
@@ -27,7 +31,12 @@ export class HostileServer {
           assembler.push(chunk, (buf, start, end) => {
             const reader = new (protocolClasses('binary').Reader)(buf, start, end);
             const header = reader.readMessageBegin();
-            if (header.mtype === MessageType.CALL) this.reply(socket, { fname: header.fname, seqid: header.rseqid });
+            if (header.mtype !== MessageType.CALL) return;
+            // As the Python library's server does: no ListPage, so the client falls back to List and
+            // the hostile answers below reach the List reply reader.
+            if (header.fname === 'ListPage' && this.options.answersListPage !== true)
+              socket.write(unknownMethodReply(header.fname, header.rseqid));
+            else this.reply(socket, { fname: header.fname, seqid: header.rseqid });
           });
         } catch {
           socket.destroy();
@@ -85,16 +94,22 @@ export function emptyStructsListPageReply(seqid: number, count: number): Buffer 
   return Buffer.concat([replyHead('ListPage', seqid, 12 /* STRUCT */), page]);
 }
 
-/** What a server without `ListPage` answers it: an application exception, UNKNOWN_METHOD. */
+/** A TApplicationException UNKNOWN_METHOD (1) reply to `fname`, as a server without that method sends. */
 export function unknownMethodReply(fname: string, seqid: number): Buffer {
-  const message = Buffer.from(`Unknown method ${fname}`, 'utf8');
-  const head = replyHead(fname, seqid, 11 /* STRING: field 1, fixed below */, MessageType.EXCEPTION);
-  head.writeInt16BE(1, head.length - 2);
-  const body = Buffer.alloc(4 + message.length + 3 + 4 + 1);
-  let at = body.writeInt32BE(message.length, 0);
-  at += message.copy(body, at);
-  body[at] = 8; // I32
-  body.writeInt16BE(2, at + 1);
-  body.writeInt32BE(1, at + 3); // UNKNOWN_METHOD
-  return Buffer.concat([head, body]);
+  const name = Buffer.from(fname, 'utf8');
+  const message = Buffer.from(`Invalid method name: '${fname}'`, 'utf8');
+  const out = Buffer.alloc(4 + 4 + name.length + 4 + 3 + 4 + message.length + 3 + 4 + 1);
+  let at = out.writeInt32BE(0x80010000 | MessageType.EXCEPTION | 0, 0);
+  at = out.writeInt32BE(name.length, at);
+  at += name.copy(out, at);
+  at = out.writeInt32BE(seqid, at);
+  at = out.writeUInt8(11 /* STRING */, at);
+  at = out.writeInt16BE(1, at);
+  at = out.writeInt32BE(message.length, at);
+  at += message.copy(out, at);
+  at = out.writeUInt8(8 /* I32 */, at);
+  at = out.writeInt16BE(2, at);
+  at = out.writeInt32BE(1 /* UNKNOWN_METHOD */, at);
+  out.writeUInt8(0 /* STOP */, at);
+  return out;
 }
