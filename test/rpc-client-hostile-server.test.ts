@@ -182,8 +182,10 @@ describe('RPC client against a hostile server: each costs at most the deadline a
           `      ${figures.join(', ')}; heap peak +${worstPeak.toFixed(0)} MiB; kept +${kept.toFixed(1)} MiB after ${ROUNDS} rounds`,
         );
         expect(kept, 'MiB kept').to.be.below(32);
-        // At most MAX_VALUES_PER_FLAG (1,000,000) values are decoded per flag, whatever the reply's size.
-        expect(worstPeak, 'MiB of heap at the peak').to.be.below(256);
+        // At most MAX_VALUES_PER_FLAG (1,000,000) values are decoded per flag, whatever the reply's size:
+        // 130 to 290 MiB at the peak for the flood of empty checks here, garbage not yet collected
+        // included (without the cap, 4,000,000 checks take over a GiB).
+        expect(worstPeak, 'MiB of heap at the peak').to.be.below(400);
         // The same client works against a good server on the same port afterwards.
         const backend = new MemoryFeatureFlagStore();
         await backend.create('f', { isEnabled: true });
