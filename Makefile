@@ -21,6 +21,12 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq thrift-compiler python3-thrift python3-redis python3-psycopg2 >/dev/null; \
 	fi
+	@# The TLS tests make their certificates with the openssl command.
+	@if ! command -v openssl >/dev/null 2>&1; then \
+	  echo "installing openssl"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openssl >/dev/null; \
+	fi
 
 ## build: compile TypeScript into dist/
 build: $(NPM_STAMP)

@@ -33,6 +33,8 @@ export { StoreError, TimeoutError, ConnectionError, MessageTooLargeError } from 
 export { ConflictError, OutcomeUnknownError } from '../shared/errors';
 // isEnabledSync on a store that cannot answer without I/O.
 export { SyncEvaluationUnsupportedError } from '../shared/errors';
+// The flag server refused the call for who made it (its --authz policy, or a --read-only listener).
+export { PermissionDeniedError } from '../shared/errors';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';
@@ -135,6 +137,7 @@ export {
   ThriftRPCFeatureFlagStore,
   type ThriftRPCConnectionOptions,
   type ThriftRPCStoreOptions,
+  type RpcTlsOptions,
 } from './stores/thrift-rpc-store';
 export {
   ThriftReplicaFeatureFlagStore,

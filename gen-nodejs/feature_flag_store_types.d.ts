@@ -16,6 +16,7 @@ declare enum ErrorCode {
   CONFLICT = 3,
   OUTCOME_UNKNOWN = 4,
   INVALID_ITEM = 5,
+  PERMISSION_DENIED = 6,
 }
 
 declare class FlipperException extends Thrift.TException {

@@ -24,7 +24,9 @@ ttypes.ErrorCode = {
   '4' : 'OUTCOME_UNKNOWN',
   'OUTCOME_UNKNOWN' : 4,
   '5' : 'INVALID_ITEM',
-  'INVALID_ITEM' : 5
+  'INVALID_ITEM' : 5,
+  '6' : 'PERMISSION_DENIED',
+  'PERMISSION_DENIED' : 6
 };
 var FlipperException = module.exports.FlipperException = function(args) {
   Thrift.TException.call(this, "FlipperException");

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
+import { CLIENT_AUTH_MODES, TLS_DEFAULTS, TLS_VERSIONS, type FlagServerTlsOptions } from './security/tls-files';
 import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
@@ -19,6 +20,14 @@ export interface CliOptions {
   maxConnectionsPerIp: number;
   maxPendingBytes: number;
   shutdownTimeoutMs: number;
+  /** TLS on the listeners, when --tls-cert and --tls-key are given. */
+  tls?: FlagServerTlsOptions;
+  /** --authz: the access policy file. */
+  authzFile?: string;
+  /** --read-only: the main listener refuses writes. */
+  readOnly: boolean;
+  /** --admin-port (and --admin-host): a second listener that takes writes. */
+  admin?: { host: string; port: number };
   storeTimeoutMs: number;
   maxFlagBytes: number;
   listPageSize: number;
@@ -33,6 +42,8 @@ interface OptionSpec {
   value: string;
   fallback: string | undefined;
   doc: string;
+  /** A flag without a value (`--read-only`); its variable takes true/false/1/0. */
+  boolean?: true;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -146,12 +157,83 @@ const OPTIONS: readonly OptionSpec[] = [
     fallback: '30',
     doc: 'change feed: how often to compare every flag when the backend gives no change signal (Redis without keyspace notifications, PostgreSQL without the trigger)',
   },
+  {
+    flag: 'tls-cert',
+    env: 'FLIPPER_TLS_CERT',
+    value: 'FILE',
+    fallback: undefined,
+    doc: 'serve TLS with this certificate (PEM; with --tls-key); re-read on SIGHUP',
+  },
+  {
+    flag: 'tls-key',
+    env: 'FLIPPER_TLS_KEY',
+    value: 'FILE',
+    fallback: undefined,
+    doc: 'private key of --tls-cert (PEM)',
+  },
+  {
+    flag: 'tls-ca',
+    env: 'FLIPPER_TLS_CA',
+    value: 'FILE',
+    fallback: undefined,
+    doc: 'CA certificate(s) that client certificates must chain to (PEM)',
+  },
+  {
+    flag: 'tls-min-version',
+    env: 'FLIPPER_TLS_MIN_VERSION',
+    value: TLS_VERSIONS.join('|'),
+    fallback: TLS_DEFAULTS.minVersion,
+    doc: 'oldest TLS version accepted',
+  },
+  {
+    flag: 'tls-client-auth',
+    env: 'FLIPPER_TLS_CLIENT_AUTH',
+    value: CLIENT_AUTH_MODES.join('|'),
+    fallback: TLS_DEFAULTS.clientAuth,
+    doc: 'client certificates: not asked, optional (invalid ones refused), or required',
+  },
+  {
+    flag: 'tls-handshake-timeout',
+    env: 'FLIPPER_TLS_HANDSHAKE_TIMEOUT',
+    value: 'SECONDS',
+    fallback: String(TLS_DEFAULTS.handshakeTimeoutMs / 1000),
+    doc: 'disconnect a client that has not finished the TLS handshake by then',
+  },
+  {
+    flag: 'authz',
+    env: 'FLIPPER_AUTHZ',
+    value: 'FILE',
+    fallback: undefined,
+    doc: 'JSON policy: which certificate identities may write (all flags or by prefix), which may read; re-read on SIGHUP',
+  },
+  {
+    flag: 'read-only',
+    env: 'FLIPPER_READ_ONLY',
+    value: '',
+    fallback: undefined,
+    doc: 'the main listener refuses writes (PERMISSION_DENIED); writers use --admin-port',
+    boolean: true,
+  },
+  {
+    flag: 'admin-port',
+    env: 'FLIPPER_ADMIN_PORT',
+    value: 'PORT',
+    fallback: undefined,
+    doc: 'a second listener that takes writes (0: any free port)',
+  },
+  {
+    flag: 'admin-host',
+    env: 'FLIPPER_ADMIN_HOST',
+    value: 'HOST',
+    fallback: SERVER_DEFAULTS.host,
+    doc: 'interface of the --admin-port listener',
+  },
 ];
 
 /** `flipper-server --help`. */
 export function helpText(): string {
   const rows = OPTIONS.map((o) => {
-    const left = `  --${o.flag} ${o.value}`;
+    const left = o.boolean ? `  --${o.flag}` : `  --${o.flag} ${o.value}`;
     const fallback = o.fallback === undefined ? '' : ` (default ${o.fallback})`;
     return `${left.padEnd(34)} ${o.doc}${fallback}\n${' '.repeat(35)}env ${o.env}`;
   });
@@ -165,7 +247,8 @@ export function helpText(): string {
     `  ${'--help'.padEnd(33)}this text`,
     '',
     'Logs are JSON lines (pino) on stdout. SIGTERM or SIGINT: stop accepting, close idle connections,',
-    'finish calls in flight, close the store, exit 0.',
+    'finish calls in flight, close the store, exit 0. SIGHUP: read the --tls-* and --authz files again',
+    '(open connections are kept).',
     '',
   ].join('\n');
 }
@@ -178,7 +261,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     allowPositionals: false,
     options: {
       help: { type: 'boolean', short: 'h' },
-      ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
+      ...Object.fromEntries(
+        OPTIONS.map((o) => [o.flag, { type: o.boolean ? ('boolean' as const) : ('string' as const) }]),
+      ),
     },
   }).values as Record<string, string | boolean | undefined>;
   const get = (flag: string): string | undefined => {
@@ -207,12 +292,68 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     maxConnectionsPerIp: integer(get('max-connections-per-ip')!, 'max-connections-per-ip', 1, 10_000_000),
     maxPendingBytes: integer(get('max-pending-bytes')!, 'max-pending-bytes', 1024, 2 ** 40),
     shutdownTimeoutMs: seconds(get('shutdown-timeout')!, 'shutdown-timeout'),
+    ...securityOptions(get, parsed['read-only'] === true || flagFromEnv(env.FLIPPER_READ_ONLY, 'FLIPPER_READ_ONLY')),
     storeTimeoutMs: integer(get('store-timeout')!, 'store-timeout', 1, 2 ** 31 - 1),
     maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
     help: parsed.help === true,
   };
+}
+
+/** The TLS, policy and listener options, checked together (a CA without a certificate is a mistake). */
+function securityOptions(
+  get: (flag: string) => string | undefined,
+  readOnly: boolean,
+): Pick<CliOptions, 'tls' | 'authzFile' | 'readOnly' | 'admin'> {
+  const cert = get('tls-cert');
+  const key = get('tls-key');
+  const clientAuth = get('tls-client-auth')!;
+  const minVersion = get('tls-min-version')!;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new InvalidArgumentError('--tls-cert and --tls-key go together: give both, or neither for plain text');
+  }
+  if (!(CLIENT_AUTH_MODES as readonly string[]).includes(clientAuth)) {
+    throw new InvalidArgumentError(
+      `--tls-client-auth must be one of ${CLIENT_AUTH_MODES.join(', ')}, got ${JSON.stringify(clientAuth)}`,
+    );
+  }
+  if (!(TLS_VERSIONS as readonly string[]).includes(minVersion)) {
+    throw new InvalidArgumentError(
+      `--tls-min-version must be one of ${TLS_VERSIONS.join(', ')}, got ${JSON.stringify(minVersion)}`,
+    );
+  }
+  const ca = get('tls-ca');
+  let tls: FlagServerTlsOptions | undefined;
+  if (cert !== undefined && key !== undefined) {
+    if (clientAuth !== 'none' && ca === undefined) {
+      throw new InvalidArgumentError(
+        `--tls-client-auth ${clientAuth} needs --tls-ca, the CA that issues client certificates`,
+      );
+    }
+    tls = {
+      certFile: cert,
+      keyFile: key,
+      caFile: ca,
+      minVersion: minVersion as FlagServerTlsOptions['minVersion'],
+      clientAuth: clientAuth as FlagServerTlsOptions['clientAuth'],
+      handshakeTimeoutMs: seconds(get('tls-handshake-timeout')!, 'tls-handshake-timeout'),
+    };
+  } else if (ca !== undefined || clientAuth !== 'none') {
+    throw new InvalidArgumentError('--tls-ca and --tls-client-auth need TLS: give --tls-cert and --tls-key');
+  }
+  const adminPort = get('admin-port');
+  const admin =
+    adminPort === undefined
+      ? undefined
+      : { host: get('admin-host')!, port: integer(adminPort, 'admin-port', 0, 65535) };
+  return { tls, authzFile: get('authz'), readOnly, admin };
+}
+
+function flagFromEnv(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new InvalidArgumentError(`${name} must be true, false, 1 or 0, got ${JSON.stringify(value)}`);
 }
 
 function integer(text: string, name: string, min: number, max: number): number {

@@ -43,23 +43,35 @@ async function main(): Promise<void> {
     logger,
     resyncIntervalMs: options.resyncIntervalMs,
   });
-  const server = new FlagServer({
-    store: opened.store,
-    changeLog,
-    host: options.host,
-    port: options.port,
-    transport: options.transport,
-    protocol: options.protocol,
-    maxMessageBytes: options.maxMessageBytes,
-    idleTimeoutMs: options.idleTimeoutMs,
-    maxConnections: options.maxConnections,
-    maxConnectionsPerIp: options.maxConnectionsPerIp,
-    maxPendingBytes: options.maxPendingBytes,
-    shutdownTimeoutMs: options.shutdownTimeoutMs,
-    maxFlagBytes: options.maxFlagBytes,
-    listPageSize: options.listPageSize,
-    logger,
-  });
+  let server: FlagServer;
+  try {
+    server = new FlagServer({
+      store: opened.store,
+      changeLog,
+      host: options.host,
+      port: options.port,
+      transport: options.transport,
+      protocol: options.protocol,
+      maxMessageBytes: options.maxMessageBytes,
+      idleTimeoutMs: options.idleTimeoutMs,
+      maxConnections: options.maxConnections,
+      maxConnectionsPerIp: options.maxConnectionsPerIp,
+      maxPendingBytes: options.maxPendingBytes,
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      maxFlagBytes: options.maxFlagBytes,
+      listPageSize: options.listPageSize,
+      tls: options.tls,
+      authzFile: options.authzFile,
+      readOnly: options.readOnly,
+      admin: options.admin,
+      logger,
+    });
+  } catch (error) {
+    // A TLS file or policy that cannot be used: one line saying which, no stack.
+    logger.fatal({ error: (error as Error).message }, 'cannot start the server');
+    await opened.close();
+    process.exit(2);
+  }
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -86,6 +98,18 @@ async function main(): Promise<void> {
   // Installed before listening: a signal sent as soon as the listening line appears is handled.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Renewed certificates and an edited policy, without dropping a connection.
+  process.on('SIGHUP', () => {
+    server.reload().then(
+      () =>
+        logger.info({ tls: options.tls !== undefined, authz: options.authzFile }, 'reloaded the TLS and policy files'),
+      (error: unknown) =>
+        logger.error(
+          { error: (error as Error).message },
+          'could not reload: keeping the certificates and policy in use',
+        ),
+    );
+  });
 
   try {
     const address = await server.listen();
@@ -101,6 +125,11 @@ async function main(): Promise<void> {
         maxConnections: options.maxConnections,
         maxConnectionsPerIp: options.maxConnectionsPerIp,
         maxPendingBytes: options.maxPendingBytes,
+        tls: options.tls ? { clientAuth: options.tls.clientAuth, minVersion: options.tls.minVersion } : false,
+        authz: options.authzFile,
+        readOnly: options.readOnly,
+        adminPort: server.adminAddress?.port,
+        adminAddress: server.adminAddress?.address,
         storeTimeoutMs: options.storeTimeoutMs,
         maxFlagBytes: options.maxFlagBytes,
         listPageSize: options.listPageSize,

@@ -12,6 +12,7 @@ import {
   type ProtocolWriter,
 } from '../shared/thrift/wire';
 import type { Processor, ReplySink, StreamedReplies } from '../shared/thrift/processor';
+import type { Caller } from './security/caller';
 import {
   ApplicationExceptionType,
   writeApplicationException,
@@ -112,6 +113,8 @@ export class ServerConnection implements StreamedReplies {
   constructor(
     readonly socket: Socket,
     private readonly settings: ConnectionSettings,
+    /** Who is calling on this connection (its verified client certificate, under TLS). */
+    readonly caller?: Caller,
   ) {
     this.assembler = new MessageAssembler(settings.assembler);
     this.replyEstimate = Math.ceil(settings.maxPendingBytes / 8);

@@ -1,4 +1,5 @@
 import { BlockList, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import type { FeatureFlagStore } from '../client/stores/feature-flag-store';
 import { StateChangeLog } from '../client/calls/state-change-log';
 import type { FlipperLogger } from '../shared/logger';
@@ -23,6 +24,14 @@ import { FeatureFlagStoreHandler } from './handler';
 import { ChangeFeed } from './feed/change-feed';
 import type { ChangeLog } from './feed/change-log';
 import { LocalChangeLog } from './feed/local-change-log';
+import { AccessPolicy, FULL_ACCESS, READ_ONLY, type Access } from './security/access-policy';
+import { withAuthorization } from './security/authorizing-processor';
+import { Caller, type ListenerRole } from './security/caller';
+import { KeyedRateLog } from './security/keyed-rate-log';
+import { identityOf, type PeerIdentity } from './security/peer-identity';
+import { readTlsFiles, validateTlsOptions, type FlagServerTlsOptions } from './security/tls-files';
+
+export type { FlagServerTlsOptions, ClientAuth } from './security/tls-files';
 
 export interface FlagServerOptions {
   /** The store the server serves; the caller owns it and closes it. */
@@ -56,6 +65,17 @@ export interface FlagServerOptions {
   maxFlagBytes?: number;
   /** Flags in one `ListPage` reply at most (a caller may ask for fewer). Default 1000. */
   listPageSize?: number;
+  /** TLS on every listener; the files are read again by `reload()` (SIGHUP). Default: plain text. */
+  tls?: FlagServerTlsOptions;
+  /**
+   * A JSON policy file naming who may write and who may only read (see `AccessPolicy`), by client
+   * certificate; read again by `reload()`. Default: none, every caller may do everything.
+   */
+  authzFile?: string;
+  /** The main listener refuses every write with PERMISSION_DENIED (writers use the admin listener). Default false. */
+  readOnly?: boolean;
+  /** A second listener that takes writes (with `readOnly`), on loopback unless `host` says otherwise. */
+  admin?: { host?: string; port: number };
   /** Where the server logs. */
   logger: FlipperLogger;
   /**
@@ -100,7 +120,27 @@ export class FlagServer {
   private readonly server: Server;
   private readonly connections = new Set<ServerConnection>();
   private readonly settings: ConnectionSettings;
-  private readonly options: Required<Omit<FlagServerOptions, 'store' | 'logger' | 'changeLog' | 'maxWaitMs'>>;
+  private readonly options: Required<
+    Omit<FlagServerOptions, 'store' | 'logger' | 'changeLog' | 'maxWaitMs' | 'tls' | 'authzFile' | 'readOnly' | 'admin'>
+  >;
+  /** The admin listener, when there is one. */
+  private readonly adminServer: Server | undefined;
+  private readonly adminListen: { host: string; port: number } | undefined;
+  private readonly readOnly: boolean;
+  private readonly tls: ReturnType<typeof validateTlsOptions> | undefined;
+  /** One TLS server per listener, never listening itself: it is handed the TCP connections we accept. */
+  private readonly tlsServers = new Map<ListenerRole, TlsServer>();
+  /** TCP connections whose TLS handshake is under way, by `role|address|port`: cut at once by `close()`. */
+  private readonly handshaking = new Map<string, Socket>();
+  /** Raw TCP connections open (handshaking or served). */
+  private openSockets = 0;
+  private policy: AccessPolicy | undefined;
+  private readonly authzFile: string | undefined;
+  private readonly handler: FeatureFlagStoreHandler;
+  /** Refused handshakes and certificates, once per address per minute. */
+  private readonly refusedPeers: KeyedRateLog;
+  /** Calls refused by the policy or a read-only listener, once per caller per minute. */
+  private readonly refusedCalls: KeyedRateLog;
   private readonly logger: FlipperLogger;
   private sweeper: NodeJS.Timeout | undefined;
   /** Logs reaching the connection limit and getting below it, once per change. */
@@ -161,20 +201,19 @@ export class FlagServer {
         counted: 'closed connections',
       },
     );
+    this.handler = new FeatureFlagStoreHandler(
+      options.store,
+      options.logger,
+      { maxFlagBytes: this.options.maxFlagBytes, listPageSize: this.options.listPageSize },
+      this.feed,
+    );
+    this.readOnly = options.readOnly === true;
+    this.authzFile = options.authzFile;
+    this.policy = options.authzFile === undefined ? undefined : AccessPolicy.fromFile(options.authzFile);
+    this.refusedPeers = new KeyedRateLog(options.logger, 'refused a connection: TLS handshake or client certificate');
+    this.refusedCalls = new KeyedRateLog(options.logger, 'refused a call: permission denied');
     this.settings = {
-      processor: makeProcessor(
-        new FeatureFlagStoreHandler(
-          options.store,
-          options.logger,
-          {
-            maxFlagBytes: this.options.maxFlagBytes,
-            listPageSize: this.options.listPageSize,
-          },
-          this.feed,
-        ),
-        protocolClasses(this.options.protocol),
-        this.options.transport === 'framed',
-      ),
+      processor: this.processorFor(this.handler),
       protocol: protocolClasses(this.options.protocol),
       assembler: {
         transport: this.options.transport,
@@ -185,26 +224,91 @@ export class FlagServer {
       maxPendingBytes: this.options.maxPendingBytes,
       logger: options.logger,
     };
-    this.server = createServer((socket) => this.accept(socket));
+    this.server = createServer((socket) => this.accept(socket, 'main'));
     this.server.maxConnections = this.options.maxConnections;
     this.server.on('drop', () => this.capacity.failed());
+    if (options.admin !== undefined) {
+      this.adminListen = {
+        host: options.admin.host ?? SERVER_DEFAULTS.host,
+        port: integerPort(options.admin.port, 'admin.port'),
+      };
+      this.adminServer = createServer((socket) => this.accept(socket, 'admin'));
+      this.adminServer.maxConnections = this.options.maxConnections;
+      this.adminServer.on('drop', () => this.capacity.failed());
+    }
+    if (options.tls !== undefined) {
+      this.tls = validateTlsOptions(options.tls);
+      const context = this.secureContextOptions();
+      for (const role of ['main', 'admin'] as const) {
+        if (role === 'admin' && !this.adminServer) continue;
+        const tlsServer = createTlsServer({
+          ...context,
+          // Asked for unless 'none'; checked in `secured` (not by Node, which would cut a bad one
+          // without telling us), so every refusal is logged with its reason.
+          requestCert: this.tls.clientAuth !== 'none',
+          rejectUnauthorized: false,
+          handshakeTimeout: this.tls.handshakeTimeoutMs,
+        });
+        tlsServer.on('secureConnection', (socket: TLSSocket) => this.secured(socket, role));
+        tlsServer.on('tlsClientError', (err: Error & { code?: string }, socket: TLSSocket) =>
+          this.refusePeer(socket, tlsFailure(err)),
+        );
+        this.tlsServers.set(role, tlsServer);
+      }
+    }
+  }
+
+  /**
+   * Reads the TLS files and the policy file again (on SIGHUP): new connections get the new
+   * certificates, open ones keep theirs and are not dropped; the new policy applies to the next call
+   * of every connection. When a file is bad nothing changes and the error says which.
+   */
+  async reload(): Promise<void> {
+    const policy = this.authzFile === undefined ? undefined : AccessPolicy.fromFile(this.authzFile);
+    if (this.tls !== undefined) {
+      const context = this.secureContextOptions();
+      for (const tlsServer of this.tlsServers.values()) tlsServer.setSecureContext(context);
+    }
+    this.policy = policy;
+  }
+
+  /** The TLS files read and checked by building a context from them (so a bad pair fails here). */
+  private secureContextOptions(): ReturnType<typeof readTlsFiles> {
+    const tls = this.tls!;
+    const context = readTlsFiles(tls);
+    try {
+      createTlsServer(context);
+    } catch (error) {
+      throw new InvalidArgumentError(
+        `the TLS certificate ${tls.certFile}, key ${tls.keyFile}` +
+          `${tls.caFile ? ` or CA ${tls.caFile}` : ''} cannot be used: ${(error as Error).message}`,
+      );
+    }
+    return context;
   }
 
   /** Starts listening; resolves with the address (useful with port 0). */
-  listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.server.once('error', onError);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', onError);
-        this.server.on('error', (err) => this.logger.error({ err }, 'server error'));
-        const period = Math.max(10, Math.min(1000, Math.floor(this.options.idleTimeoutMs / 4)));
-        this.sweeper = setInterval(() => this.sweep(), period);
-        this.sweeper.unref();
-        this.warnWhenExposed();
-        resolve(this.address);
-      });
-    });
+  async listen(): Promise<AddressInfo> {
+    await listenOn(this.server, this.options.port, this.options.host, this.logger);
+    if (this.adminServer) {
+      try {
+        await listenOn(this.adminServer, this.adminListen!.port, this.adminListen!.host, this.logger);
+      } catch (error) {
+        this.server.close();
+        throw error;
+      }
+    }
+    const period = Math.max(10, Math.min(1000, Math.floor(this.options.idleTimeoutMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), period);
+    this.sweeper.unref();
+    this.warnWhenExposed(this.address, this.readOnly);
+    if (this.adminServer) this.warnWhenExposed(this.adminAddress!, false);
+    return this.address;
+  }
+
+  /** Where the admin listener listens, when there is one. */
+  get adminAddress(): AddressInfo | undefined {
+    return (this.adminServer?.address() as AddressInfo | null) ?? undefined;
   }
 
   /**
@@ -212,11 +316,21 @@ export class FlagServer {
    * every flag. Listening beyond loopback is sometimes meant (a private network, a firewall, a mesh
    * doing mTLS), so it is allowed, but said once at startup.
    */
-  private warnWhenExposed(): void {
-    const { address, family } = this.address;
+  private warnWhenExposed(where: AddressInfo, readOnly: boolean): void {
+    const { address, family } = where;
     if (LOOPBACK.check(address, family === 'IPv6' ? 'ipv6' : 'ipv4')) return;
+    // Client certificates decide who gets in: reaching the port is not enough.
+    if (this.tls !== undefined && this.tls.clientAuth === 'require') return;
+    if (readOnly) {
+      this.logger.warn(
+        { address, port: where.port },
+        'listening beyond loopback, read-only: anyone who can reach this port can read every flag ' +
+          '(--tls-cert and --tls-client-auth require restrict who can)',
+      );
+      return;
+    }
     this.logger.warn(
-      { address, port: this.address.port },
+      { address, port: where.port },
       'listening beyond loopback: the Thrift service has no authentication or encryption, so anyone who can reach ' +
         'this port can read and change every flag; keep it on a private network or behind a firewall or TLS proxy',
     );
@@ -232,6 +346,11 @@ export class FlagServer {
     return this.connections.size;
   }
 
+  /** Who is on each connection served now (after its TLS handshake, under TLS). */
+  callers(): Caller[] {
+    return [...this.connections].map((connection) => connection.caller!);
+  }
+
   /**
    * Stops accepting, closes idle connections at once, lets calls in flight finish (for at most
    * `shutdownTimeoutMs`), then resolves. The store is the caller's to close. Safe to call twice.
@@ -241,6 +360,8 @@ export class FlagServer {
       this.server.close();
       // Long polls are answered now (nothing changed), so their connections close like idle ones.
       this.feed.close();
+      this.adminServer?.close();
+      for (const socket of this.handshaking.values()) socket.destroy();
       for (const connection of this.connections) connection.shutdown();
       const force = setTimeout(() => {
         for (const connection of this.connections) connection.socket.destroy();
@@ -250,7 +371,7 @@ export class FlagServer {
         clearInterval(this.sweeper);
         resolve();
       };
-      if (this.connections.size === 0) done();
+      if (this.openSockets === 0) done();
       else this.whenEmpty = done;
     });
     return this.closing;
@@ -258,12 +379,14 @@ export class FlagServer {
 
   private whenEmpty: (() => void) | undefined;
 
-  private accept(socket: Socket): void {
-    if (this.closing) {
+  private accept(socket: Socket, role: ListenerRole): void {
+    if (this.closing || this.openSockets >= this.options.maxConnections) {
+      if (!this.closing) this.capacity.failed();
       socket.destroy();
       return;
     }
-    // One address may hold only its share of the slots, so slow clients there cannot lock out others.
+    // One address may hold only its share of the slots, so slow clients there cannot lock out
+    // others; counted before any TLS handshake, which costs the server more than a plain connection.
     const address = socket.remoteAddress ?? '';
     const fromAddress = this.perAddress.get(address) ?? 0;
     if (fromAddress >= this.options.maxConnectionsPerIp) {
@@ -272,21 +395,96 @@ export class FlagServer {
       return;
     }
     this.perAddress.set(address, fromAddress + 1);
-    const connection = new ServerConnection(socket, this.settings);
-    this.connections.add(connection);
+    this.openSockets++;
     socket.on('close', () => {
-      this.connections.delete(connection);
+      this.openSockets--;
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.perAddress.set(address, left);
       else this.perAddress.delete(address);
       if (this.perAddressCapacity.failing && left < this.options.maxConnectionsPerIp && this.atLimitNowhere()) {
         this.perAddressCapacity.succeeded();
       }
-      if (this.capacity.failing && this.connections.size < this.options.maxConnections) {
-        this.capacity.succeeded({ connections: this.connections.size });
+      if (this.capacity.failing && this.openSockets < this.options.maxConnections) {
+        this.capacity.succeeded({ connections: this.openSockets });
       }
-      if (this.connections.size === 0) this.whenEmpty?.();
+      if (this.openSockets === 0) this.whenEmpty?.();
     });
+    const tlsServer = this.tlsServers.get(role);
+    if (tlsServer === undefined) {
+      this.serve(socket, new Caller(`${address}:${socket.remotePort}`, role, undefined));
+      return;
+    }
+    const key = `${role}|${address}|${socket.remotePort}`;
+    this.handshaking.set(key, socket);
+    socket.on('close', () => this.handshaking.delete(key));
+    // Errors of a wrapped socket reach the TLS socket; this one only keeps a stray one from throwing.
+    socket.on('error', () => undefined);
+    tlsServer.emit('connection', socket);
+  }
+
+  /** A TLS handshake finished: the client's certificate, when asked for, decides who it is or refuses it. */
+  private secured(socket: TLSSocket, role: ListenerRole): void {
+    this.handshaking.delete(`${role}|${socket.remoteAddress ?? ''}|${socket.remotePort}`);
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const mode = this.tls!.clientAuth;
+    let identity: PeerIdentity | undefined;
+    if (mode !== 'none') {
+      const cert = socket.getPeerCertificate();
+      const presented = cert !== null && typeof cert === 'object' && Object.keys(cert).length > 0;
+      if (presented && !socket.authorized) {
+        return this.refusePeer(socket, `client certificate refused: ${String(socket.authorizationError)}`);
+      }
+      if (presented) identity = identityOf(cert);
+      if (presented && identity === undefined) {
+        return this.refusePeer(socket, 'client certificate names nobody (no subject CN and no subjectAltName)');
+      }
+      if (!presented && mode === 'require') {
+        return this.refusePeer(socket, 'no client certificate (--tls-client-auth require)');
+      }
+    }
+    this.serve(socket, new Caller(`${socket.remoteAddress}:${socket.remotePort}`, role, identity));
+  }
+
+  /** Logs (once per address per minute, no stack) and disconnects a peer refused by TLS. */
+  private refusePeer(socket: TLSSocket, reason: string): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    this.refusedPeers.note(address, { remote: `${address}:${socket.remotePort}`, reason });
+    socket.destroy();
+  }
+
+  /** Serves calls on an accepted (and, under TLS, secured) connection. */
+  private serve(socket: Socket, caller: Caller): void {
+    const connection = new ServerConnection(socket, this.settingsFor(caller), caller);
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+  }
+
+  /**
+   * The connection's processor: over the handler as seen by this caller (`handler.caller`), and,
+   * under a policy or on a read-only listener, behind a gate answering PERMISSION_DENIED to what
+   * the caller may not do.
+   */
+  /** The processor over `handler`: generated code, the fast Get and the streamed List replies. */
+  private processorFor(handler: FeatureFlagStoreHandler): Processor {
+    return makeProcessor(handler, protocolClasses(this.options.protocol), this.options.transport === 'framed');
+  }
+
+  private settingsFor(caller: Caller): ConnectionSettings {
+    const readOnlyListener = this.readOnly && caller.listener === 'main';
+    let processor = this.processorFor(this.handler.forCaller(caller));
+    if (this.authzFile !== undefined || readOnlyListener) {
+      processor = withAuthorization(processor, {
+        caller,
+        readOnlyListener,
+        access: (): Access => this.policy?.accessFor(caller.identity) ?? (readOnlyListener ? READ_ONLY : FULL_ACCESS),
+        knows: (method) => KNOWN_METHODS.has(method),
+        refusals: this.refusedCalls,
+      });
+    }
+    return { ...this.settings, processor };
   }
 
   private atLimitNowhere(): boolean {
@@ -322,11 +520,44 @@ function positive(value: number, name: string): number {
   return value;
 }
 
-function makeProcessor(handler: FeatureFlagStoreHandler, protocol: ProtocolClasses, framed: boolean): Processor {
-  // The generated service code, loaded with the server (it loads npm thrift).
+/** The generated service code, loaded with the server (it loads npm thrift). */
+function generatedService(): { Processor: new (handler: object) => Processor } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const service = require('../gen-nodejs/FeatureFlagStore') as {
-    Processor: new (handler: object) => Processor;
-  };
-  return withStreamedLists(withFastGet(new service.Processor(handler), handler), handler, protocol, framed);
+  return require('../gen-nodejs/FeatureFlagStore') as { Processor: new (handler: object) => Processor };
+}
+
+function makeProcessor(handler: FeatureFlagStoreHandler, protocol: ProtocolClasses, framed: boolean): Processor {
+  const generated = new (generatedService().Processor)(handler);
+  return withStreamedLists(withFastGet(generated, handler), handler, protocol, framed);
+}
+
+/** Every method of the service (the generated processor has a `process_<name>` for each). */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(
+  Object.keys(generatedService().Processor.prototype)
+    .filter((key) => key.startsWith('process_'))
+    .map((key) => key.slice('process_'.length)),
+);
+
+function listenOn(server: Server, port: number, host: string, logger: FlipperLogger): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      server.on('error', (err) => logger.error({ err }, 'server error'));
+      resolve();
+    });
+  });
+}
+
+function integerPort(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    throw new InvalidArgumentError(`${name} must be a port from 0 to 65535, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A handshake failure in a few words: Node's code, and OpenSSL's reason when it gives one. */
+function tlsFailure(err: Error & { code?: string; reason?: string }): string {
+  return `TLS handshake failed: ${err.code ?? 'error'}${err.reason ? ` (${err.reason})` : `: ${err.message}`}`;
 }

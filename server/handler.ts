@@ -40,6 +40,7 @@ export interface HandlerLimits {
 }
 import { ChangeFeed, TooManyWaitersError } from './feed/change-feed';
 import { changesToThrift, positionFromThrift, snapshotToThrift } from '../shared/thrift/feed-mapping';
+import type { Caller } from './security/caller';
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -65,6 +66,11 @@ export class FeatureFlagStoreHandler {
   private readonly listPageSize: number;
   /** True when the store holds its items in memory (it has `peek`). */
   readonly itemsInMemory: boolean;
+  /**
+   * Who makes the calls, on the view of one connection made by `forCaller` (undefined on the shared
+   * handler). `caller.actor` is the verified client certificate's identity: the actor to record.
+   */
+  readonly caller: Caller | undefined = undefined;
 
   constructor(
     private readonly store: FeatureFlagStore,
@@ -78,6 +84,15 @@ export class FeatureFlagStoreHandler {
     this.maxFlagBytes = limits.maxFlagBytes ?? DEFAULT_MAX_FLAG_BYTES;
     this.listPageSize = limits.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
     this.itemsInMemory = store.peek !== undefined;
+  }
+
+  /**
+   * This handler as seen by one connection: the same store, write queue and logs (it is a view
+   * whose prototype is this handler), with `caller` set. The handler must keep no per-call state in
+   * its own fields, since a view writing one would shadow it.
+   */
+  forCaller(caller: Caller): FeatureFlagStoreHandler {
+    return Object.create(this, { caller: { value: caller, enumerable: true } }) as FeatureFlagStoreHandler;
   }
 
   // The method names and arities are the generated processor's: it picks the callback style by arity.

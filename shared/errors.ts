@@ -13,7 +13,8 @@ export type FlipperErrorCode =
   | 'CONFLICT'
   | 'OUTCOME_UNKNOWN'
   | 'MESSAGE_TOO_LARGE'
-  | 'SYNC_UNSUPPORTED';
+  | 'SYNC_UNSUPPORTED'
+  | 'PERMISSION_DENIED';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -130,4 +131,13 @@ export class OutcomeUnknownError extends FlipperError {
  */
 export class SyncEvaluationUnsupportedError extends CodedError {
   static override readonly code = 'SYNC_UNSUPPORTED';
+}
+
+/**
+ * The flag server refused a call for who made it: a write by a read-only identity (its TLS client
+ * certificate, under the server's `--authz` policy), a flag outside the identity's prefixes, or a
+ * write on a `--read-only` listener. Nothing was written; retrying will not help.
+ */
+export class PermissionDeniedError extends CodedError {
+  static override readonly code = 'PERMISSION_DENIED';
 }

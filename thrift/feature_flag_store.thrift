@@ -20,6 +20,10 @@ enum ErrorCode {
   // Added by this project: the flag is stored but cannot be read or sent (its stored JSON does not
   // parse, or a value does not fit the wire, such as a created_date beyond i64). Delete still works.
   INVALID_ITEM = 5,
+  // Added by this project: the caller's identity (its TLS client certificate, or the listener it
+  // called) may not make this call, under the server's --authz policy or --read-only; nothing was
+  // written. (6, not 5: 5 is INVALID_ITEM.)
+  PERMISSION_DENIED = 6,
 }
 
 exception FlipperException {

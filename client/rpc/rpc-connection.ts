@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { ConnectionError, MessageTooLargeError, TimeoutError } from '../../shared';
 import {
   MessageAssembler,
@@ -41,7 +42,26 @@ export interface RpcConnectionSettings {
   unref?: boolean;
   /** TCP keepalive probes start after this long without traffic, in ms. Default 5000. */
   keepAliveMs?: number;
+  /** TLS to the server (a `flipper-server --tls-cert ...`). Default: plain text. */
+  tls?: RpcTlsOptions;
   logger?: FlipperLogger;
+}
+
+/**
+ * TLS to the flag server. Every value is PEM text (a string or Buffer), not a file path, as Node's
+ * `tls.connect` takes them: read the files yourself (`readFileSync('ca.crt')`).
+ */
+export interface RpcTlsOptions {
+  /** CA certificate(s) that the server's certificate must chain to. Default: Node's bundled public CAs. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** This client's certificate (chain), for a server that asks for one (`--tls-client-auth`). */
+  cert?: string | Buffer;
+  /** The private key of `cert`. */
+  key?: string | Buffer;
+  /** The name the server's certificate must carry (and SNI). Default: `host`. */
+  servername?: string;
+  /** Oldest TLS version accepted. Default `'TLSv1.2'`. */
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
 }
 
 /** The generated client's internals this connection drives: its seqid counter, callbacks and `recv_*`. */
@@ -222,13 +242,7 @@ export class RpcConnection implements RpcCaller {
   private open(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.closed) return reject(new ConnectionError(`The RPC store for ${this.target} is closed`));
-      // Replies are read into one reused buffer (no stream machinery, no allocation per read): the
-      // assembler consumes each read at once and copies only an incomplete message.
-      const socket: Socket = connect({
-        host: this.settings.host,
-        port: this.settings.port,
-        onread: { buffer: this.readBuffer, callback: (n: number, buf: Buffer) => this.read(socket, buf, n) },
-      });
+      const socket: Socket = this.settings.tls ? this.openTls(this.settings.tls) : this.openPlain();
       this.connectingSocket = socket;
       socket.setNoDelay(true);
       // Probes find a peer that vanished without a FIN (a dead host, a dropped NAT entry).
@@ -260,7 +274,7 @@ export class RpcConnection implements RpcCaller {
       }
       socket.once('error', fail);
       socket.once('close', () => fail(new ConnectionError(`The connection to ${this.target} closed while opening`)));
-      socket.once('connect', () => {
+      socket.once(this.settings.tls ? 'secureConnect' : 'connect', () => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -274,6 +288,32 @@ export class RpcConnection implements RpcCaller {
     });
   }
 
+  private openPlain(): Socket {
+    // Replies are read into one reused buffer (no stream machinery, no allocation per read): the
+    // assembler consumes each read at once and copies only an incomplete message.
+    const socket: Socket = connect({
+      host: this.settings.host,
+      port: this.settings.port,
+      onread: { buffer: this.readBuffer, callback: (n: number, buf: Buffer) => this.read(socket, buf, n) },
+    });
+    return socket;
+  }
+
+  /** A TLS connection; the server's certificate is checked against `ca` and `servername` (or host). */
+  private openTls(tls: RpcTlsOptions): TLSSocket {
+    const socket = connectTls({
+      host: this.settings.host,
+      port: this.settings.port,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      servername: tls.servername,
+      minVersion: tls.minVersion ?? 'TLSv1.2',
+    });
+    socket.on('data', (chunk: Buffer) => this.read(socket, chunk, chunk.length));
+    return socket;
+  }
+
   private attach(socket: Socket): void {
     this.socket = socket;
     this.generation++;
@@ -283,7 +323,15 @@ export class RpcConnection implements RpcCaller {
     this.answered = false;
     this.reachability.succeeded();
     socket.on('error', (error) => this.drop(socket, error.message));
-    socket.on('close', () => this.drop(socket, 'the server closed the connection'));
+    socket.on('close', () =>
+      this.drop(
+        socket,
+        this.settings.tls && !this.answered
+          ? 'the server closed the connection before answering (a server that asks for client certificates ' +
+              'closes it right after the TLS handshake when it refuses ours: see its log)'
+          : 'the server closed the connection',
+      ),
+    );
   }
 
   /** Takes `n` bytes the socket read into the shared read buffer. */

@@ -32,10 +32,11 @@ import { readListPageReply, readListReply, type ListedPage } from '../rpc/list-r
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
 import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
-import { RpcConnection } from '../rpc/rpc-connection';
+import { RpcConnection, type RpcTlsOptions } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
 
 export type { BackoffOptions } from '../calls/backoff';
+export type { RpcTlsOptions } from '../rpc/rpc-connection';
 
 /** A `ListPage` reply as the generated code decodes it. */
 interface ThriftListPage {
@@ -71,6 +72,12 @@ export interface ThriftRPCConnectionOptions {
   protocol?: ProtocolName;
   /** Largest reply accepted, in bytes (a `List` of many flags is the largest). Default 64 MiB. */
   maxMessageBytes?: number;
+  /**
+   * TLS to a server started with `--tls-cert`: `{ ca, cert, key, servername }`, each PEM text (a
+   * string or Buffer, not a path: `readFileSync('ca.crt')`). `cert` and `key` are this client's
+   * identity for a server with `--tls-client-auth`. Default: plain text.
+   */
+  tls?: RpcTlsOptions;
 }
 
 export interface ThriftRPCStoreOptions extends CodecOptions {
@@ -116,6 +123,7 @@ export const THRIFT_RPC_DEFAULTS = {
  * drops. Server answers map to the store's errors: NOT_FOUND on `setMeta` is
  * `FlagDoesNotExistError`, INVALID_ARGUMENT is `InvalidArgumentError`, CONFLICT is `ConflictError`,
  * OUTCOME_UNKNOWN (and a write whose answer was lost after it was sent) is `OutcomeUnknownError`,
+ * PERMISSION_DENIED (the server's `--authz` policy or `--read-only`) is `PermissionDeniedError`,
  * INTERNAL is `StoreError`.
  *
  * `update` is conditional over the wire: it sends the revision of the flag it read
@@ -163,6 +171,7 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
       maxMessageBytes: o.maxMessageBytes ?? THRIFT_RPC_DEFAULTS.maxMessageBytes,
       reconnect: options.reconnect,
       maxConsecutiveTimeouts: options.maxConsecutiveTimeouts,
+      tls: o.tls,
       logger: options.logger,
     });
   }

@@ -27,6 +27,7 @@ import {
   FlagDoesNotExistError,
   FlipperError,
   OutcomeUnknownError,
+  PermissionDeniedError,
   InvalidArgumentError,
   InvalidBucketerError,
   InvalidConditionError,
@@ -318,6 +319,9 @@ export function errorToThrift(error: unknown): ThriftException {
   if (error instanceof InvalidItemError) {
     return new t.FlipperException({ code: t.ErrorCode.INVALID_ITEM, message: error.message });
   }
+  if (error instanceof PermissionDeniedError) {
+    return new t.FlipperException({ code: t.ErrorCode.PERMISSION_DENIED, message: error.message });
+  }
   if (isCallerError(error)) {
     return new t.FlipperException({ code: t.ErrorCode.INVALID_ARGUMENT, message: error.message });
   }
@@ -338,7 +342,8 @@ function isCallerError(error: unknown): error is FlipperError {
 /**
  * A typed error for what a server answered: NOT_FOUND is `FlagDoesNotExistError`, INVALID_ARGUMENT
  * `InvalidArgumentError`, CONFLICT `ConflictError`, OUTCOME_UNKNOWN `OutcomeUnknownError`, INVALID_ITEM
- * `InvalidItemError`, anything else (INTERNAL, an application exception) `StoreError`.
+ * `InvalidItemError`, PERMISSION_DENIED `PermissionDeniedError`, anything else (INTERNAL, an
+ * application exception) `StoreError`.
  */
 export function errorFromThrift(error: unknown, featureName = ''): FlipperError {
   if (error instanceof FlipperError) return error;
@@ -350,6 +355,7 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
     if (error.code === t.ErrorCode.INVALID_ITEM) {
       return new InvalidItemError(`The flag server: ${error.message}`, { cause: error });
     }
+    if (error.code === t.ErrorCode.PERMISSION_DENIED) return new PermissionDeniedError(error.message);
     if (error.code === t.ErrorCode.OUTCOME_UNKNOWN) {
       return new OutcomeUnknownError(`The flag server: ${error.message}`, { cause: error });
     }

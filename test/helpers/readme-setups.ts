@@ -4,6 +4,10 @@ import { S3Server } from './s3-server';
 import { MemoryFeatureFlagStore } from '../../client';
 import { FlagServer } from '../../server/flag-server';
 import { quietLogger } from './rpc-served';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, runShell, shellBlock, startShellServer } from './readme-security-shell';
 
 /**
  * What a README example needs around it, named by the `<!-- readme-test: NAME -->` comment above
@@ -73,9 +77,33 @@ const flagServer: ReadmeSetup = {
   },
 };
 
+/**
+ * The Security section's worked example, as the README runs it: its certificate block in a temp
+ * folder, then its server block (mutual TLS and a policy) in the background; the example finds the
+ * files through FLIPPER_CERTS and the port through FLIPPER_PORT.
+ */
+const tlsServer: ReadmeSetup = {
+  async before() {
+    const dir = mkdtempSync(join(tmpdir(), 'flipper-readme-tls-'));
+    runShell(shellBlock('Security', 'certificates').code, dir);
+    const port = await freePort();
+    const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
+    const restore = withEnv({ FLIPPER_PORT: String(port), FLIPPER_CERTS: dir });
+    return {
+      globals: {},
+      after: async () => {
+        restore();
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
 export const readmeSetups: Record<string, ReadmeSetup> = {
   none: nothing,
   s3,
   consul,
   'flag-server': flagServer,
+  'tls-server': tlsServer,
 };
