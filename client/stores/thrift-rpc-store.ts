@@ -28,7 +28,7 @@ import { CONFLICT, retryOnConflict, type ConflictRetryOptions } from '../calls/c
 import { validateTimeout } from '../calls/deadline';
 import { GeneratedClientCaller } from '../rpc/generated-client-caller';
 import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod } from '../rpc/rpc-caller';
-import { readListReply } from '../rpc/list-reply';
+import { readListPageReply, readListReply, type ListedPage } from '../rpc/list-reply';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
 import { SkippedItems } from '../rpc/skipped-items';
 import type { BackoffOptions } from '../calls/backoff';
@@ -217,24 +217,33 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     validatePage(options.limit, options.offset);
     if (!this.pagedLists) return this.listAtOnce(options);
     const skipped = new SkippedItems();
+    const convert = (raw: ThriftItem) => this.listedItem(raw, skipped);
+    const decoder: ReplyDecoder<ListedPage<FeatureFlagStoreItem>> = {
+      // A generated client you passed hands over the whole page at once.
+      decode: (reply) => {
+        const raw = reply as ThriftListPage | null;
+        return { items: (raw?.items ?? []).flatMap((item) => convert(item) ?? []), next_cursor: raw?.next_cursor };
+      },
+      // The store's own connection reads it flag by flag, yielding, within the deadline.
+      stream: (reader, control) => readListPageReply(reader, control, convert),
+    };
     const items: FeatureFlagStoreItem[] = [];
     let cursor: string | null = null;
     for (;;) {
       const left = Math.min(options.limit ?? Infinity, items.length + this.listPageSize) - items.length;
       if (left === 0) break;
-      let page: ThriftListPage;
+      let page: ListedPage<FeatureFlagStoreItem>;
       try {
         const args = [left, cursor === null ? (options.offset ?? null) : null, cursor];
-        page = (await this.call('ListPage', '', args)) as ThriftListPage;
+        page = (await this.call('ListPage', '', args, decoder)) as ListedPage<FeatureFlagStoreItem>;
       } catch (error) {
         if (cursor !== null || !isUnknownMethod(error)) throw error;
         this.pagedLists = false;
         return this.listAtOnce(options);
       }
       const last = items.length > 0 ? items[items.length - 1].featureName : undefined;
-      for (const raw of page?.items ?? []) {
-        const item = this.listedItem(raw, skipped);
-        if (item !== undefined && (last === undefined || compareUtf8(item.featureName, last) > 0)) items.push(item);
+      for (const item of page.items) {
+        if (last === undefined || compareUtf8(item.featureName, last) > 0) items.push(item);
       }
       if (typeof page?.next_cursor !== 'string' || page.next_cursor === '') break;
       cursor = page.next_cursor;
@@ -325,10 +334,15 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   /** A call about one flag: its name is checked before anything is sent. `''` for calls about none (ListPage). */
-  private async call(method: RpcMethod, featureName: string, args: unknown[]): Promise<unknown> {
-    if (method !== 'ListPage') validateFlagName(featureName);
+  private async call(
+    method: RpcMethod,
+    featureName: string,
+    args: unknown[],
+    decoder?: ReplyDecoder,
+  ): Promise<unknown> {
+    if (method !== 'List' && method !== 'ListPage') validateFlagName(featureName);
     try {
-      return await this.caller.call(method, args);
+      return await this.caller.call(method, args, decoder);
     } catch (error) {
       throw errorFromThrift(error, featureName);
     }

@@ -15,7 +15,11 @@ export class HostileServer {
   private readonly sockets = new Set<Socket>();
   private readonly server: Server;
 
-  constructor(private reply: HostileReply) {
+  /** `answersListPage`: hand `ListPage` calls to `reply` too, instead of answering UNKNOWN_METHOD. */
+  constructor(
+    private reply: HostileReply,
+    private readonly options: { answersListPage?: boolean } = {},
+  ) {
     this.server = createServer((socket) => {
       this.connections++;
       this.sockets.add(socket);
@@ -30,7 +34,8 @@ export class HostileServer {
             if (header.mtype !== MessageType.CALL) return;
             // As the Python library's server does: no ListPage, so the client falls back to List and
             // the hostile answers below reach the List reply reader.
-            if (header.fname === 'ListPage') socket.write(unknownMethodReply(header.fname, header.rseqid));
+            if (header.fname === 'ListPage' && this.options.answersListPage !== true)
+              socket.write(unknownMethodReply(header.fname, header.rseqid));
             else this.reply(socket, { fname: header.fname, seqid: header.rseqid });
           });
         } catch {
@@ -58,10 +63,10 @@ export class HostileServer {
 }
 
 /** The start of a strict binary reply to `fname`: message header, then the result struct's field 0 header of `type`. */
-export function replyHead(fname: string, seqid: number, fieldType: number): Buffer {
+export function replyHead(fname: string, seqid: number, fieldType: number, mtype: number = MessageType.REPLY): Buffer {
   const name = Buffer.from(fname, 'utf8');
   const head = Buffer.alloc(4 + 4 + name.length + 4 + 3);
-  let at = head.writeInt32BE(0x80010000 | MessageType.REPLY | 0, 0);
+  let at = head.writeInt32BE(0x80010000 | mtype | 0, 0);
   at = head.writeInt32BE(name.length, at);
   at += name.copy(head, at);
   at = head.writeInt32BE(seqid, at);
@@ -76,6 +81,17 @@ export function emptyStructsListReply(seqid: number, count: number): Buffer {
   list[0] = 12; // STRUCT
   list.writeInt32BE(count, 1);
   return Buffer.concat([replyHead('List', seqid, 15 /* LIST */), list]);
+}
+
+/** A ListPage reply whose page holds `count` empty structs, and no cursor. */
+export function emptyStructsListPageReply(seqid: number, count: number): Buffer {
+  // field 0 STRUCT (the page) { field 1 LIST<STRUCT>[count] ... STOP } STOP
+  const page = Buffer.alloc(3 + 5 + count + 2);
+  page[0] = 15; // LIST
+  page.writeInt16BE(1, 1);
+  page[3] = 12; // STRUCT
+  page.writeInt32BE(count, 4);
+  return Buffer.concat([replyHead('ListPage', seqid, 12 /* STRUCT */), page]);
 }
 
 /** A TApplicationException UNKNOWN_METHOD (1) reply to `fname`, as a server without that method sends. */
