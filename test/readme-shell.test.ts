@@ -74,6 +74,8 @@ describe('every README shell block runs as written', function () {
     it(`README line ${block.line} (${block.directive ?? 'no directive'})`, async function () {
       const directive = block.directive ?? '';
       if (directive.startsWith('skip:')) this.skip(); // the reason is in the README, next to the block
+      // The Operating section's blocks share one server process, in order: test/readme-operating.test.ts runs them.
+      if (directive === 'operating') this.skip();
       const setup = SETUPS[directive];
       expect(setup, `no shell setup named "${directive}"`).to.not.equal(undefined);
       const folder = tempFolder('flipper-readme-shell-');
