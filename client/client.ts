@@ -114,7 +114,7 @@ export class FeatureFlagClient {
       throw this.cannotAnswerSync(featureName);
     }
     try {
-      const value = evaluate(item, checks);
+      const value = evaluate(item, checks, undefined, this.scoreMemo);
       if (this.failing.size > 0) this.recovered(featureName);
       return value;
     } catch (error) {
