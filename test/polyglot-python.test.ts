@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,25 +12,10 @@ import {
   ThriftRPCFeatureFlagStore,
 } from '../client';
 import { startServerProcess, type ServerProcess } from './helpers/flag-server-process';
+import { generatePythonStubs, missingPython, PYTHON } from './helpers/python-stubs';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const PYTHON = '/usr/bin/python3';
-
-/** Why the Python side cannot run here, or undefined when it can. */
-function missingPython(): string | undefined {
-  try {
-    execFileSync(PYTHON, ['-c', 'import thrift'], { stdio: 'ignore' });
-  } catch {
-    return `${PYTHON} cannot import thrift (install python3-thrift: make system-deps)`;
-  }
-  try {
-    execFileSync('thrift', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'the thrift compiler is not installed (make system-deps)';
-  }
-  return undefined;
-}
 
 describe('polyglot: Python stubs generated from our IDL drive the server; Node evaluates what Python wrote', function () {
   this.timeout(60_000);
@@ -42,8 +27,7 @@ describe('polyglot: Python stubs generated from our IDL drive the server; Node e
       console.log(`      skipped: ${reason}`);
       this.skip();
     }
-    gen = mkdtempSync(join(tmpdir(), 'flipper-gen-py-'));
-    execFileSync('thrift', ['--gen', 'py', '-out', gen, join(ROOT, 'thrift', 'feature_flag_store.thrift')]);
+    gen = generatePythonStubs();
   });
 
   after(function () {
