@@ -85,20 +85,8 @@ describe('RPC client: connections that heal', function () {
       () => new ThriftRPCFeatureFlagStore({ port: broken.port }, { timeout: 500 }),
     );
     const seconds = 3;
-    let calls = 0;
     try {
-      const until = Date.now() + seconds * 1000;
-      await Promise.all(
-        stores.map(async (store) => {
-          while (Date.now() < until) {
-            calls++;
-            const error = await store.get('x').catch((e: unknown) => e);
-            // ConnectionError, or TimeoutError when the wait for the next attempt outlasts the call.
-            expect(error instanceof ConnectionError || error instanceof TimeoutError, String(error)).to.equal(true);
-            await sleep(5);
-          }
-        }),
-      );
+      const calls = await callUntilFailing(stores, seconds);
       const perClientPerSecond = broken.accepted() / stores.length / seconds;
       console.log(
         `      ${calls} calls, ${broken.accepted()} connection attempts: ${perClientPerSecond.toFixed(1)} per client per second`,
@@ -124,20 +112,8 @@ describe('RPC client: connections that heal', function () {
     };
     const stores = Array.from({ length: 20 }, () => new ThriftRPCFeatureFlagStore({ port }, { timeout: 500 }));
     const seconds = 3;
-    let calls = 0;
     try {
-      const until = Date.now() + seconds * 1000;
-      await Promise.all(
-        stores.map(async (store) => {
-          while (Date.now() < until) {
-            calls++;
-            const error = await store.get('x').catch((e: unknown) => e);
-            // ConnectionError, or TimeoutError when the wait for the next attempt outlasts the call.
-            expect(error instanceof ConnectionError || error instanceof TimeoutError, String(error)).to.equal(true);
-            await sleep(5);
-          }
-        }),
-      );
+      const calls = await callUntilFailing(stores, seconds);
       const perClientPerSecond = attempts / stores.length / seconds;
       console.log(
         `      ${calls} calls, ${attempts} connection attempts: ${perClientPerSecond.toFixed(1)} per client per second`,
@@ -163,3 +139,21 @@ describe('RPC client: connections that heal', function () {
     expect(Math.round(low.failed(0))).to.equal(50);
   });
 });
+
+/** Every store calls `get` in a loop for `seconds`, each call failing; the number of calls made. */
+async function callUntilFailing(stores: readonly ThriftRPCFeatureFlagStore[], seconds: number): Promise<number> {
+  let calls = 0;
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    stores.map(async (store) => {
+      while (Date.now() < until) {
+        calls++;
+        const error = await store.get('x').catch((e: unknown) => e);
+        // ConnectionError, or TimeoutError when the wait for the next attempt outlasts the call.
+        expect(error instanceof ConnectionError || error instanceof TimeoutError, String(error)).to.equal(true);
+        await sleep(5);
+      }
+    }),
+  );
+  return calls;
+}
