@@ -8,6 +8,7 @@ import { PostgresChangeLog } from '../server/feed/postgres-change-log';
 import { RedisChangeLog } from '../server/feed/redis-change-log';
 import { until } from './helpers/replica-waits';
 import { quietLogger } from './helpers/rpc-served';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -86,11 +87,7 @@ describe('change logs: one version per change, none for a resync of unchanged fl
   describe('PostgreSQL', () => {
     const pool = new Pool({ connectionString: PG_URL, max: 4 });
     after(async () => {
-      for (const suffix of ['', '_flipper_head', '_flipper_versions']) {
-        await pool.query(`DROP TABLE IF EXISTS "${unique}${suffix}" CASCADE`);
-      }
-      await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_changed"()`);
-      await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_truncated"()`);
+      await dropFlagTableAndFeed(pool, unique);
       await pool.end();
     });
 

@@ -16,6 +16,7 @@ import {
 import { startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 import { nextChange } from './helpers/replica-waits';
 import { quietLogger } from './helpers/rpc-served';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -102,11 +103,7 @@ describe('replica: changes from every writer of the backend arrive', function ()
   describe('PostgreSQL', () => {
     const pool = new Pool({ connectionString: PG_URL, max: 2 });
     after(async () => {
-      for (const suffix of ['', '_flipper_head', '_flipper_versions']) {
-        await pool.query(`DROP TABLE IF EXISTS "${unique}${suffix}" CASCADE`);
-      }
-      await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_changed"()`);
-      await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_truncated"()`);
+      await dropFlagTableAndFeed(pool, unique);
       await pool.end();
     });
 

@@ -10,6 +10,9 @@ export interface ChangeTriggerNames {
   versions: string;
   /** `LISTEN` to this: every committed change NOTIFYs it with its version. */
   channel: string;
+  /** The trigger functions: one per changed row, one per TRUNCATE. */
+  changedFunction: string;
+  truncatedFunction: string;
 }
 
 export interface ChangeTriggerColumns {
@@ -20,7 +23,13 @@ export interface ChangeTriggerColumns {
 /** The names of `table`'s change bookkeeping (identifiers unquoted). */
 export function changeTriggerNames(table: string): ChangeTriggerNames {
   const hash = createHash('sha256').update(table).digest('hex').slice(0, 16);
-  return { head: `${table}_flipper_head`, versions: `${table}_flipper_versions`, channel: `flipper_changes_${hash}` };
+  return {
+    head: `${table}_flipper_head`,
+    versions: `${table}_flipper_versions`,
+    channel: `flipper_changes_${hash}`,
+    changedFunction: `${table}_flipper_changed`,
+    truncatedFunction: `${table}_flipper_truncated`,
+  };
 }
 
 /**
@@ -39,8 +48,8 @@ export function changeTriggerSql(table: string, columns: ChangeTriggerColumns = 
   const i = quoteIdentifier(columns.itemColumn ?? 'item');
   const head = quoteIdentifier(names.head);
   const versions = quoteIdentifier(names.versions);
-  const fn = quoteIdentifier(`${table}_flipper_changed`);
-  const truncated = quoteIdentifier(`${table}_flipper_truncated`);
+  const fn = quoteIdentifier(names.changedFunction);
+  const truncated = quoteIdentifier(names.truncatedFunction);
   const lock = parseInt(createHash('sha256').update(`flipper:${table}`).digest('hex').slice(0, 12), 16);
   const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
   return `
