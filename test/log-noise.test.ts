@@ -4,9 +4,9 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { unusedPort as closedPort } from '../client/testing/tcp-endpoints';
 
 const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
@@ -33,14 +33,6 @@ const features = new FeatureFlagClient(new RedisFeatureFlagStore(redis));
   process.stdout.write('checks ' + checks + '\\n');
 })();
 `;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('log noise while Redis is down', function () {
   this.timeout(60_000);

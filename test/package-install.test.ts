@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import ts from 'typescript';
 import { MemoryFeatureFlagStore } from '../client';
 import { FlagServer } from '../server/flag-server';
+import { cleanCopy } from './helpers/readme-shell';
 import { quietLogger } from './helpers/rpc-served';
 
 const ROOT = join(__dirname, '..', '..');
@@ -197,21 +198,7 @@ describe('the package installed into a new app', function () {
     const clone = join(dir, 'clone');
     mkdirSync(clone);
     // The tracked files of this checkout, as a fresh clone has them: no dist/, no node_modules/.
-    const { stdout } = await run('git', ['ls-files', '-z'], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    const files = stdout.split('\0').filter((f) => f !== '' && existsSync(join(ROOT, f)));
-    await new Promise<void>((resolve, reject) => {
-      const tar = execFile(
-        'tar',
-        ['-cf', '-', '--null', '-T', '-'],
-        { cwd: ROOT, encoding: 'buffer', maxBuffer: 1 << 30 },
-        (error, out) => {
-          if (error) return reject(error);
-          const untar = execFile('tar', ['-xf', '-'], { cwd: clone }, (e) => (e ? reject(e) : resolve()));
-          untar.stdin!.end(out);
-        },
-      );
-      tar.stdin!.end(files.join('\0'));
-    });
+    await cleanCopy(clone);
     expect(existsSync(join(clone, 'dist'))).to.equal(false);
     const folderApp = await newApp(dir, 'folder-app');
     await npmInstall(folderApp, clone);

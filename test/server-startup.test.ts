@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ThriftRPCFeatureFlagStore } from '../client';
+import { unusedPort as closedPort } from '../client/testing/tcp-endpoints';
 import { failure } from './helpers/controlled-store';
 import { CLI, logRecords, startServerProcess } from './helpers/flag-server-process';
 
@@ -41,15 +42,6 @@ function expectOneLine(exit: Exit, code: number, pattern: RegExp): void {
   expect(exit.stderr).to.match(/^flipper-server: /);
   expect(exit.stderr).to.match(pattern);
   expect(exit.stderr).to.not.match(/\n\s+at /);
-}
-
-/** A TCP port that refuses connections: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('flipper-server startup', function () {
