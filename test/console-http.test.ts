@@ -161,6 +161,8 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
 
     const { cookie, csrf } = await c.login();
     expect((await c.call('GET', '/api/flags', { cookie })).status).to.equal(200);
+    const events = await fetch(`${c.base}/api/events`, { headers: { Cookie: cookie } });
+    expect(events.status).to.equal(200);
     expect(JSON.parse((await c.call('GET', '/api/session', { cookie })).body)).to.deep.equal({
       login: true,
       loggedIn: true,
@@ -193,6 +195,13 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
     expect(out.status).to.equal(200);
     expect(out.headers.get('set-cookie')).to.match(/^flipper_session=; HttpOnly; SameSite=Strict; Path=\/; Max-Age=0/);
     expect((await c.call('GET', '/api/flags', { cookie })).status).to.equal(401);
+    // An event stream opened in the session ends at the next change after the logout, unsent.
+    await c.store.create('after-logout');
+    await c.feed.afterWrite('after-logout');
+    const streamed = await events.text();
+    expect(streamed).to.match(/^retry: 2000\n\nevent: reload\n/);
+    expect(streamed).to.include('"changed":["guarded"]');
+    expect(streamed).not.to.include('after-logout');
     expect((await c.call('POST', '/api/flags/guarded/disable', { body: '{}', cookie, csrf })).status).to.equal(401);
     expect((await c.store.get('guarded'))!.isEnabled).to.equal(true);
   });

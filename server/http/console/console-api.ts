@@ -49,7 +49,8 @@ export function consoleApi(options: ConsoleApiOptions) {
       if (path === 'logout' && method === 'POST') return json(response, 200, gate.logout(request, response));
       if (method === 'GET' || method === 'HEAD') gate.checkRead(request);
       else gate.checkPost(request, !path.endsWith('/explain'));
-      if (path === 'events' && method === 'GET') return await options.events.serve(request, response);
+      if (path === 'events' && method === 'GET')
+        return await options.events.serve(request, response, () => gate.session(request) !== undefined);
       if (path === 'flags' && method === 'GET') {
         const items = await client.store.list();
         return raw(response, 200, `[${items.map(serializeItem).join(', ')}]`);

@@ -36,7 +36,8 @@ export class ConsoleEvents {
     return this.open;
   }
 
-  async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Streams changes until the client goes, the feed stops, or `allowed()` says no more (a logout). */
+  async serve(request: IncomingMessage, response: ServerResponse, allowed: () => boolean): Promise<void> {
     const feed = this.options.feed();
     if (feed === undefined || feed.stopped) throw new HttpError(503, 'the change feed is not running');
     if (this.open >= this.maxStreams) {
@@ -53,13 +54,13 @@ export class ConsoleEvents {
       response.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
       response.write(`retry: ${RETRY_MS}\n\n`);
       let since: { storeId: string; version: number } | undefined;
-      while (!gone.signal.aborted && !feed.stopped) {
+      while (!gone.signal.aborted && !feed.stopped && allowed()) {
         const changes = await new Promise<FeedChanges | undefined>((resolve) => {
           wake = resolve;
           // A feed that cannot follow the store ends the stream: the browser reconnects after RETRY_MS.
           feed.waitForChanges(since, this.heartbeatMs, resolve, gone.signal).catch(() => resolve(undefined));
         });
-        if (changes === undefined || response.destroyed) break;
+        if (changes === undefined || response.destroyed || !allowed()) break;
         response.write(eventFor(changes, since === undefined));
         since = { storeId: changes.storeId, version: changes.version };
       }
