@@ -148,6 +148,27 @@ describe('history: Redis', () => {
       await changeLog.close();
     });
 
+    it('a server keeping no history versions changes without entries; the next entry says its before is unknown', async () => {
+      const { baseKey, store, log } = backend;
+      const noHistory = new RedisChangeLog(redis, {
+        baseKey,
+        logger: quietLogger,
+        retention: { maxEntriesPerFlag: 0, maxAgeMs: 60_000 },
+      });
+      await store.create('gap');
+      await log.recordWrite('gap', { operation: 'Create' });
+      await store.set('gap', true);
+      await noHistory.record(['gap']);
+      expect(await log.entries('gap', { limit: 10 })).to.have.length(1);
+      await store.set('gap', false);
+      await log.recordWrite('gap', { operation: 'Set' });
+      const [newest] = await log.entries('gap', { limit: 10 });
+      expect(newest.beforeUnknown).to.equal(true);
+      expect(newest.before).to.equal(undefined);
+      expect(newest.version).to.equal((await noHistory.changesSince(0)).head);
+      await noHistory.close();
+    });
+
     it('opening first records the flags already stored, their earlier state unknown; flags made later are new', async () => {
       const { log, store } = backend;
       await store.create('before-history');

@@ -26,8 +26,8 @@ import { DEFAULT_HISTORY_RETENTION, type HistoryRetention, type RecordedContext 
  * context is attached to the head entry when it has none, was recorded within the attach window,
  * and its `after` is the value now.
  *
- * KEYS: head, digests, log. ARGV: flag key prefix, history key prefix, entries kept, maximum age
- * (ms), now (ms; empty: Redis TIME), context JSON (empty: none), attach window (ms), baseline
+ * KEYS: head, digests, log. ARGV: flag key prefix, history key prefix, entries kept (0: history
+ * off, versions only; a server with history finds the gap by the digest), maximum age (ms), now (ms; empty: Redis TIME), context JSON (empty: none), attach window (ms), baseline
  * ('1': a flag with neither digest nor history existed before any entry), then names.
  * Returns the number of entries pushed or given a context.
  */
@@ -63,31 +63,36 @@ for i = 9, #ARGV do
     local version = redis.call('INCR', KEYS[1])
     redis.call('HSET', KEYS[2], name, digest)
     redis.call('ZADD', KEYS[3], version, name)
-    local entry = '{"version":' .. string.format('%d', version) .. ',"time":' .. string.format('%d', now)
-    local head = redis.call('LINDEX', history, 0)
-    if head then
-      local previous = decode(head)
-      local after = previous and previous.after
-      if not previous or ((type(after) == 'string' and redis.sha1hex(after)) or '-') ~= (known or '-') then
+    if maxEntries > 0 then
+      local entry = '{"version":' .. string.format('%d', version) .. ',"time":' .. string.format('%d', now)
+      local head = redis.call('LINDEX', history, 0)
+      if head then
+        local previous = decode(head)
+        local after = previous and previous.after
+        if not previous or ((type(after) == 'string' and redis.sha1hex(after)) or '-') ~= (known or '-') then
+          entry = entry .. ',"beforeUnknown":true'
+        elseif after then
+          entry = entry .. text('before', after)
+        end
+      elseif (known and known ~= '-') or (baseline and not known and value) then
         entry = entry .. ',"beforeUnknown":true'
-      elseif after then
-        entry = entry .. text('before', after)
       end
-    elseif (known and known ~= '-') or (baseline and not known and value) then
-      entry = entry .. ',"beforeUnknown":true'
+      if value then entry = entry .. text('after', value) end
+      if context ~= '' then entry = entry .. text('context', context) end
+      local length = redis.call('LPUSH', history, entry .. '}')
+      if length > maxEntries then
+        redis.call('LTRIM', history, 0, maxEntries - 1)
+        length = maxEntries
+      end
+      -- Oldest first; the entry just pushed (time now) ends the loop, so the newest always stays.
+      while length > 1 do
+        local time = tonumber(string.match(redis.call('LINDEX', history, -1), '^{"version":%d+,"time":(%d+)'))
+        if not (time and time < cutoff) then break end
+        redis.call('RPOP', history)
+        length = length - 1
+      end
+      touched = touched + 1
     end
-    if value then entry = entry .. text('after', value) end
-    if context ~= '' then entry = entry .. text('context', context) end
-    local length = redis.call('LPUSH', history, entry .. '}')
-    if length > maxEntries then redis.call('LTRIM', history, 0, maxEntries - 1) end
-    -- Oldest first; the entry just pushed (time now) ends the loop, so the newest always stays.
-    while length > 1 do
-      local time = tonumber(string.match(redis.call('LINDEX', history, -1), '^{"version":%d+,"time":(%d+)'))
-      if not (time and time < cutoff) then break end
-      redis.call('RPOP', history)
-      length = length - 1
-    end
-    touched = touched + 1
   elseif context ~= '' then
     local head = redis.call('LINDEX', history, 0)
     local newest = decode(head)
@@ -222,13 +227,13 @@ export class RedisRecorder {
 
 function validateRetention(retention: HistoryRetention): HistoryRetention {
   const { maxEntriesPerFlag, maxAgeMs } = retention;
-  if (!Number.isSafeInteger(maxEntriesPerFlag) || maxEntriesPerFlag < 1) {
+  if (!Number.isSafeInteger(maxEntriesPerFlag) || maxEntriesPerFlag < 0) {
     throw new InvalidArgumentError(
-      `history retention: maxEntriesPerFlag must be a whole number ≥ 1, got ${maxEntriesPerFlag}`,
+      `history retention: maxEntriesPerFlag must be a whole number ≥ 0, got ${maxEntriesPerFlag}`,
     );
   }
-  if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 1) {
-    throw new InvalidArgumentError(`history retention: maxAgeMs must be a whole number of ms ≥ 1, got ${maxAgeMs}`);
+  if (!Number.isSafeInteger(maxAgeMs) || maxAgeMs < 0) {
+    throw new InvalidArgumentError(`history retention: maxAgeMs must be a whole number of ms ≥ 0, got ${maxAgeMs}`);
   }
   return retention;
 }
