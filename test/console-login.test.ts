@@ -1,21 +1,15 @@
 import { expect } from 'chai';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
 import { quietLogger } from './helpers/rpc-served';
+import { CHROMIUM, SCREENSHOTS, until } from './helpers/console-browser';
 import { logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'console-login-test-token-6f1d2c3b4a5e';
-
-async function until(what: string, test: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * Another origin on loopback (another port: same site, so the SameSite=Strict cookie is sent and
@@ -108,6 +102,8 @@ describe('the web console with a login, in Chromium', function () {
     await page.goto(url);
     await page.waitForSelector('[data-login-token]');
     expect(await page.$('table')).to.equal(null);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'console-login.png') });
     expect(await postFromPage(page, '/api/flags/login.before/enable')).to.equal(401);
     expect(await page.evaluate(async () => (await fetch('/api/flags')).status)).to.equal(401);
     expect(await client.isEnabled('login.before')).to.equal(false);

@@ -4,21 +4,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Condition, FeatureFlagClient, ThriftRPCFeatureFlagStore, deserializeItem, serializeItem } from '../client';
 import { quietLogger } from './helpers/rpc-served';
+import { CHROMIUM, SCREENSHOTS, until } from './helpers/console-browser';
 import { logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** `make screenshots` sets this: the README's pictures are written where it shows them. */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
-  ? join(__dirname, '..', '..', 'docs', 'screenshots')
-  : join(__dirname, 'screenshots');
-
-async function until(what: string, test: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await test())) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the web console in Chromium', function () {
   this.timeout(60_000);
