@@ -132,6 +132,12 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
     expect(setCookie).to.match(
       /^flipper_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/,
     );
+    // Behind a TLS-terminating proxy the cookie is Secure.
+    const proxied = await c.call('POST', '/api/login', {
+      body: JSON.stringify({ token: TOKEN }),
+      headers: { 'X-Forwarded-Proto': 'https' },
+    });
+    expect(proxied.headers.get('set-cookie')).to.match(/; Max-Age=43200; Secure$/);
     // A login from another site's page (a form cannot send JSON; a fetch is same-site at best).
     const crossSite = await c.call('POST', '/api/login', {
       body: JSON.stringify({ token: TOKEN }),

@@ -130,10 +130,14 @@ function checkJson(request: IncomingMessage): void {
   }
 }
 
-/** `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's page sends it), `Secure` over TLS. */
+/**
+ * `HttpOnly` (no script reads it), `SameSite=Strict` (no other site's page sends it), and `Secure`
+ * over TLS: this listener's own, or a TLS-terminating proxy's that says `X-Forwarded-Proto: https`
+ * (trusting that header is safe here: it can only restrict where the cookie goes).
+ */
 function sessionCookie(request: IncomingMessage, value: string, maxAge: number): string {
-  const secure = (request.socket as TLSSocket).encrypted === true ? '; Secure' : '';
-  return `${COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${secure}`;
+  const tls = (request.socket as TLSSocket).encrypted === true || request.headers['x-forwarded-proto'] === 'https';
+  return `${COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${tls ? '; Secure' : ''}`;
 }
 
 function cookie(request: IncomingMessage, name: string): string | undefined {
