@@ -3,12 +3,15 @@ import type { HistoryRetention, RecordedContext } from '../../shared/model/histo
 /** A flag's stored JSON text; undefined when the flag does not exist. */
 export type StoredText = string | undefined;
 
-/** An entry to append; the place that keeps it gives it its version. */
-export interface NewHistoryEntry {
+/**
+ * An entry to append; the place that keeps it gives it its version. `S` is how that place holds a
+ * flag's stored JSON (the text itself; in memory, the item with its text made when first needed).
+ */
+export interface NewHistoryEntry<S = string> {
   name: string;
   timeMs: number;
-  before: StoredText;
-  after: StoredText;
+  before: S | undefined;
+  after: S | undefined;
   beforeUnknown: boolean;
   context: RecordedContext | undefined;
 }
@@ -18,13 +21,15 @@ export interface NewHistoryEntry {
  * one `appendIfChanged` or `appendWrite` happens inside one atomic step of that place (a SQLite
  * transaction; one synchronous run in memory), so two recordings of one change never both append.
  */
-export interface HistoryEntryTable {
+export interface HistoryEntryTable<S = string> {
   /**
    * The flag's last recorded state: after its newest entry (or as first seen, where the place
    * takes a baseline); undefined when nothing is recorded of it.
    */
-  newest(name: string): { after: StoredText } | undefined;
-  append(entry: NewHistoryEntry): void;
+  newest(name: string): { after: S | undefined } | undefined;
+  append(entry: NewHistoryEntry<S>): void;
+  /** True when the two are the same stored JSON. */
+  same(a: S, b: S): boolean;
   /** Drops the flag's entries beyond `retention` counted at `nowMs`; its newest entry always stays. */
   trim(name: string, retention: HistoryRetention, nowMs: number): void;
 }
@@ -40,19 +45,20 @@ export interface Recording {
  * now is appended with `beforeUnknown` (it may have existed before the history began); one with
  * no entry that does not exist records nothing. True when it appended.
  */
-export function appendIfChanged(
-  table: HistoryEntryTable,
+export function appendIfChanged<S>(
+  table: HistoryEntryTable<S>,
   name: string,
-  stored: StoredText,
+  stored: S | undefined,
   context: RecordedContext | undefined,
   recording: Recording,
 ): boolean {
   const newest = table.newest(name);
-  if (newest === undefined ? stored === undefined : newest.after === stored) return false;
+  if (newest === undefined ? stored === undefined : same(table, newest.after, stored)) return false;
+  const { nowMs: timeMs, retention } = recording;
   append(
     table,
-    { name, before: newest?.after, after: stored, beforeUnknown: newest === undefined, context },
-    recording,
+    { name, timeMs, before: newest?.after, after: stored, beforeUnknown: newest === undefined, context },
+    retention,
   );
   return true;
 }
@@ -62,41 +68,47 @@ export function appendIfChanged(
  * that differs from the newest entry is a change nobody recorded yet (another process's write),
  * appended first as made outside the server; then the write, with `context`, if it changed the flag.
  */
-export function appendWrite(
-  table: HistoryEntryTable,
+export function appendWrite<S>(
+  table: HistoryEntryTable<S>,
   name: string,
-  change: { before: StoredText; after: StoredText },
+  change: { before: S | undefined; after: S | undefined },
   context: RecordedContext | undefined,
   recording: Recording,
 ): void {
+  const { nowMs: timeMs, retention } = recording;
   const newest = table.newest(name);
-  if (newest !== undefined && newest.after !== change.before) {
-    append(
-      table,
-      { name, before: newest.after, after: change.before, beforeUnknown: false, context: undefined },
-      recording,
-    );
+  if (newest !== undefined && !same(table, newest.after, change.before)) {
+    const missed = {
+      name,
+      timeMs,
+      before: newest.after,
+      after: change.before,
+      beforeUnknown: false,
+      context: undefined,
+    };
+    append(table, missed, retention);
   }
-  if (change.before === change.after) return;
-  append(table, { name, ...change, beforeUnknown: false, context }, recording);
+  if (same(table, change.before, change.after)) return;
+  append(table, { name, timeMs, before: change.before, after: change.after, beforeUnknown: false, context }, retention);
 }
 
-function append(
-  table: HistoryEntryTable,
-  entry: Omit<NewHistoryEntry, 'timeMs'>,
-  { retention, nowMs }: Recording,
-): void {
-  table.append({ ...entry, timeMs: nowMs });
-  table.trim(entry.name, retention, nowMs);
+function same<S>(table: HistoryEntryTable<S>, a: S | undefined, b: S | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : table.same(a, b);
+}
+
+// Every entry is one object literal of the same shape (no spreads): this runs on every write.
+function append<S>(table: HistoryEntryTable<S>, entry: NewHistoryEntry<S>, retention: HistoryRetention): void {
+  table.append(entry);
+  table.trim(entry.name, retention, entry.timeMs);
 }
 
 /**
  * `reconcile('all')`: compares every stored flag (`stored`: name to stored text) with its newest
  * entry, and appends a deletion for every name with entries that is no longer stored.
  */
-export function reconcileAll(
-  table: HistoryEntryTable,
-  stored: ReadonlyMap<string, string>,
+export function reconcileAll<S>(
+  table: HistoryEntryTable<S>,
+  stored: ReadonlyMap<string, S>,
   namesWithEntries: Iterable<string>,
   recording: Recording,
 ): void {

@@ -8,8 +8,8 @@ import {
   type HistoryEntryTable,
   type NewHistoryEntry,
   type Recording,
-  type StoredText,
 } from './compare-and-append';
+import { OldestFirst } from './oldest-first';
 
 export interface MemoryHistoryLogOptions {
   retention: HistoryRetention;
@@ -17,15 +17,36 @@ export interface MemoryHistoryLogOptions {
   clock?: () => number;
 }
 
-interface MemoryEntry extends NewHistoryEntry {
+interface MemoryEntry extends NewHistoryEntry<LazyStored> {
   version: number;
+}
+
+/**
+ * A flag's state as this log holds it: the item (immutable), serialized when first needed. A write
+ * is found different without serializing it when it is another item with another on/off state
+ * (is_enabled is read from the stored text alone, so a different reading is a different text): a
+ * switch of a flag, the most common write, costs no serialization until its history is read.
+ */
+class LazyStored {
+  private text: string | undefined;
+  constructor(readonly item: FeatureFlagStoreItem) {}
+
+  get json(): string {
+    return (this.text ??= serializeItem(this.item));
+  }
+
+  sameAs(other: LazyStored): boolean {
+    if (this.item === other.item) return true;
+    if (this.item.isEnabled !== other.item.isEnabled) return false;
+    return this.json === other.json;
+  }
 }
 
 /**
  * The history of a store with no place for one (the memory store; any store without a history of
  * its own), kept in this process: gone with it, and each server over a shared backend keeps its
- * own. Versions are this log's counter. A flag's state is `serializeItem` of what the store's `get`
- * returns.
+ * own. Versions are this log's counter. A flag's stored JSON is `serializeItem` of what the
+ * store's `get` returns (made when first needed: see `LazyStored`).
  *
  * `open` notes every flag's state as a baseline, so a flag's first change has a known `before`
  * (for the memory store, which lives in this process, the baseline is exact).
@@ -35,32 +56,32 @@ export class MemoryHistoryLog implements HistoryLog {
   private readonly clock: () => number;
   private head = 0;
   /** Each flag's entries, oldest first. */
-  private readonly byName = new Map<string, MemoryEntry[]>();
+  private readonly byName = new Map<string, OldestFirst<MemoryEntry>>();
   /** Each flag's state when the log opened, until its first entry (absent: did not exist). */
-  private baseline: Map<string, string> | undefined;
+  private baseline: Map<string, LazyStored> | undefined;
   private recording: Promise<void> = Promise.resolve();
-  private readonly table: HistoryEntryTable = {
+  private readonly table: HistoryEntryTable<LazyStored> = {
     newest: (name) => {
       const entries = this.byName.get(name);
-      if (entries !== undefined) return { after: entries[entries.length - 1].after };
+      if (entries !== undefined) return { after: entries.newest().after };
       return this.baseline === undefined ? undefined : { after: this.baseline.get(name) };
     },
     append: (entry) => {
       this.baseline?.delete(entry.name);
-      const entries = this.byName.get(entry.name);
-      const appended = { ...entry, version: ++this.head };
-      if (entries === undefined) this.byName.set(entry.name, [appended]);
-      else entries.push(appended);
+      let entries = this.byName.get(entry.name);
+      if (entries === undefined) this.byName.set(entry.name, (entries = new OldestFirst()));
+      const { name, timeMs, before, after, beforeUnknown, context } = entry;
+      entries.push({ version: ++this.head, name, timeMs, before, after, beforeUnknown, context });
     },
+    same: (a, b) => a.sameAs(b),
     // As the SQLite log: age only when the oldest entry is too old, then count from the oldest.
     trim: (name, { maxEntriesPerFlag, maxAgeMs }, nowMs) => {
-      let entries = this.byName.get(name)!;
-      const newest = entries[entries.length - 1];
-      if (entries[0].timeMs < nowMs - maxAgeMs) {
-        entries = entries.filter((e) => e === newest || e.timeMs >= nowMs - maxAgeMs);
-        this.byName.set(name, entries);
+      const entries = this.byName.get(name)!;
+      const newest = entries.newest();
+      if (entries.at(0).timeMs < nowMs - maxAgeMs) {
+        entries.keepOnly((e) => e === newest || e.timeMs >= nowMs - maxAgeMs);
       }
-      if (entries.length > maxEntriesPerFlag) entries.splice(0, entries.length - maxEntriesPerFlag);
+      if (entries.length > maxEntriesPerFlag) entries.dropOldest(entries.length - maxEntriesPerFlag);
     },
   };
 
@@ -73,8 +94,8 @@ export class MemoryHistoryLog implements HistoryLog {
   }
 
   async open(): Promise<void> {
-    const baseline = new Map<string, string>();
-    for (const item of await this.store.list()) baseline.set(item.featureName, serializeItem(item));
+    const baseline = new Map<string, LazyStored>();
+    for (const item of await this.store.list()) baseline.set(item.featureName, new LazyStored(item));
     this.baseline = baseline;
   }
 
@@ -91,17 +112,18 @@ export class MemoryHistoryLog implements HistoryLog {
         names.forEach((name, i) => appendIfChanged(this.table, name, stateOf(items[i]), undefined, recording));
         return;
       }
-      const stored = new Map<string, string>();
-      for (const item of await this.store.list()) stored.set(item.featureName, serializeItem(item));
+      const stored = new Map<string, LazyStored>();
+      for (const item of await this.store.list()) stored.set(item.featureName, new LazyStored(item));
       reconcileAll(this.table, stored, this.byName.keys(), recording);
     });
   }
 
   async entries(name: string, { limit, beforeVersion }: HistoryQuery): Promise<HistoryRecord[]> {
     const records: HistoryRecord[] = [];
-    const entries = this.byName.get(name) ?? [];
+    const entries = this.byName.get(name) ?? new OldestFirst<MemoryEntry>();
     for (let i = entries.length - 1; i >= 0 && records.length < limit; i--) {
-      if (beforeVersion === undefined || entries[i].version < beforeVersion) records.push(toRecord(entries[i]));
+      const entry = entries.at(i);
+      if (beforeVersion === undefined || entry.version < beforeVersion) records.push(toRecord(entry));
     }
     return records;
   }
@@ -119,15 +141,15 @@ export class MemoryHistoryLog implements HistoryLog {
   }
 }
 
-function stateOf(item: FeatureFlagStoreItem | undefined): StoredText {
-  return item === undefined ? undefined : serializeItem(item);
+function stateOf(item: FeatureFlagStoreItem | undefined): LazyStored | undefined {
+  return item === undefined ? undefined : new LazyStored(item);
 }
 
 function toRecord(entry: MemoryEntry): HistoryRecord {
   const record: HistoryRecord = { featureName: entry.name, version: entry.version, timeMs: entry.timeMs };
   if (entry.context !== undefined) record.context = { ...entry.context };
-  if (entry.before !== undefined) record.before = entry.before;
-  if (entry.after !== undefined) record.after = entry.after;
+  if (entry.before !== undefined) record.before = entry.before.json;
+  if (entry.after !== undefined) record.after = entry.after.json;
   if (entry.beforeUnknown) record.beforeUnknown = true;
   return record;
 }

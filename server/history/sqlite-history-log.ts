@@ -55,6 +55,7 @@ export class SQLiteHistoryLog implements HistoryLog {
     },
     append: (entry) => this.insert(entry),
     trim: (name, retention, nowMs) => this.trim(name, retention, nowMs),
+    same: (a, b) => a === b,
   };
 
   constructor(
