@@ -9,7 +9,9 @@ import { deserializeItem } from '../shared';
 import { DEFAULT_HISTORY_RETENTION } from '../shared/model/history';
 import { MemoryHistoryLog } from '../server/history/memory-history-log';
 import { SQLiteHistoryLog } from '../server/history/sqlite-history-log';
+import { describeStoreConformance } from '../client/testing';
 import { describeHistoryLog, type HistoryBackend } from './helpers/history-log-cases';
+import { sqliteConformance } from './helpers/sqlite-conformance';
 import { quietLogger } from './helpers/rpc-served';
 import { writeRecorded } from './helpers/history-writes';
 
@@ -68,6 +70,14 @@ describeHistoryLog('SQLite', {
     rmSync(file.dir, { recursive: true, force: true });
   },
 });
+
+// Every case of the store contract again, each write now appending its entry in its own transaction.
+describeStoreConformance(
+  'SQLiteFeatureFlagStore with a history log open',
+  sqliteConformance(async (store) => {
+    await new SQLiteHistoryLog(store, { logger: quietLogger, retention: DEFAULT_HISTORY_RETENTION }).open();
+  }),
+);
 
 describe('SQLite history: across restarts and processes', function () {
   this.timeout(20_000);
