@@ -48,9 +48,16 @@ export class SQLiteHistoryLog implements HistoryLog {
   private readonly retention: HistoryRetention;
   private readonly clock: () => number;
   private statements?: ReturnType<SQLiteHistoryLog['prepare']>;
+  /**
+   * The newest entry of the flag being recorded (version and seq 0: none), as last read or
+   * appended in the current transaction: compare-and-append always reads the newest entry before
+   * it appends, so `insert` and `trim` need not read it again.
+   */
+  private newestRow: { name: string; version: number; seq: number } = { name: '', version: 0, seq: 0 };
   private readonly table: HistoryEntryTable = {
     newest: (name) => {
-      const row = this.prepared.newest.get(name) as { after: string | null } | undefined;
+      const row = this.prepared.newest.get(name) as { version: number; seq: number; after: string | null } | undefined;
+      this.newestRow = { name, version: row?.version ?? 0, seq: row?.seq ?? 0 };
       return row === undefined ? undefined : { after: row.after ?? undefined };
     },
     append: (entry) => this.insert(entry),
@@ -109,7 +116,13 @@ export class SQLiteHistoryLog implements HistoryLog {
   async entries(name: string, query: HistoryQuery): Promise<HistoryRecord[]> {
     const rows = await this.store.onConnection(
       'history read',
-      () => this.prepared.entries.all(name, query.beforeVersion ?? Number.MAX_SAFE_INTEGER, query.limit) as EntryRow[],
+      () =>
+        this.prepared.entries.all({
+          name,
+          beforeVersion: query.beforeVersion ?? Number.MAX_SAFE_INTEGER,
+          kept: this.retention.maxEntriesPerFlag,
+          limit: query.limit,
+        }) as EntryRow[],
       'statement',
     );
     return rows.map((row) => toRecord(name, row));
@@ -141,17 +154,19 @@ export class SQLiteHistoryLog implements HistoryLog {
       oldest: statement(`SELECT seq, time_ms FROM ${history} WHERE name = ? ORDER BY version ASC LIMIT 1`),
       insert: statement(
         `INSERT INTO ${history} (name, seq, time_ms, "before", "after", before_unknown, context) ` +
-          `VALUES (@name, coalesce((SELECT seq FROM ${history} WHERE name = @name ORDER BY version DESC LIMIT 1), 0) + 1, ` +
-          `@timeMs, @before, @after, @beforeUnknown, @context)`,
+          `VALUES (@name, @seq, @timeMs, @before, @after, @beforeUnknown, @context)`,
       ),
       dropFirst: statement(
         `DELETE FROM ${history} WHERE version IN ` +
           `(SELECT version FROM ${history} WHERE name = @name ORDER BY version ASC LIMIT @count) AND seq <= @lastDropped`,
       ),
       dropOlder: statement(`DELETE FROM ${history} WHERE name = ? AND time_ms < ? AND version < ?`),
+      // Entries beyond the count kept are left to be dropped in a batch (see `trim`): not shown.
       entries: statement(
         `SELECT version, time_ms, "before", "after", before_unknown, context FROM ${history} ` +
-          `WHERE name = ? AND version < ? ORDER BY version DESC LIMIT ?`,
+          `WHERE name = @name AND version < @beforeVersion ` +
+          `AND seq > (SELECT seq FROM ${history} WHERE name = @name ORDER BY version DESC LIMIT 1) - @kept ` +
+          `ORDER BY version DESC LIMIT @limit`,
       ),
     };
   }
@@ -172,30 +187,38 @@ export class SQLiteHistoryLog implements HistoryLog {
   }
 
   private insert(entry: NewHistoryEntry): void {
-    this.prepared.insert.run({
+    if (this.newestRow.name !== entry.name) this.table.newest(entry.name);
+    const seq = this.newestRow.seq + 1;
+    const inserted = this.prepared.insert.run({
       name: entry.name,
+      seq,
       timeMs: entry.timeMs,
       before: entry.before ?? null,
       after: entry.after ?? null,
       beforeUnknown: entry.beforeUnknown ? 1 : 0,
       context: contextToJson(entry.context) ?? null,
-    });
+    }) as { lastInsertRowid: number | bigint };
+    this.newestRow = { name: entry.name, version: Number(inserted.lastInsertRowid), seq };
   }
 
   /**
    * Age first (only when the oldest entry is too old: entries are appended in time order, give or
-   * take clocks of other processes), then count (the entries whose `seq` is at least
-   * `maxEntriesPerFlag` below the newest's; they lead the flag's entries, so the oldest few are all
-   * there is to look at).
+   * take clocks of other processes), then count: the entries whose `seq` is `maxEntriesPerFlag` or
+   * more below the newest's lead the flag's entries, so the oldest is all there is to look at. They
+   * are dropped a sixteenth of the limit at a time (`entries` hides them meanwhile): dropping one
+   * entry per write rewrote two more pages (the oldest row's and its index entry's) in every
+   * commit, 7 pages of WAL a write instead of 4.
    */
   private trim(name: string, { maxEntriesPerFlag, maxAgeMs }: HistoryRetention, nowMs: number): void {
-    const newest = this.prepared.newest.get(name) as { version: number; seq: number } | undefined;
-    if (newest === undefined) return;
-    const oldest = () => this.prepared.oldest.get(name) as { seq: number; time_ms: number };
-    if (oldest().time_ms < nowMs - maxAgeMs) this.prepared.dropOlder.run(name, nowMs - maxAgeMs, newest.version);
+    const newest = this.newestRow;
+    let oldest = this.prepared.oldest.get(name) as { seq: number; time_ms: number };
+    if (oldest.time_ms < nowMs - maxAgeMs) {
+      this.prepared.dropOlder.run(name, nowMs - maxAgeMs, newest.version);
+      oldest = this.prepared.oldest.get(name) as { seq: number; time_ms: number };
+    }
     const lastDropped = newest.seq - maxEntriesPerFlag;
-    const count = lastDropped - oldest().seq + 1;
-    if (count > 0) this.prepared.dropFirst.run({ name, count, lastDropped });
+    const count = lastDropped - oldest.seq + 1;
+    if (count >= Math.ceil(maxEntriesPerFlag / 16)) this.prepared.dropFirst.run({ name, count, lastDropped });
   }
 }
 
