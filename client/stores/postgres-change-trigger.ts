@@ -74,6 +74,15 @@ export function changeTriggerSql(table: string, columns: ChangeTriggerColumns = 
   const truncated = quoteIdentifier(names.truncatedFunction);
   const lock = parseInt(createHash('sha256').update(`flipper:${table}`).digest('hex').slice(0, 12), 16);
   const context = `nullif(current_setting(${literal(WRITE_CONTEXT_SETTING)}, true), '')`;
+  // The flag's entries are numbered 1, 2, 3... (seq): retention keeps those within the newest N by
+  // reading from the oldest end only (server/history/postgres-history-log.ts).
+  const nextSeq = (name: string) =>
+    `coalesce((SELECT seq FROM ${history} WHERE name = ${name} ORDER BY version DESC LIMIT 1), 0) + 1`;
+  const append = (name: string, before: string, after: string) =>
+    `INSERT INTO ${history} (name, version, seq, time, before, after, context) ` +
+    `VALUES (${name}, v, ${nextSeq(name)}, clock_timestamp(), ${before}, ${after}, ctx);`;
+  const version = (name: string) =>
+    `INSERT INTO ${versions} VALUES (${name}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;`;
   return `
 SELECT pg_advisory_xact_lock(${lock});
 CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${MAX_NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL);
@@ -81,8 +90,8 @@ CREATE TABLE IF NOT EXISTS ${head} (id int PRIMARY KEY CHECK (id = 1), store_id 
 INSERT INTO ${head} VALUES (1, md5(random()::text || clock_timestamp()::text), 0) ON CONFLICT (id) DO NOTHING;
 CREATE TABLE IF NOT EXISTS ${versions} (name text PRIMARY KEY, version bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS ${history} (
-  name text NOT NULL, version bigint NOT NULL, time timestamptz NOT NULL, before bytea, after bytea, context text,
-  PRIMARY KEY (name, version));
+  name text NOT NULL, version bigint NOT NULL, seq bigint NOT NULL, time timestamptz NOT NULL,
+  before bytea, after bytea, context text, PRIMARY KEY (name, version));
 -- The functions run as their owner (SECURITY DEFINER), who owns the tables they write: a role that
 -- may only write the flags table (the Python library's, say) is still versioned and recorded. Their
 -- search path is this schema only (then pg_temp), captured here, so no other schema can interpose.
@@ -93,17 +102,17 @@ BEGIN
   IF TG_OP = 'UPDATE' AND OLD.${n} = NEW.${n} AND OLD.${i} IS NOT DISTINCT FROM NEW.${i} THEN RETURN NULL; END IF;
   UPDATE ${head} SET version = version + 1 WHERE id = 1 RETURNING version INTO v;
   IF TG_OP = 'UPDATE' AND OLD.${n} = NEW.${n} THEN
-    INSERT INTO ${versions} VALUES (NEW.${n}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;
-    INSERT INTO ${history} VALUES (NEW.${n}, v, clock_timestamp(), OLD.${i}, NEW.${i}, ctx);
+    ${version(`NEW.${n}`)}
+    ${append(`NEW.${n}`, `OLD.${i}`, `NEW.${i}`)}
   ELSE
     -- An insert, a delete, or a rename (the old name deleted, the new one inserted).
     IF TG_OP <> 'INSERT' THEN
-      INSERT INTO ${versions} VALUES (OLD.${n}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;
-      INSERT INTO ${history} VALUES (OLD.${n}, v, clock_timestamp(), OLD.${i}, NULL, ctx);
+      ${version(`OLD.${n}`)}
+      ${append(`OLD.${n}`, `OLD.${i}`, 'NULL')}
     END IF;
     IF TG_OP <> 'DELETE' THEN
-      INSERT INTO ${versions} VALUES (NEW.${n}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;
-      INSERT INTO ${history} VALUES (NEW.${n}, v, clock_timestamp(), NULL, NEW.${i}, ctx);
+      ${version(`NEW.${n}`)}
+      ${append(`NEW.${n}`, 'NULL', `NEW.${i}`)}
     END IF;
   END IF;
   PERFORM pg_notify(${literal(names.channel)}, v::text);
@@ -115,7 +124,8 @@ DECLARE v bigint;
 BEGIN
   UPDATE ${head} SET version = version + 1 WHERE id = 1 RETURNING version INTO v;
   UPDATE ${versions} SET version = v;
-  INSERT INTO ${history} SELECT ${n}, v, clock_timestamp(), ${i}, NULL, ${context} FROM ${t};
+  INSERT INTO ${history} (name, version, seq, time, before, after, context)
+    SELECT f.${n}, v, ${nextSeq(`f.${n}`)}, clock_timestamp(), f.${i}, NULL, ${context} FROM ${t} f;
   PERFORM pg_notify(${literal(names.channel)}, v::text);
   RETURN NULL;
 END

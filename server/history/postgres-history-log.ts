@@ -61,12 +61,17 @@ export class PostgresHistoryLog implements HistoryLog {
     this.sql = {
       entries: `SELECT name, version, extract(epoch FROM time)::float8 * 1000 AS time_ms, before, after, context
 FROM ${history} WHERE name = $1 AND ($2::bigint IS NULL OR version < $2) ORDER BY version DESC LIMIT $3`,
-      // One statement per flag, on the (name, version) key: everything but the newest entry that is
-      // older than the cutoff ($2, ms on the database's clock) or beyond the newest $3.
-      trim: `DELETE FROM ${history} WHERE name = $1
-  AND version < (SELECT max(version) FROM ${history} WHERE name = $1)
-  AND (time < to_timestamp($2::float8 / 1000)
-    OR version <= (SELECT version FROM ${history} WHERE name = $1 ORDER BY version DESC OFFSET $3 LIMIT 1))`,
+      // One statement per flag, reading from the oldest end of the (name, version) key only: it
+      // keeps from the first entry within the newest $3 (entries are numbered by seq) or the first
+      // not older than the cutoff ($2, ms on the database's clock), whichever is newer, and always
+      // the newest (versions, like times, grow with each change of a flag).
+      trim: `DELETE FROM ${history} WHERE name = $1 AND version < (
+  SELECT greatest(
+    (SELECT version FROM ${history} WHERE name = $1 AND seq > newest.seq - $3 ORDER BY version LIMIT 1),
+    coalesce(
+      (SELECT version FROM ${history} WHERE name = $1 AND time >= to_timestamp($2::float8 / 1000) ORDER BY version LIMIT 1),
+      newest.version))
+  FROM (SELECT version, seq FROM ${history} WHERE name = $1 ORDER BY version DESC LIMIT 1) newest)`,
     };
   }
 
