@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { FeatureFlagClient, PostgreSQLFeatureFlagStore } from '../client';
 import { withWriteContext } from '../client/calls/write-context';
-import { changeTriggerNames } from '../client/stores/postgres-change-trigger';
+import { changeTriggerNames, changeTriggerSql } from '../client/stores/postgres-change-trigger';
 import { recordingLogger } from '../client/testing/recording-logger';
 import { deserializeItem } from '../shared';
 import { DEFAULT_HISTORY_RETENTION, madeThroughServer } from '../shared/model/history';
@@ -152,6 +152,24 @@ describe('history: PostgreSQL', function () {
         [table],
       );
       expect(column.rows[0].length).to.equal(40);
+    });
+
+    it('an install of an earlier revision (versions, no history) is brought up to date by the store, versions kept', async () => {
+      const table = fresh();
+      const names = changeTriggerNames(table);
+      await pool.query(changeTriggerSql(table));
+      await new PostgreSQLFeatureFlagStore(pool, { tableName: table }).create('f');
+      // What issue 13's revision left: no history table, functions without this revision's mark.
+      await pool.query(`DROP TABLE ${quoted(names.history)}`);
+      await pool.query(`COMMENT ON FUNCTION ${quoted(names.changedFunction)}() IS NULL`);
+      const head = async () => Number((await pool.query(`SELECT version FROM ${quoted(names.head)}`)).rows[0].version);
+      const before = await head();
+      await withWriteContext({ operation: 'Set' }, () =>
+        new PostgreSQLFeatureFlagStore(pool, { tableName: table }).set('f', true),
+      );
+      expect(await head()).to.equal(before + 1);
+      const [entry] = await history(table).entries('f', { limit: 10 });
+      expect(entry).to.deep.include({ version: before + 1, context: { operation: 'Set' } });
     });
 
     it('a role that may write the table but not install the trigger: warned once, flags still work', async () => {
