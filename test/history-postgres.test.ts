@@ -12,7 +12,7 @@ import { DEFAULT_HISTORY_RETENTION, madeThroughServer } from '../shared/model/hi
 import { PostgresHistoryLog } from '../server/history/postgres-history-log';
 import { describeHistoryLog } from './helpers/history-log-cases';
 import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
-import { quietLogger } from './helpers/rpc-served';
+import { quietLogger, serve } from './helpers/rpc-served';
 import { uniqueNames } from './helpers/store-capabilities';
 
 const run = promisify(execFile);
@@ -170,6 +170,29 @@ describe('history: PostgreSQL', function () {
       expect(await head()).to.equal(before + 1);
       const [entry] = await history(table).entries('f', { limit: 10 });
       expect(entry).to.deep.include({ version: before + 1, context: { operation: 'Set' } });
+    });
+
+    it('through a flag server: each call recorded by the trigger with its operation, actor and reason; rollback too', async () => {
+      const table = fresh();
+      const log = history(table);
+      await log.open();
+      const served = await serve(new PostgreSQLFeatureFlagStore(pool, { tableName: table }), {
+        server: { history: log },
+      });
+      try {
+        const client = new FeatureFlagClient(served.rpc);
+        await client.create('e', { actor: 'alice', reason: 'new' });
+        await client.enable('e', { actor: 'bob', reason: 'launch' });
+        const [enabled, created] = await client.history('e');
+        expect(enabled).to.deep.include({ operation: 'SetIf', actor: 'bob', reason: 'launch', external: false });
+        expect(created).to.deep.include({ operation: 'Create', actor: 'alice', external: false });
+        await client.rollback('e', created.version, { actor: 'carol', reason: 'oops' });
+        const [rolledBack] = await client.history('e', { limit: 1 });
+        expect(rolledBack).to.deep.include({ actor: 'carol', rollbackTo: created.version, external: false });
+        expect(rolledBack.after?.isEnabled).to.equal(false);
+      } finally {
+        await served.close();
+      }
     });
 
     it('a role that may write the table but not install the trigger: warned once, flags still work', async () => {
