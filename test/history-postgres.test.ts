@@ -159,9 +159,12 @@ describe('history: PostgreSQL', function () {
       const names = changeTriggerNames(table);
       await pool.query(changeTriggerSql(table));
       await new PostgreSQLFeatureFlagStore(pool, { tableName: table }).create('f');
-      // What issue 13's revision left: no history table, functions without this revision's mark.
+      // What issue 13's revision left: no history table, functions of another source (versions only).
       await pool.query(`DROP TABLE ${quoted(names.history)}`);
-      await pool.query(`COMMENT ON FUNCTION ${quoted(names.changedFunction)}() IS NULL`);
+      await pool.query(
+        `CREATE OR REPLACE FUNCTION ${quoted(names.changedFunction)}() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN UPDATE ${quoted(names.head)} SET version = version + 1; RETURN NULL; END $$`,
+      );
       const head = async () => Number((await pool.query(`SELECT version FROM ${quoted(names.head)}`)).rows[0].version);
       const before = await head();
       await withWriteContext({ operation: 'Set' }, () =>

@@ -29,13 +29,6 @@ export interface ChangeTriggerColumns {
  */
 export const WRITE_CONTEXT_SETTING = 'flipper.write_context';
 
-/**
- * Marks the installed trigger functions (their comment): an install without it, or with an older
- * one, is brought up to date; one with it is left alone, so a role that may write the table but
- * not own its functions still starts.
- */
-const TRIGGER_REVISION = 'flipper change trigger 2 (versions and history)';
-
 /** The names of `table`'s change bookkeeping (identifiers unquoted). */
 export function changeTriggerNames(table: string): ChangeTriggerNames {
   const hash = createHash('sha256').update(table).digest('hex').slice(0, 16);
@@ -73,16 +66,7 @@ export function changeTriggerSql(table: string, columns: ChangeTriggerColumns = 
   const fn = quoteIdentifier(names.changedFunction);
   const truncated = quoteIdentifier(names.truncatedFunction);
   const lock = parseInt(createHash('sha256').update(`flipper:${table}`).digest('hex').slice(0, 12), 16);
-  const context = `nullif(current_setting(${literal(WRITE_CONTEXT_SETTING)}, true), '')`;
-  // The flag's entries are numbered 1, 2, 3... (seq): retention keeps those within the newest N by
-  // reading from the oldest end only (server/history/postgres-history-log.ts).
-  const nextSeq = (name: string) =>
-    `coalesce((SELECT seq FROM ${history} WHERE name = ${name} ORDER BY version DESC LIMIT 1), 0) + 1`;
-  const append = (name: string, before: string, after: string) =>
-    `INSERT INTO ${history} (name, version, seq, time, before, after, context) ` +
-    `VALUES (${name}, v, ${nextSeq(name)}, clock_timestamp(), ${before}, ${after}, ctx);`;
-  const version = (name: string) =>
-    `INSERT INTO ${versions} VALUES (${name}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;`;
+  const bodies = changeTriggerBodies(table, columns);
   return `
 SELECT pg_advisory_xact_lock(${lock});
 CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${MAX_NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL);
@@ -96,7 +80,37 @@ CREATE TABLE IF NOT EXISTS ${history} (
 -- may only write the flags table (the Python library's, say) is still versioned and recorded. Their
 -- search path is this schema only (then pg_temp), captured here, so no other schema can interpose.
 SELECT set_config('search_path', quote_ident(current_schema()) || ', pg_temp', true);
-CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $flipper$
+CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+AS $flipper$${bodies.changed}$flipper$;
+CREATE OR REPLACE FUNCTION ${truncated}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+AS $flipper$${bodies.truncated}$flipper$;
+DROP TRIGGER IF EXISTS flipper_changes ON ${t};
+CREATE TRIGGER flipper_changes AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}();
+-- BEFORE, so the rows being truncated can still be read into the history (issue 13's ran AFTER).
+DROP TRIGGER IF EXISTS flipper_truncate ON ${t};
+CREATE TRIGGER flipper_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${truncated}();`;
+}
+
+/** The source of the two trigger functions: what `changeTriggerSql` installs, and what the status check compares. */
+function changeTriggerBodies(table: string, columns: ChangeTriggerColumns): { changed: string; truncated: string } {
+  const names = changeTriggerNames(table);
+  const t = quoteIdentifier(table);
+  const n = quoteIdentifier(columns.nameColumn ?? 'name');
+  const i = quoteIdentifier(columns.itemColumn ?? 'item');
+  const head = quoteIdentifier(names.head);
+  const versions = quoteIdentifier(names.versions);
+  const history = quoteIdentifier(names.history);
+  const context = `nullif(current_setting(${literal(WRITE_CONTEXT_SETTING)}, true), '')`;
+  // The flag's entries are numbered 1, 2, 3... (seq): retention keeps those within the newest N by
+  // reading from the oldest end only (server/history/postgres-history-log.ts).
+  const nextSeq = (name: string) =>
+    `coalesce((SELECT seq FROM ${history} WHERE name = ${name} ORDER BY version DESC LIMIT 1), 0) + 1`;
+  const append = (name: string, before: string, after: string) =>
+    `INSERT INTO ${history} (name, version, seq, time, before, after, context) ` +
+    `VALUES (${name}, v, ${nextSeq(name)}, clock_timestamp(), ${before}, ${after}, ctx);`;
+  const version = (name: string) =>
+    `INSERT INTO ${versions} VALUES (${name}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;`;
+  const changed = `
 DECLARE v bigint; ctx text := ${context};
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.${n} = NEW.${n} AND OLD.${i} IS NOT DISTINCT FROM NEW.${i} THEN RETURN NULL; END IF;
@@ -118,8 +132,8 @@ BEGIN
   PERFORM pg_notify(${literal(names.channel)}, v::text);
   RETURN NULL;
 END
-$flipper$;
-CREATE OR REPLACE FUNCTION ${truncated}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $flipper$
+`;
+  const truncated = `
 DECLARE v bigint;
 BEGIN
   UPDATE ${head} SET version = version + 1 WHERE id = 1 RETURNING version INTO v;
@@ -129,28 +143,27 @@ BEGIN
   PERFORM pg_notify(${literal(names.channel)}, v::text);
   RETURN NULL;
 END
-$flipper$;
-COMMENT ON FUNCTION ${fn}() IS ${literal(TRIGGER_REVISION)};
-COMMENT ON FUNCTION ${truncated}() IS ${literal(TRIGGER_REVISION)};
-DROP TRIGGER IF EXISTS flipper_changes ON ${t};
-CREATE TRIGGER flipper_changes AFTER INSERT OR UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${fn}();
--- BEFORE, so the rows being truncated can still be read into the history (revision 1 ran AFTER).
-DROP TRIGGER IF EXISTS flipper_truncate ON ${t};
-CREATE TRIGGER flipper_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${truncated}();`;
+`;
+  return { changed, truncated };
 }
 
 /**
- * One statement telling whether the flags table exists (`table_exists`) and whether the trigger of
- * this revision is installed on it with its history table (`installed`).
+ * One statement telling whether the flags table exists (`table_exists`) and whether the trigger is
+ * installed on it as `changeTriggerSql` installs it (`installed`): both triggers there, their
+ * functions' source exactly this version's, and the history table. Anything else (issue 13's
+ * trigger, an older process having replaced the functions, a dropped table) is installed again; an
+ * exact install is left alone, so a role that may write the table but not own its functions starts.
  */
-export function changeTriggerStatusSql(table: string): string {
+export function changeTriggerStatusSql(table: string, columns: ChangeTriggerColumns = {}): string {
   const names = changeTriggerNames(table);
+  const bodies = changeTriggerBodies(table, columns);
   const regclass = `to_regclass(${literal(quoteIdentifier(table))})`;
+  const current = (trigger: string, body: string) =>
+    `EXISTS (SELECT 1 FROM pg_trigger g JOIN pg_proc p ON p.oid = g.tgfoid
+      WHERE g.tgrelid = ${regclass} AND g.tgname = '${trigger}' AND p.prosrc = ${literal(body)})`;
   return `SELECT ${regclass} IS NOT NULL AS table_exists,
-  to_regclass(${literal(quoteIdentifier(names.history))}) IS NOT NULL AND EXISTS (
-    SELECT 1 FROM pg_trigger g WHERE g.tgrelid = ${regclass} AND g.tgname = 'flipper_changes'
-      AND obj_description(g.tgfoid, 'pg_proc') = ${literal(TRIGGER_REVISION)}
-  ) AS installed`;
+  to_regclass(${literal(quoteIdentifier(names.history))}) IS NOT NULL
+    AND ${current('flipper_changes', bodies.changed)} AND ${current('flipper_truncate', bodies.truncated)} AS installed`;
 }
 
 /** What `installChangeTrigger` found or did. */
@@ -166,7 +179,7 @@ export async function installChangeTrigger(
   table: string,
   columns: ChangeTriggerColumns = {},
 ): Promise<ChangeTriggerInstall> {
-  const [status] = (await query(changeTriggerStatusSql(table))).rows as ChangeTriggerStatus[];
+  const [status] = (await query(changeTriggerStatusSql(table, columns))).rows as ChangeTriggerStatus[];
   if (status?.installed === true) return 'already installed';
   await query(changeTriggerSql(table, columns));
   return 'installed';

@@ -203,7 +203,7 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
         return;
       }
       if (!isPgError(error, '42501')) throw error;
-      const [status] = (await run(changeTriggerStatusSql(this.tableName))).rows as ChangeTriggerStatus[];
+      const [status] = (await run(changeTriggerStatusSql(this.tableName, columns))).rows as ChangeTriggerStatus[];
       if (status?.table_exists !== true) throw error;
       (this.logger ?? defaultLogger({ store: 'postgresql' })).warn(
         { table: this.tableName, err: error },
