@@ -7,6 +7,7 @@ import { FlagServer } from './flag-server';
 import { checkPort, checkStoreReachable, listenFailure } from './startup-checks';
 import { checkStoreSpec, describeStore, openStore, type OpenedStore } from './store-url';
 import { openChangeLog } from './feed/open-change-log';
+import { openHistoryLog } from './history/open-history-log';
 import { HttpEndpoints } from './http/endpoints';
 
 /**
@@ -74,6 +75,18 @@ async function main(): Promise<void> {
     resyncIntervalMs: options.resyncIntervalMs,
     historyRetention: options.historyRetention,
   });
+  const history = openHistoryLog(options.store, opened.store, {
+    baseKey: options.baseKey,
+    logger,
+    retention: options.historyRetention,
+  });
+  try {
+    await history?.open();
+  } catch (error) {
+    // The backend may be down at start (said above): the history's tables or triggers are made
+    // by the next server start, and writes are served meanwhile (recorded where the backend can).
+    logger.warn({ err: error }, 'history: could not prepare the backend; changes may go unrecorded until it answers');
+  }
   let stopping = false;
   // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.
   const http: HttpEndpoints | undefined =
@@ -99,6 +112,7 @@ async function main(): Promise<void> {
     server = new FlagServer({
       store: opened.store,
       changeLog,
+      history,
       host: options.host,
       port: options.port,
       transport: options.transport,
@@ -121,6 +135,7 @@ async function main(): Promise<void> {
   } catch (error) {
     // A TLS file or policy that cannot be used: one line saying which, no stack.
     await changeLog.close();
+    await history?.close();
     await opened.close();
     exitWith(2, `cannot start the server: ${(error as Error).message}`);
   }
@@ -135,6 +150,7 @@ async function main(): Promise<void> {
       .close()
       .then(() => http?.close())
       .then(() => changeLog.close())
+      .then(() => history?.close())
       .then(() => opened.close())
       .then(
         () => {
@@ -194,6 +210,7 @@ async function main(): Promise<void> {
   } catch (error) {
     await http?.close();
     await changeLog.close();
+    await history?.close();
     await opened.close();
     exitWith(1, listenFailure(options.host, options.port, error));
   }

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { MAX_NAME_LENGTH } from '../../shared';
 import { quoteIdentifier } from './sql-identifier';
+import { DEFAULT_HISTORY_RETENTION } from '../../shared/model/history';
+
+/** Entries per flag the trigger keeps until a server sets its own `--history-limit`. */
+const DEFAULT_HISTORY_LIMIT = DEFAULT_HISTORY_RETENTION.maxEntriesPerFlag;
 
 /** Where a table's versions and history live, and the NOTIFY channel its trigger signals on. */
 export interface ChangeTriggerNames {
@@ -76,6 +80,10 @@ CREATE TABLE IF NOT EXISTS ${versions} (name text PRIMARY KEY, version bigint NO
 CREATE TABLE IF NOT EXISTS ${history} (
   name text NOT NULL, version bigint NOT NULL, seq bigint NOT NULL, time timestamptz NOT NULL,
   before bytea, after bytea, context text, PRIMARY KEY (name, version));
+CREATE INDEX IF NOT EXISTS ${quoteIdentifier(`${names.history}_seq`)} ON ${history} (name, seq);
+-- Entries kept per flag by the trigger itself, so the history stays bounded with no server running
+-- (a library writing the table directly); a server sets its --history-limit here at start.
+ALTER TABLE ${head} ADD COLUMN IF NOT EXISTS history_limit bigint NOT NULL DEFAULT ${DEFAULT_HISTORY_LIMIT};
 -- The functions run as their owner (SECURITY DEFINER), who owns the tables they write: a role that
 -- may only write the flags table (the Python library's, say) is still versioned and recorded. Their
 -- search path is this schema only (then pg_temp), captured here, so no other schema can interpose.
@@ -105,16 +113,19 @@ function changeTriggerBodies(table: string, columns: ChangeTriggerColumns): { ch
   // reading from the oldest end only (server/history/postgres-history-log.ts).
   const nextSeq = (name: string) =>
     `coalesce((SELECT seq FROM ${history} WHERE name = ${name} ORDER BY version DESC LIMIT 1), 0) + 1`;
+  // Appends the entry and drops the flag's entries beyond the newest `lim` (one index range on (name, seq)).
   const append = (name: string, before: string, after: string) =>
     `INSERT INTO ${history} (name, version, seq, time, before, after, context) ` +
-    `VALUES (${name}, v, ${nextSeq(name)}, clock_timestamp(), ${before}, ${after}, ctx);`;
+    `VALUES (${name}, v, ${nextSeq(name)}, clock_timestamp(), ${before}, ${after}, ctx) RETURNING seq INTO s;
+` +
+    `    DELETE FROM ${history} WHERE name = ${name} AND seq <= s - lim;`;
   const version = (name: string) =>
     `INSERT INTO ${versions} VALUES (${name}, v) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version;`;
   const changed = `
-DECLARE v bigint; ctx text := ${context};
+DECLARE v bigint; lim bigint; s bigint; ctx text := ${context};
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.${n} = NEW.${n} AND OLD.${i} IS NOT DISTINCT FROM NEW.${i} THEN RETURN NULL; END IF;
-  UPDATE ${head} SET version = version + 1 WHERE id = 1 RETURNING version INTO v;
+  UPDATE ${head} SET version = version + 1 WHERE id = 1 RETURNING version, history_limit INTO v, lim;
   IF TG_OP = 'UPDATE' AND OLD.${n} = NEW.${n} THEN
     ${version(`NEW.${n}`)}
     ${append(`NEW.${n}`, `OLD.${i}`, `NEW.${i}`)}

@@ -31,6 +31,11 @@ interface HistoryRow {
   context: string | null;
 }
 
+/** How often a flag's entries past the age limit are looked for, at most (the count limit is the trigger's). */
+const AGE_TRIM_INTERVAL_MS = 60_000;
+/** Flags remembered as trimmed; past it the memory starts again (a trim is only a cost, never a loss). */
+const MAX_TRIM_TIMES = 100_000;
+
 /**
  * The history of a PostgreSQL flags table, kept by the table's change trigger
  * (`client/stores/postgres-change-trigger.ts`): every insert, update or delete, by anyone, appends
@@ -48,6 +53,8 @@ export class PostgresHistoryLog implements HistoryLog {
   private readonly table: string;
   /** How far this log's clock is ahead of the database's, in ms (measured at `open`). */
   private clockAheadMs = 0;
+  /** When each flag was last trimmed by age (a Map: names are untrusted keys), cleared past MAX_TRIM_TIMES. */
+  private readonly trimmedAt = new Map<string, number>();
   private readonly sql: { entries: string; trim: string };
 
   constructor(
@@ -88,16 +95,25 @@ FROM ${history} WHERE name = $1 AND ($2::bigint IS NULL OR version < $2) ORDER B
       this.pool.query<{ now_ms: number }>(`SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS now_ms`),
     );
     this.clockAheadMs = (before + this.clock()) / 2 - rows[0].now_ms;
+    // The trigger keeps this many entries per flag (the last server to start over the table sets it).
+    const head = quoteIdentifier(changeTriggerNames(this.table).head);
+    await this.query('Setting the history limit', () =>
+      this.pool.query(`UPDATE ${head} SET history_limit = $1 WHERE id = 1`, [this.options.retention.maxEntriesPerFlag]),
+    );
   }
 
-  /** The trigger recorded the change, context included, with the write: only retention is left. */
+  /**
+   * The trigger recorded the change, context included, with the write, and kept the newest
+   * entries: only the age limit is left, applied to a flag at most once a minute (a round trip
+   * per write would cost more than the history itself).
+   */
   async recordWrite(name: string): Promise<void> {
-    await this.trim([name]);
+    await this.trimAged([name]);
   }
 
-  /** The trigger sees every writer: nothing to find. The named flags are trimmed (direct writes included). */
+  /** The trigger sees every writer: nothing to find. The named flags' aged entries are dropped. */
   async reconcile(names: readonly string[] | 'all'): Promise<void> {
-    if (names !== 'all') await this.trim(names);
+    if (names !== 'all') await this.trimAged(names);
   }
 
   async entries(name: string, query: HistoryQuery): Promise<HistoryRecord[]> {
@@ -111,10 +127,15 @@ FROM ${history} WHERE name = $1 AND ($2::bigint IS NULL OR version < $2) ORDER B
     // The pool is the caller's.
   }
 
-  private async trim(names: readonly string[]): Promise<void> {
+  private async trimAged(names: readonly string[]): Promise<void> {
     const { maxEntriesPerFlag, maxAgeMs } = this.options.retention;
-    const cutoffMs = this.clock() - this.clockAheadMs - maxAgeMs;
+    const now = this.clock();
+    const cutoffMs = now - this.clockAheadMs - maxAgeMs;
     for (const name of names) {
+      const last = this.trimmedAt.get(name);
+      if (last !== undefined && now - last < AGE_TRIM_INTERVAL_MS && now >= last) continue;
+      if (this.trimmedAt.size >= MAX_TRIM_TIMES) this.trimmedAt.clear();
+      this.trimmedAt.set(name, now);
       await this.query('Trimming the history', () =>
         this.pool.query(this.sql.trim, [name, cutoffMs, maxEntriesPerFlag]),
       );

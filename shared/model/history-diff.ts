@@ -1,3 +1,4 @@
+import type { HistoryEntry } from './history';
 import { isStoredObject, parseStoredJson, writeStoredJson, type StoredJson, type StoredObject } from '../stored-json';
 
 /** What part of a flag one line of a diff is about. */
@@ -23,12 +24,16 @@ export interface StoredChange {
 }
 
 /**
- * The difference between two stored states of a flag as readable lines (used by the CLI's and the
+ * The difference between two stored states of a flag (a history entry, or its stored JSON before
+ * and after) as readable lines (used by the CLI's and the
  * console's history): which of state, client data keys, conditions, bucketer and created date
  * changed. Works on the stored JSON trees (Python's NaN and big integers shown as stored); text
  * that does not parse is shown whole.
  */
-export function describeChange(change: StoredChange): ChangeLine[] {
+export function describeChange(change: StoredChange | HistoryEntry): ChangeLine[] {
+  if ('featureName' in change) {
+    return describeChange({ before: change.beforeJson, after: change.afterJson, beforeUnknown: change.beforeUnknown });
+  }
   if (change.after === undefined) {
     return [{ field: 'flag', change: 'removed', before: change.before, text: 'deleted' }];
   }

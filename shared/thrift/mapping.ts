@@ -349,7 +349,12 @@ export function errorFromThrift(error: unknown, featureName = ''): FlipperError 
   if (error instanceof FlipperError) return error;
   const t = thriftTypes();
   if (isFlipperException(error)) {
-    if (error.code === t.ErrorCode.NOT_FOUND) return new FlagDoesNotExistError(featureName);
+    if (error.code === t.ErrorCode.NOT_FOUND) {
+      // The server's words when it gave some (a rollback names the version it could not find).
+      const missing = new FlagDoesNotExistError(featureName);
+      if (error.message !== '') missing.message = error.message;
+      return missing;
+    }
     if (error.code === t.ErrorCode.INVALID_ARGUMENT) return new InvalidArgumentError(error.message);
     if (error.code === t.ErrorCode.CONFLICT) return new ConflictError(error.message);
     if (error.code === t.ErrorCode.INVALID_ITEM) {
