@@ -3,6 +3,7 @@
 import { runCodecBench } from './codec';
 import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
+import { runHistoryBench } from './history';
 import { runOpenFeatureBench } from './openfeature';
 import { runRpcBench } from './rpc';
 import { runReplicaBench } from './replica';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   await runConditionalWriteBench();
   await runReplicaBench();
   await runOpenFeatureBench();
+  await runHistoryBench();
 }
 
 main().then(
