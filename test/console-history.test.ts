@@ -132,7 +132,7 @@ describe('the web console in Chromium: history and rollback', function () {
     await page.close();
   });
 
-  it('pages older entries on demand', async function () {
+  it('pages older entries on demand, with no gap when a change arrives meanwhile', async function () {
     await client.create('hist.many');
     for (let i = 0; i < 22; i++) await client.setClientData('hist.many', { i }, { actor: 'loop' });
     const { page } = await open('hist.many');
@@ -141,6 +141,15 @@ describe('the web console in Chromium: history and rollback', function () {
     await until('the older page is added', async () => (await page.locator('[data-history-entry]').count()) === 23);
     expect(await page.$('[data-history-older]')).to.equal(null);
     expect(await entry(page, 22).locator('[data-change]').first().textContent()).to.match(/^created: off/);
+    // A change arriving after "Older" adds an entry on top and leaves none out below.
+    await client.setClientData('hist.many', { i: 'last' }, { actor: 'loop' });
+    await until('the new entry shows', async () => (await page.locator('[data-history-entry]').count()) === 24);
+    const versions = (await page
+      .locator('[data-history-entry]')
+      .evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-history-entry'))))) as number[];
+    expect(versions).to.deep.equal([...versions].sort((a, b) => b - a));
+    expect(new Set(versions).size).to.equal(24);
+    expect(versions[0] - versions[23]).to.equal(23);
     await page.close();
   });
 });

@@ -403,8 +403,9 @@ function FlagPage({ name, writes }) {
   </div>`;
 }
 
-/** How far back one page of history goes; "older" reads the next. */
+/** How far back one page of history goes; "older" reads the next. The server answers 1000 entries at most. */
 const HISTORY_PAGE = 20;
+const HISTORY_MAX = 1000;
 
 const historyTime = (ms) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
@@ -464,31 +465,26 @@ function HistoryEntry({ name, entry, newest, writes, revision }) {
   </li>`;
 }
 
-/** The flag's history, newest first, a page at a time; read again whenever the change feed says the flag changed. */
+/**
+ * The flag's history, newest first, a page at a time; read again whenever the change feed says the
+ * flag changed. "Older" widens what is read (rather than appending an older page) so that entries
+ * added at the top meanwhile leave no gap below.
+ */
 function History({ name, writes }) {
-  const [page, error] = useLive(`${flagPath(name)}/history?limit=${HISTORY_PAGE}`, name);
-  const [older, setOlder] = useState({ entries: [], more: true });
-  const [olderError, setOlderError] = useState('');
-  if (!page)
+  const [limit, setLimit] = useState(HISTORY_PAGE);
+  const [page, error] = useLive(`${flagPath(name)}/history?limit=${limit}`, name);
+  if (!page) {
     return html`<section data-history>
       <h2>History</h2>
       <p class=${error ? 'error' : 'note'}>${error || 'loading…'}</p>
     </section>`;
-  const last = page.entries.at(-1);
-  // The newest page is read again on changes: older entries already shown stay, below it.
-  const shown = [...page.entries, ...older.entries.filter((e) => last && e.version < last.version)];
-  const more = older.entries.length > 0 ? older.more : page.more;
-  const loadOlder = () =>
-    api('GET', `${flagPath(name)}/history?limit=${HISTORY_PAGE}&before=${shown.at(-1).version}`).then(
-      (next) => (setOlder({ entries: [...older.entries, ...next.entries], more: next.more }), setOlderError('')),
-      (e) => setOlderError(e.message),
-    );
+  }
   return html`<section data-history>
     <h2>History</h2>
     ${error && html`<p class="error">${error}</p>`}
-    ${shown.length === 0 && html`<p class="note">No change recorded yet.</p>`}
+    ${page.entries.length === 0 && html`<p class="note">No change recorded yet.</p>`}
     <ol class="history">
-      ${shown.map(
+      ${page.entries.map(
         (entry, i) =>
           html`<${HistoryEntry}
             key=${entry.version}
@@ -500,8 +496,13 @@ function History({ name, writes }) {
           />`,
       )}
     </ol>
-    ${more && html`<button data-history-older onClick=${loadOlder}>Older</button>`}
-    ${olderError && html`<p class="error">${olderError}</p>`}
+    ${
+      page.more &&
+      limit < HISTORY_MAX &&
+      html`<button data-history-older onClick=${() => setLimit(Math.min(limit + HISTORY_PAGE, HISTORY_MAX))}>
+        Older
+      </button>`
+    }
   </section>`;
 }
 
