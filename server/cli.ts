@@ -104,6 +104,7 @@ async function main(): Promise<void> {
           metricsAuth: options.metricsAuth,
           // The Thrift server is made after this (it takes the metrics): its feed is looked up when used.
           feed: () => server.feed,
+          writer: () => server.writer,
           openConnections: (): number => server.connectionCount,
           closing: () => stopping,
         });

@@ -21,6 +21,7 @@ import type { Processor } from '../shared/thrift/processor';
 import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
 import { FeatureFlagStoreHandler } from './handler';
+import type { FlagWriter } from './flag-writer';
 import { ChangeFeed } from './feed/change-feed';
 import type { HistoryLog } from './history/history-log';
 import type { ChangeLog } from './feed/change-log';
@@ -182,6 +183,11 @@ export class FlagServer {
   private closing: Promise<void> | undefined;
   /** The change feed: replicas' snapshots and long polls. */
   readonly feed: ChangeFeed;
+
+  /** The server's write path (queued per flag, recorded, announced): the web console writes through it too. */
+  get writer(): FlagWriter {
+    return this.handler.writer;
+  }
 
   constructor(options: FlagServerOptions) {
     this.options = {

@@ -24,7 +24,7 @@ import {
   type ThriftMeta,
 } from '../shared/thrift/mapping';
 import type { Result } from '../shared/thrift/processor';
-import { FlagWriteQueue } from './flag-write-queue';
+import { FlagWriter } from './flag-writer';
 import { checkFlagSize } from '../shared/model/flag-size';
 import { FeatureFlagStoreItem as Item } from '../shared/model/item';
 import { DEFAULT_LIST_PAGE_SIZE, DEFAULT_MAX_FLAG_BYTES } from '../shared/limits';
@@ -42,7 +42,6 @@ import { ChangeFeed, TooManyWaitersError } from './feed/change-feed';
 import { changesToThrift, positionFromThrift, snapshotToThrift } from '../shared/thrift/feed-mapping';
 import type { Caller } from './security/caller';
 import type { HistoryLog } from './history/history-log';
-import { withWriteContext } from '../client/calls/write-context';
 import type { RecordedContext } from '../shared/model/history';
 import {
   historyPageToThrift,
@@ -50,7 +49,6 @@ import {
   versionFromThrift,
   writeContextFromThrift,
 } from '../shared/thrift/history-mapping';
-import { rollBack } from './history/rollback';
 
 /** Entries in one `History` reply: the default when the caller sets no limit, and the most. */
 const HISTORY_PAGE_DEFAULT = 50;
@@ -73,7 +71,8 @@ export class FeatureFlagStoreHandler {
    * changes), not once per call: a backend that is down fails every call.
    */
   private readonly storeFailures: StateChangeLog;
-  private readonly writes = new FlagWriteQueue();
+  /** The server's write path (queued, recorded, announced), shared with the web console. */
+  readonly writer: FlagWriter;
   /** Flags left out of `List` replies, logged once per change. */
   readonly skipped: SkippedItemsLog;
   private readonly maxFlagBytes: number;
@@ -93,9 +92,10 @@ export class FeatureFlagStoreHandler {
     /** The change feed (GetSnapshot, WaitForChanges); told of every write this server makes. */
     private readonly feed?: ChangeFeed,
     /** Where every change is recorded (History, Rollback); none: writes are not recorded. */
-    private readonly history?: HistoryLog,
+    history?: HistoryLog,
   ) {
     this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
+    this.writer = new FlagWriter(store, feed, history);
     this.skipped = new SkippedItemsLog(logger);
     this.maxFlagBytes = limits.maxFlagBytes ?? DEFAULT_MAX_FLAG_BYTES;
     this.listPageSize = limits.listPageSize ?? DEFAULT_LIST_PAGE_SIZE;
@@ -308,11 +308,10 @@ export class FeatureFlagStoreHandler {
   History(feature_name: unknown, limit: unknown, before_version: unknown, result: Result<object>): void {
     this.run('History', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
-      const history = this.requireHistory();
+      this.writer.requireHistory();
       const size = historyLimitFromThrift(limit);
       const beforeVersion = versionFromThrift(before_version, 'before_version');
-      await history.reconcile([name]);
-      const records = await history.entries(name, {
+      const records = await this.writer.entries(name, {
         limit: size,
         ...(beforeVersion !== undefined && { beforeVersion }),
       });
@@ -333,36 +332,18 @@ export class FeatureFlagStoreHandler {
   ): void {
     this.run('Rollback', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
-      const history = this.requireHistory();
+      this.writer.requireHistory();
       const version = versionFromThrift(to_version, 'to_version');
       if (version === undefined) throw new InvalidArgumentError('to_version is required');
       const expected = revisionFromThrift(expected_revision);
-      const recorded = { ...this.recordedContext('Rollback', writeContextFromThrift(context)), rollbackTo: version };
-      await this.writeRecorded(name, recorded, () =>
-        rollBack({ store: this.store, history, name, version, expectedRevision: expected }),
-      );
-      const [newest] = await history.entries(name, { limit: 1 });
-      return historyRecordToThrift(newest);
+      const recorded = this.recordedContext('Rollback', writeContextFromThrift(context));
+      return historyRecordToThrift(await this.writer.rollBack(name, version, recorded, expected));
     });
   }
 
-  /**
-   * Every write of the server: queued per flag, made inside its recorded context (so a backend
-   * whose trigger records changes finds who made it), recorded in the history before the next write
-   * of the flag starts, and told to the change feed before the reply.
-   */
+  /** Every write of the server, through the write path it shares with the console (`FlagWriter`). */
   private write<T>(method: string, name: string, body: () => Promise<T>): Promise<T> {
-    return this.writeRecorded(name, this.recordedContext(method), body);
-  }
-
-  private async writeRecorded<T>(name: string, recorded: RecordedContext, body: () => Promise<T>): Promise<T> {
-    const value = await this.writes.run(name, async () => {
-      const written = await withWriteContext(recorded, body);
-      await this.history?.recordWrite(name, recorded);
-      return written;
-    });
-    await this.feed?.afterWrite(name);
-    return value;
+    return this.writer.write(name, this.recordedContext(method), body);
   }
 
   /**
@@ -379,11 +360,6 @@ export class FeatureFlagStoreHandler {
       ...(this.caller?.actor !== undefined && { identity: this.caller.actor }),
       ...(this.caller !== undefined && { peer: this.caller.remote }),
     };
-  }
-
-  private requireHistory(): HistoryLog {
-    if (this.history === undefined) throw new StoreError('this server keeps no history (--history-limit 0)');
-    return this.history;
   }
 
   private requireFeed(): ChangeFeed {

@@ -1,12 +1,16 @@
 import { expect } from 'chai';
 import { request } from 'node:http';
 import { MemoryFeatureFlagStore } from '../client';
+import { MemoryHistoryLog } from '../server/history/memory-history-log';
+import { DEFAULT_HISTORY_RETENTION } from '../shared/model/history';
 import { ChangeFeed } from '../server/feed/change-feed';
 import { LocalChangeLog } from '../server/feed/local-change-log';
 import { BearerToken } from '../server/http/auth/bearer-token';
 import { SessionStore } from '../server/http/auth/sessions';
 import { HttpEndpoints, type HttpEndpointsOptions } from '../server/http/endpoints';
 import { quietLogger } from './helpers/rpc-served';
+import { FlagWriter } from '../server/flag-writer';
+import type { HistoryLog } from '../server/history/history-log';
 
 const TOKEN = 'console-http-test-token-0123456789abcdef';
 const POLICY = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -17,14 +21,21 @@ interface Answer {
   headers: Headers;
 }
 
-/** One HTTP listener in this process, over a memory store with its change feed. */
+/**
+ * One HTTP listener in this process, over a memory store with its change feed and the write path
+ * a flag server would share with it (with a history when given one).
+ */
 class Console {
-  readonly store = new MemoryFeatureFlagStore();
-  readonly feed = new ChangeFeed({ store: this.store, log: new LocalChangeLog(this.store), logger: quietLogger });
+  readonly store: MemoryFeatureFlagStore;
+  readonly feed: ChangeFeed;
+  readonly writer: FlagWriter;
   private readonly endpoints: HttpEndpoints;
   base = '';
 
-  constructor(options: Partial<HttpEndpointsOptions>) {
+  constructor(options: Partial<HttpEndpointsOptions>, history?: { store: MemoryFeatureFlagStore; log: HistoryLog }) {
+    this.store = history?.store ?? new MemoryFeatureFlagStore();
+    this.feed = new ChangeFeed({ store: this.store, log: new LocalChangeLog(this.store), logger: quietLogger });
+    this.writer = new FlagWriter(this.store, this.feed, history?.log);
     this.endpoints = new HttpEndpoints({
       store: this.store,
       logger: quietLogger,
@@ -34,6 +45,7 @@ class Console {
       openConnections: () => 0,
       closing: () => false,
       feed: () => this.feed,
+      writer: () => this.writer,
       ...options,
     });
   }
@@ -328,5 +340,172 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
     expect(token.authorizes(`Basic ${TOKEN}`)).to.equal(false);
     expect(token.authorizes(`Bearer ${TOKEN} extra`)).to.equal(false);
     expect(token.authorizes(undefined)).to.equal(false);
+  });
+});
+
+describe("the console over HTTP: a flag's history and rollback", function () {
+  this.timeout(20_000);
+  const consoles: Console[] = [];
+  /** A console whose writer records into a memory history log (clock: 1 s a tick from 2026-01-01). */
+  const open = async (options: Partial<HttpEndpointsOptions> = {}) => {
+    const store = new MemoryFeatureFlagStore();
+    let tick = Date.UTC(2026, 0, 1);
+    const log = new MemoryHistoryLog(store, { retention: DEFAULT_HISTORY_RETENTION, clock: () => (tick += 1000) });
+    await log.open();
+    const started = await new Console({ httpWrites: true, ...options }, { store, log }).start();
+    consoles.push(started);
+    return started;
+  };
+  const csrfOf = async (c: Console) =>
+    (JSON.parse((await c.call('GET', '/api/session')).body) as { csrfToken: string }).csrfToken;
+  interface Entry {
+    version: number;
+    timeMs: number;
+    operation?: string;
+    actor?: string;
+    reason?: string;
+    peer?: string;
+    rollbackTo?: number;
+    before?: string;
+    after?: string;
+    changes: { field: string; text: string }[];
+  }
+  const historyOf = async (c: Console, name: string, query = '') => {
+    const answer = await c.call('GET', `/api/flags/${name}/history${query}`);
+    expect(answer.status, answer.body).to.equal(200);
+    return JSON.parse(answer.body) as { entries: Entry[]; more: boolean; revision?: string };
+  };
+
+  afterEach(async function () {
+    for (const c of consoles.splice(0)) await c.stop();
+  });
+
+  it('GET history: entries newest first with their diff lines and stored JSON (NaN kept as text), paged', async function () {
+    const c = await open();
+    await c.writer.write('h.plan', { operation: 'Create', actor: 'ann' }, () =>
+      c.store.create('h.plan', { clientData: { ratio: NaN } }),
+    );
+    await c.writer.write('h.plan', { operation: 'Set', actor: 'bob', reason: 'launch', peer: '10.0.0.9:5000' }, () =>
+      c.store.set('h.plan', true),
+    );
+    const page = await historyOf(c, 'h.plan');
+    expect(page.more).to.equal(false);
+    expect(page.revision).to.be.a('string');
+    expect(page.entries.map((e) => [e.operation, e.actor, e.reason])).to.deep.equal([
+      ['Set', 'bob', 'launch'],
+      ['Create', 'ann', undefined],
+    ]);
+    const [set, created] = page.entries;
+    expect(set.peer).to.equal('10.0.0.9:5000');
+    expect(set.timeMs).to.equal(Date.UTC(2026, 0, 1, 0, 0, 2));
+    expect(set.changes.map((line) => line.text)).to.deep.equal(['state: off → on']);
+    expect(created.before).to.equal(undefined);
+    expect(created.after).to.include('"ratio": NaN');
+    expect(created.changes[0].text).to.equal('created: off, client_data {"ratio": NaN}');
+
+    const first = await historyOf(c, 'h.plan', '?limit=1');
+    expect(first.entries.map((e) => e.version)).to.deep.equal([set.version]);
+    expect(first.more).to.equal(true);
+    const older = await historyOf(c, 'h.plan', `?limit=1&before=${set.version}`);
+    expect(older.entries.map((e) => e.version)).to.deep.equal([created.version]);
+    expect(older.more).to.equal(false);
+    for (const query of ['?limit=0', '?limit=1001', '?limit=x', '?before=-1', '?before=1.5']) {
+      const bad = await c.call('GET', `/api/flags/h.plan/history${query}`);
+      expect(bad.status, query).to.equal(400);
+    }
+  });
+
+  it('a console write goes through the write path: recorded with the console action, actor and peer', async function () {
+    const c = await open();
+    await c.writer.write('h.toggle', { operation: 'Create' }, () => c.store.create('h.toggle'));
+    const csrf = await csrfOf(c);
+    const answer = await c.call('POST', '/api/flags/h.toggle/enable', { body: '{}', csrf });
+    expect(answer.status, answer.body).to.equal(200);
+    const [entry] = (await historyOf(c, 'h.toggle')).entries;
+    expect(entry.operation).to.equal('Console: enable');
+    expect(entry.actor).to.equal('console');
+    expect(entry.peer).to.match(/^(::ffff:)?127\.0\.0\.1:\d+$/);
+    expect(entry.changes.map((line) => line.text)).to.deep.equal(['state: off → on']);
+  });
+
+  it('a logged-in session is recorded by a digest that tells sessions apart and reveals neither cookie nor token', async function () {
+    const c = await open({ token: new BearerToken(TOKEN) });
+    await c.writer.write('h.session', { operation: 'Create' }, () => c.store.create('h.session'));
+    expect((await c.call('GET', '/api/flags/h.session/history')).status).to.equal(401);
+    const { cookie, csrf } = await c.login();
+    const done = await c.call('PUT', '/api/flags/h.session/client-data', { body: '{"plan": "pro"}', cookie, csrf });
+    expect(done.status, done.body).to.equal(200);
+    const answer = await c.call('GET', '/api/flags/h.session/history', { cookie });
+    const [entry] = (JSON.parse(answer.body) as { entries: Entry[] }).entries;
+    expect(entry.operation).to.equal('Console: set client data');
+    expect(entry.actor).to.match(/^console session [0-9a-f]{8}$/);
+    const secret = cookie.split('=')[1];
+    expect(answer.body).not.to.include(secret).and.not.to.include(TOKEN).and.not.to.include(csrf);
+    const other = await c.login();
+    await c.call('POST', '/api/flags/h.session/enable', { body: '{}', cookie: other.cookie, csrf: other.csrf });
+    const [newest] = (
+      JSON.parse((await c.call('GET', '/api/flags/h.session/history', { cookie })).body) as { entries: Entry[] }
+    ).entries;
+    expect(newest.actor)
+      .to.match(/^console session [0-9a-f]{8}$/)
+      .and.not.to.equal(entry.actor);
+  });
+
+  it('POST rollback: CSRF, bad versions, unknown version 404, stale revision 409 (nothing changed), then restored', async function () {
+    const c = await open();
+    await c.writer.write('h.roll', { operation: 'Create' }, () => c.store.create('h.roll'));
+    await c.writer.write('h.roll', { operation: 'Set', actor: 'bob' }, () => c.store.set('h.roll', true));
+    const { entries, revision } = await historyOf(c, 'h.roll');
+    const created = entries[1].version;
+    const csrf = await csrfOf(c);
+    const post = (body: string, token = csrf) => c.call('POST', '/api/flags/h.roll/rollback', { body, csrf: token });
+    expect((await post(JSON.stringify({ version: created }), '')).status).to.equal(403);
+    for (const body of [
+      '{}',
+      '{"version": 0}',
+      '{"version": "1"}',
+      '{"version": 1.5}',
+      '[1]',
+      '{"version": 1, "reason": 3}',
+    ]) {
+      const bad = await post(body);
+      expect(bad.status, body).to.equal(400);
+    }
+    const unknown = await post(JSON.stringify({ version: 999 }));
+    expect(unknown.status).to.equal(404);
+    expect(unknown.body).to.include('no recorded change at version 999');
+    const gone = await c.call('POST', '/api/flags/h.none/rollback', { body: '{"version": 1}', csrf });
+    expect(gone.status).to.equal(404);
+
+    await c.writer.write('h.roll', { operation: 'SetMeta' }, () =>
+      c.store.setMeta('h.roll', c.store.peek('h.roll')!.meta.with({ clientData: { late: 1 } })),
+    );
+    const stale = await post(JSON.stringify({ version: created, expectedRevision: revision }));
+    expect(stale.status, stale.body).to.equal(409);
+    expect((await c.store.get('h.roll'))!.isEnabled).to.equal(true);
+    expect((await historyOf(c, 'h.roll')).entries).to.have.length(3);
+
+    const current = (await historyOf(c, 'h.roll')).revision;
+    const done = await post(JSON.stringify({ version: created, expectedRevision: current, reason: ' undo ' }));
+    expect(done.status, done.body).to.equal(200);
+    const entry = JSON.parse(done.body) as Entry;
+    expect(entry).to.include({ operation: 'Console: rollback', actor: 'console', reason: 'undo', rollbackTo: created });
+    expect(entry.changes.map((line) => line.text)).to.deep.equal([
+      'state: on → off',
+      'client_data.late: removed (was 1)',
+    ]);
+    const restored = (await c.store.get('h.roll'))!;
+    expect([restored.isEnabled, restored.meta.clientData]).to.deep.equal([false, {}]);
+  });
+
+  it('a server without history answers 501 naming why', async function () {
+    const c = await new Console({ httpWrites: true }).start();
+    consoles.push(c);
+    await c.store.create('h.off');
+    const read = await c.call('GET', '/api/flags/h.off/history');
+    expect(read.status, read.body).to.equal(501);
+    expect(read.body).to.include('keeps no history');
+    const roll = await c.call('POST', '/api/flags/h.off/rollback', { body: '{"version": 1}', csrf: await csrfOf(c) });
+    expect(roll.status).to.equal(501);
   });
 });

@@ -2,6 +2,7 @@ import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../../shared/logger';
 import { FeatureFlagClient } from '../../client/client';
 import type { ChangeFeed } from '../feed/change-feed';
+import type { FlagWriter } from '../flag-writer';
 import type { BearerToken } from './auth/bearer-token';
 import { ConsoleGate } from './auth/console-gate';
 import { isLoopbackName } from './auth/request-origin';
@@ -30,6 +31,8 @@ export interface HttpEndpointsOptions {
   metricsAuth?: boolean;
   /** The server's change feed, for the console's live updates (created after this, hence a function). */
   feed?: () => ChangeFeed | undefined;
+  /** The flag server's write path, which console writes go through (created after this, hence a function). */
+  writer?: () => FlagWriter | undefined;
   /** Console event streams open at once at most. Default 64. */
   maxEventStreams?: number;
   /** Thrift connections open now. */
@@ -62,7 +65,7 @@ export class HttpEndpoints {
           loopback: isLoopbackName(options.host),
         }),
         events: new ConsoleEvents({ feed, maxStreams: options.maxEventStreams }),
-        feed,
+        writer: options.writer ?? (() => undefined),
       });
     }
     if (options.metricsPort !== undefined) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { HttpError } from '../http-error';
 import type { BearerToken } from './bearer-token';
 import { sameSecret } from './bearer-token';
@@ -63,6 +63,17 @@ export class ConsoleGate {
       writes: this.options.writes,
       csrfToken: session?.csrfToken,
     };
+  }
+
+  /**
+   * Who a console write is recorded as: `console` on a console without login, else `console
+   * session 1a2b3c4d`, from a digest of the session's cookie: it tells one login's writes from
+   * another's and reveals nothing of the cookie or the token.
+   */
+  actor(request: IncomingMessage): string {
+    const id = this.open === undefined ? cookie(request, COOKIE) : undefined;
+    if (id === undefined) return 'console';
+    return `console session ${createHash('sha256').update(`actor:${id}`).digest('hex').slice(0, 8)}`;
   }
 
   /** Refuses a read without a session (401), or with a non-loopback `Host` on an open loopback console (403). */

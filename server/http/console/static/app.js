@@ -26,7 +26,7 @@ async function api(method, path, body) {
   const response = await fetch(`/api/${path}`, init);
   const value = parsePython(await response.text());
   if (response.status === 401 && path !== 'login') session.onLoggedOut();
-  if (!response.ok) throw new Error(value.error || response.statusText);
+  if (!response.ok) throw Object.assign(new Error(value.error || response.statusText), { status: response.status });
   return value;
 }
 
@@ -399,7 +399,111 @@ function FlagPage({ name, writes }) {
       <${ClientData} flag=${flag} writes=${writes} onSaved=${saved} />
     </div>
     <${Explain} flag=${flag} />
+    <${History} name=${name} writes=${writes} />
   </div>`;
+}
+
+/** How far back one page of history goes; "older" reads the next. The server answers 1000 entries at most. */
+const HISTORY_PAGE = 20;
+const HISTORY_MAX = 1000;
+
+const historyTime = (ms) => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+
+/** One recorded change: when, who (as declared, and verified), how, from where, and its diff lines. */
+function HistoryEntry({ name, entry, newest, writes, revision }) {
+  // The revision is kept from when the rollback was asked for: a change landing before it is confirmed is a conflict.
+  const [asked, setAsked] = useState(undefined);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState('');
+  const confirm = async () => {
+    try {
+      await api('POST', `${flagPath(name)}/rollback`, {
+        version: entry.version,
+        expectedRevision: asked.revision,
+        reason,
+      });
+      setAsked(undefined);
+      setError('');
+    } catch (e) {
+      setError(e.status === 409 ? `Not rolled back: someone changed the flag meanwhile (${e.message}).` : e.message);
+    }
+  };
+  const who = [entry.actor, entry.identity && `certificate ${entry.identity}`].filter(Boolean).join(', ');
+  return html`<li data-history-entry=${entry.version}>
+    <div class="history-head">
+      <span class="note">${historyTime(entry.timeMs)}</span>
+      <strong data-operation>${entry.operation || 'outside the server'}</strong>
+      ${entry.rollbackTo !== undefined && html`<span>to version ${entry.rollbackTo}</span>`}
+      ${who && html`<span data-actor>by ${who}</span>`}
+      ${entry.peer && html`<span class="note" data-peer>from ${entry.peer}</span>`}
+      <span class="note">v${entry.version}</span>
+    </div>
+    ${entry.reason && html`<div data-reason>“${entry.reason}”</div>`}
+    <ul class="diff">
+      ${entry.changes.map((line) => html`<li class=${line.change} data-change=${line.field}>${line.text}</li>`)}
+    </ul>
+    ${
+      writes &&
+      !newest &&
+      !asked &&
+      html`<button data-rollback=${entry.version} onClick=${() => setAsked({ revision })}>Roll back to this</button>`
+    }
+    ${
+      asked &&
+      html`<div class="row" data-rollback-form=${entry.version}>
+        <input
+          placeholder="Reason (optional)"
+          data-rollback-reason
+          value=${reason}
+          onInput=${(e) => setReason(e.target.value)}
+        />
+        <button data-rollback-confirm=${entry.version} onClick=${confirm}>Roll back to v${entry.version}</button>
+        <button onClick=${() => (setAsked(undefined), setError(''))}>Cancel</button>
+      </div>`
+    }
+    ${error && html`<p class="error" data-rollback-error=${entry.version}>${error}</p>`}
+  </li>`;
+}
+
+/**
+ * The flag's history, newest first, a page at a time; read again whenever the change feed says the
+ * flag changed. "Older" widens what is read (rather than appending an older page) so that entries
+ * added at the top meanwhile leave no gap below.
+ */
+function History({ name, writes }) {
+  const [limit, setLimit] = useState(HISTORY_PAGE);
+  const [page, error] = useLive(`${flagPath(name)}/history?limit=${limit}`, name);
+  if (!page) {
+    return html`<section data-history>
+      <h2>History</h2>
+      <p class=${error ? 'error' : 'note'}>${error || 'loading…'}</p>
+    </section>`;
+  }
+  return html`<section data-history>
+    <h2>History</h2>
+    ${error && html`<p class="error">${error}</p>`}
+    ${page.entries.length === 0 && html`<p class="note">No change recorded yet.</p>`}
+    <ol class="history">
+      ${page.entries.map(
+        (entry, i) =>
+          html`<${HistoryEntry}
+            key=${entry.version}
+            name=${name}
+            entry=${entry}
+            newest=${i === 0}
+            writes=${writes}
+            revision=${page.revision}
+          />`,
+      )}
+    </ol>
+    ${
+      page.more &&
+      limit < HISTORY_MAX &&
+      html`<button data-history-older onClick=${() => setLimit(Math.min(limit + HISTORY_PAGE, HISTORY_MAX))}>
+        Older
+      </button>`
+    }
+  </section>`;
 }
 
 function Login({ onLoggedIn }) {
