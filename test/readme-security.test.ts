@@ -25,7 +25,7 @@ describe("the README's Security section: every shell block runs", function () {
   });
 
   it('every block is marked with what runs it (none is skipped)', function () {
-    const known = ['certificates', 'server', 'read-only-server'];
+    const known = ['certificates', 'server', 'flipper-tls', 'read-only-server'];
     const blocks = shellBlocks('Security');
     expect(blocks.map((b) => b.directive)).to.have.members(known);
   });
@@ -53,6 +53,19 @@ describe("the README's Security section: every shell block runs", function () {
         tls: { clientAuth: 'require', minVersion: 'TLSv1.2' },
         authz: 'authz.json',
       });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('the flipper block: options name the TLS files; the policy lets deployer write and replica only read', async function () {
+    runShell(shellBlock('Security', 'certificates').code, dir);
+    const port = await freePort();
+    const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
+    try {
+      const block = shellBlock('Security', 'flipper-tls');
+      const printed = runShell(block.code, dir, { FLIPPER_SERVER: `127.0.0.1:${port}` });
+      expect(printed).to.deep.equal(shellExpected(block.code));
     } finally {
       await server.stop();
     }

@@ -25,7 +25,7 @@ export function commandKit(io: CliIo): CommandKit {
       try {
         return await f(session, options);
       } catch (error) {
-        throw explainReach(error);
+        throw explainReach(error, session.target);
       } finally {
         await session.close();
       }

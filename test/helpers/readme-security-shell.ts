@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 const README = join(__dirname, '..', '..', '..', 'README.md');
 const CLI = join(__dirname, '..', '..', 'server', 'cli.js');
+const FLIPPER = join(__dirname, '..', '..', 'server', 'flipper-cli', 'main.js');
 
 /**
  * A ```sh block of a README section, with the name its directive gives it: the Security section's
@@ -52,13 +53,18 @@ export function shellExpected(code: string): string[] {
   return expected;
 }
 
-/** A folder holding a `flipper-server` command (the built one), to put first on PATH. */
+/** A folder holding the `flipper-server` and `flipper` commands (the built ones), to put first on PATH. */
 function binDir(cwd: string): string {
   const dir = join(cwd, '.bin');
   mkdirSync(dir, { recursive: true });
-  const shim = join(dir, 'flipper-server');
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-  chmodSync(shim, 0o755);
+  for (const [name, script] of [
+    ['flipper-server', CLI],
+    ['flipper', FLIPPER],
+  ]) {
+    const shim = join(dir, name);
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+    chmodSync(shim, 0o755);
+  }
   return dir;
 }
 

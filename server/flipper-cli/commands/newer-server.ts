@@ -3,7 +3,7 @@ import { example } from '../command-kit';
 
 /**
  * Commands that need what this flag server does not have yet: flag history (`history`,
- * `rollback`) and the change feed (`watch`). They exist so that `--help` lists them and a script
+ * `rollback`). They exist so that `--help` lists them and a script
  * gets a clear answer (exit 1) instead of "unknown command".
  */
 export function registerNewerServer(program: Command): void {
@@ -22,8 +22,4 @@ export function registerNewerServer(program: Command): void {
       .argument('<version>'),
     'flipper rollback checkout 12',
   ).action(needs('rollback reads the flag history of the server'));
-  example(
-    program.command('watch').description('print changes as they happen (needs a newer server)'),
-    'flipper watch',
-  ).action(needs('watch follows the change feed of the server'));
 }
