@@ -4,6 +4,7 @@ import { validateWireOptions, type ProtocolName, type TransportName } from '../s
 import { SERVER_DEFAULTS } from './flag-server';
 import { CLIENT_AUTH_MODES, TLS_DEFAULTS, TLS_VERSIONS, type FlagServerTlsOptions } from './security/tls-files';
 import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
+import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from '../shared/model/history';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
 export interface CliOptions {
@@ -33,6 +34,8 @@ export interface CliOptions {
   listPageSize: number;
   /** Change feed: full resync interval where the backend gives no change signal. */
   resyncIntervalMs: number;
+  /** History: entries kept per flag (0: no history), and the age after which they are dropped. */
+  historyRetention: HistoryRetention;
   /** HTTP listener for probes and /metrics; undefined: none. */
   httpPort?: number;
   httpHost: string;
@@ -166,6 +169,20 @@ const OPTIONS: readonly OptionSpec[] = [
     value: 'SECONDS',
     fallback: '30',
     doc: 'change feed: how often to compare every flag when the backend gives no change signal (Redis without keyspace notifications, PostgreSQL without the trigger)',
+  },
+  {
+    flag: 'history-limit',
+    env: 'FLIPPER_HISTORY_LIMIT',
+    value: 'ENTRIES',
+    fallback: String(DEFAULT_HISTORY_RETENTION.maxEntriesPerFlag),
+    doc: 'history: changes kept per flag, newest first (0: keep no history; History and Rollback then fail)',
+  },
+  {
+    flag: 'history-max-age',
+    env: 'FLIPPER_HISTORY_MAX_AGE',
+    value: 'DAYS',
+    fallback: String(DEFAULT_HISTORY_RETENTION.maxAgeMs / 86_400_000),
+    doc: "history: changes older than this are dropped (a flag's newest change is always kept)",
   },
   {
     flag: 'tls-cert',
@@ -367,6 +384,10 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
+    historyRetention: {
+      maxEntriesPerFlag: integer(get('history-limit')!, 'history-limit', 0, 10_000_000),
+      maxAgeMs: Math.round(positiveNumber(get('history-max-age')!, 'history-max-age') * 86_400_000),
+    },
     httpPort: optionalPort(get('http-port'), 'http-port'),
     httpHost: get('http-host')!,
     metricsPort: optionalPort(get('metrics-port'), 'metrics-port'),
@@ -441,6 +462,14 @@ function integer(text: string, name: string, min: number, max: number): number {
 
 function optionalPort(text: string | undefined, name: string): number | undefined {
   return text === undefined ? undefined : integer(text, name, 0, 65535);
+}
+
+function positiveNumber(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || n <= 0) {
+    throw new InvalidArgumentError(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
+  }
+  return n;
 }
 
 function seconds(text: string, name: string): number {

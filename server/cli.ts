@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     baseKey: options.baseKey,
     logger,
     resyncIntervalMs: options.resyncIntervalMs,
+    historyRetention: options.historyRetention,
   });
   let stopping = false;
   // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.
