@@ -53,8 +53,8 @@ describe('flipper watch', function () {
     const lines = watcher.stdout().trimEnd().split('\n');
     expect(lines.map((line) => line.replace(new RegExp(`^${TIME} `), ''))).to.deep.equal([
       'w.new off (created)',
-      'w.new on (state off -> on)',
-      'w.new on (conditions (none) -> age__gte=18)',
+      'w.new on (state: off → on)',
+      'w.new on (condition added: age >= 18)',
       'w.kept deleted',
     ]);
     for (const line of lines) {
@@ -80,7 +80,7 @@ describe('flipper watch', function () {
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed.map(({ time, flag, ...rest }) => [typeof time, typeof flag, rest])).to.deep.equal([
       ['string', 'object', { name: 'j.b', change: 'created', enabled: false, diff: [] }],
-      ['string', 'object', { name: 'j.a', change: 'changed', enabled: true, diff: ['state off -> on'] }],
+      ['string', 'object', { name: 'j.a', change: 'changed', enabled: true, diff: ['state: off → on'] }],
       ['string', 'undefined', { name: 'j.b', change: 'deleted' }],
     ]);
     expect(parsed[1].flag).to.include({ feature_name: 'j.a', is_enabled: true });

@@ -30,9 +30,9 @@ describe("the README's Security section: every shell block runs", function () {
     expect(blocks.map((b) => b.directive)).to.have.members(known);
   });
 
-  it('the certificate block makes a CA, a server and two clients that openssl verifies', function () {
+  it('the certificate block makes a CA, a server and two clients that openssl verifies', async function () {
     const block = shellBlock('Security', 'certificates');
-    const printed = runShell(block.code, dir);
+    const printed = await runShell(block.code, dir);
     expect(printed).to.deep.equal(shellExpected(block.code));
     expect(printed).to.deep.equal(['server.crt: OK', 'deployer.crt: OK', 'replica.crt: OK']);
   });
@@ -40,7 +40,7 @@ describe("the README's Security section: every shell block runs", function () {
   // The server block (mutual TLS with the policy) is run by the README's TypeScript example that
   // follows it, through the tls-server setup (test/helpers/readme-setups.ts), in readme.test.ts.
   it('the server block starts a mutual-TLS server with the policy', async function () {
-    runShell(shellBlock('Security', 'certificates').code, dir);
+    await runShell(shellBlock('Security', 'certificates').code, dir);
     const port = await freePort();
     const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
     try {
@@ -59,12 +59,12 @@ describe("the README's Security section: every shell block runs", function () {
   });
 
   it('the flipper block: options name the TLS files; the policy lets deployer write and replica only read', async function () {
-    runShell(shellBlock('Security', 'certificates').code, dir);
+    await runShell(shellBlock('Security', 'certificates').code, dir);
     const port = await freePort();
     const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
     try {
       const block = shellBlock('Security', 'flipper-tls');
-      const printed = runShell(block.code, dir, { FLIPPER_SERVER: `127.0.0.1:${port}` });
+      const printed = await runShell(block.code, dir, { FLIPPER_SERVER: `127.0.0.1:${port}` });
       expect(printed).to.deep.equal(shellExpected(block.code));
     } finally {
       await server.stop();

@@ -1,7 +1,7 @@
 import type { FeatureFlagStoreItem } from '../../shared';
 import { itemToStored } from '../../shared/model/stored-codec';
 import { writeStoredJson, type StoredObject } from '../../shared/stored-json';
-import { describeChange } from './flag-file';
+import { flagChanges } from './flag-file';
 import { onOff, type CliIo } from './output';
 
 /** One flag as `watch` saw it change: absent `before` is a new flag, absent `after` a deleted one. */
@@ -24,14 +24,14 @@ function isoTime(time: number): string {
   return new Date(Math.round(time * 1000)).toISOString();
 }
 
-/** What changed, for people: `state off -> on`; empty for a new or deleted flag. */
+/** What changed, for people: `state: off → on`; empty for a new or deleted flag. */
 function whatChanged(change: SeenChange): string[] {
   if (change.before === undefined || change.after === undefined) return [];
-  return describeChange(change.before, change.after);
+  return flagChanges(change.before, change.after);
 }
 
 /**
- * For people: `2026-12-01T09:30:00.000Z checkout on (state off -> on)`,
+ * For people: `2026-12-01T09:30:00.000Z checkout on (state: off → on)`,
  * `... checkout off (created)`, `... checkout deleted`.
  */
 export function changeText(io: CliIo, change: SeenChange): string {

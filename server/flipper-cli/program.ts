@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { commandKit } from './command-kit';
 import { registerImport } from './commands/import';
-import { registerNewerServer } from './commands/newer-server';
+import { registerHistory } from './commands/history';
 import { registerReads } from './commands/read';
 import { registerWatch } from './commands/watch';
 import { registerWrites } from './commands/write';
@@ -41,7 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerWrites(program, kit);
   registerImport(program, kit);
   registerWatch(program, kit);
-  registerNewerServer(program);
+  registerHistory(program, kit);
   // Every command: usage errors throw (exit 2 below) instead of exiting inside commander.
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({

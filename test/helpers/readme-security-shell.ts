@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -72,20 +72,23 @@ function shellEnv(cwd: string, env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...env, PATH: `${binDir(cwd)}:${process.env.PATH ?? ''}` };
 }
 
-/** Runs a block with `bash -e` in `cwd`; throws with its output when it fails. Returns stdout lines. */
-export function runShell(code: string, cwd: string, env: Record<string, string> = {}): string[] {
-  const result = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', code], {
-    cwd,
-    env: shellEnv(cwd, env),
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `shell block failed (${result.status ?? result.signal}):\n${code}\n${result.stdout}${result.stderr}`,
+/**
+ * Runs a block with `bash -e` in `cwd`; throws with its output when it fails. Returns stdout lines.
+ * Asynchronous: a server the block talks to may run in this process.
+ */
+export function runShell(code: string, cwd: string, env: Record<string, string> = {}): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      ['-e', '-o', 'pipefail', '-c', code],
+      { cwd, env: shellEnv(cwd, env), encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`shell block failed (${error.code ?? error.signal}):\n${code}\n${stdout}${stderr}`));
+        else resolve(stdout.split('\n').filter((line) => line !== ''));
+      },
     );
-  }
-  return result.stdout.split('\n').filter((line) => line !== '');
+  });
 }
 
 /** A block that starts a server in the foreground, run in the background until `stop()`. */
