@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { makeTestCertificates, type CertFiles, type TestCertificates } from './helpers/certificates';
 import { startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 import { runFlipper, startFlipper, type CliRun } from './helpers/flipper-cli-process';
+import { startHistoryServer } from './helpers/history-server';
 
 /** `flipper --tls-*` against flag server processes serving TLS, one of them asking for client certificates. */
 describe('flipper over TLS', function () {
@@ -110,6 +111,33 @@ describe('flipper over TLS', function () {
     // TLS to the server only (no client certificate asked): the CA alone is enough.
     const served = await runFlipper([...to(serverOnly), ...ca(), '--tls-servername', 'localhost', 'list']);
     expect([served.code, served.stdout]).to.deep.equal([0, 'no flags\n']);
+  });
+
+  it('history shows the certificate identity beside the declared actor', async function () {
+    const server = await startHistoryServer('cli-watch-tls', () => Date.UTC(2026, 11, 1), {
+      certFile: certs.server.cert,
+      keyFile: certs.server.key,
+      caFile: certs.ca,
+      clientAuth: 'require',
+    });
+    try {
+      const at = ['--server', `127.0.0.1:${server.port}`, ...ca()];
+      expect((await runFlipper([...at, ...as(certs.deployer), 'create', 'tls.who', '--actor', 'alice'])).code).to.equal(
+        0,
+      );
+      expect((await runFlipper([...at, ...as(certs.reader), 'enable', 'tls.who', '--actor', 'reader'])).code).to.equal(
+        0,
+      );
+      const run = await runFlipper([...at, ...as(certs.reader), 'history', 'tls.who']);
+      expect(run.stdout.split('\n').map((line) => line.split(/ {2,}/)[2])).to.deep.equal([
+        'WHO',
+        'reader',
+        'alice (cert deployer)',
+        undefined,
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 
   it('TLS files that cannot be used are usage errors (exit 2), named, before any connection', async function () {

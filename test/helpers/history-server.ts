@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { RedisFeatureFlagStore } from '../../client';
-import { FlagServer } from '../../server/flag-server';
+import { FlagServer, type FlagServerTlsOptions } from '../../server/flag-server';
 import { RedisChangeLog } from '../../server/feed/redis-change-log';
 import { RedisHistoryLog } from '../../server/history/redis-history-log';
 import { DEFAULT_HISTORY_RETENTION } from '../../shared/model/history';
@@ -19,11 +19,15 @@ let started = 0;
 
 /**
  * A `FlagServer` over Redis (a base key of its own, containing `name`) with its `RedisHistoryLog`,
- * entries timed by `clock`. In this process because `flipper-server` does not open a history log
+ * entries timed by `clock`, serving TLS when `tls` is given. In this process because `flipper-server` does not open a history log
  * yet (`openHistoryLog`, with the memory, SQLite and PostgreSQL logs, is being built); the tests'
  * clients, the `flipper` command among them, reach it over TCP as they reach a server process.
  */
-export async function startHistoryServer(name: string, clock: () => number): Promise<HistoryServer> {
+export async function startHistoryServer(
+  name: string,
+  clock: () => number,
+  tls?: FlagServerTlsOptions,
+): Promise<HistoryServer> {
   const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
   const baseKey = `flipper_${name}_${process.pid}_${Date.now()}_${started++}`;
   const options = { baseKey, logger: quietLogger, retention: DEFAULT_HISTORY_RETENTION };
@@ -36,6 +40,7 @@ export async function startHistoryServer(name: string, clock: () => number): Pro
     store: new RedisFeatureFlagStore(redis, { baseKey }),
     changeLog,
     history,
+    ...(tls !== undefined && { tls }),
   });
   const { port } = await server.listen();
   return {
