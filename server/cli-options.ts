@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
+import { BearerToken } from './http/auth/bearer-token';
 import { CLIENT_AUTH_MODES, TLS_DEFAULTS, TLS_VERSIONS, type FlagServerTlsOptions } from './security/tls-files';
 import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
+import { isLoopbackName } from './http/auth/request-origin';
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from '../shared/model/history';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
@@ -42,8 +44,12 @@ export interface CliOptions {
   /** A port of its own for /metrics; undefined: /metrics is on the HTTP port. */
   metricsPort?: number;
   readyTimeoutMs: number;
-  /** The web console may change flags (`--http-writes`); only with the HTTP listener on loopback. */
+  /** The web console may change flags (`--http-writes`); beyond loopback only with a token. */
   httpWrites: boolean;
+  /** `--http-token-file` or `FLIPPER_HTTP_TOKEN`: the console needs a login with this token. */
+  httpToken?: BearerToken;
+  /** `--metrics-auth`: /metrics and the probes need `Authorization: Bearer` with the token. */
+  metricsAuth: boolean;
   help: boolean;
   /** `--version`: print the package's version and exit. */
   version: boolean;
@@ -277,6 +283,21 @@ const OPTIONS: readonly OptionSpec[] = [
     doc: 'a port of its own for /metrics (and the probes); default: /metrics on --http-port',
   },
   {
+    flag: 'http-token-file',
+    env: 'FLIPPER_HTTP_TOKEN_FILE',
+    value: 'FILE',
+    fallback: undefined,
+    doc: 'the console needs a login with the token in FILE (or the token itself in env FLIPPER_HTTP_TOKEN); lets --http-writes serve beyond loopback',
+  },
+  {
+    flag: 'metrics-auth',
+    env: 'FLIPPER_METRICS_AUTH',
+    value: '',
+    fallback: undefined,
+    doc: '/metrics and the probes need Authorization: Bearer <the HTTP token>',
+    boolean: true,
+  },
+  {
     flag: 'ready-timeout',
     env: 'FLIPPER_READY_TIMEOUT',
     value: 'SECONDS',
@@ -299,7 +320,7 @@ export function helpText(): string {
     'Each option may also be given as its environment variable; a flag wins over the variable.',
     '',
     ...rows,
-    `  ${'--http-writes'.padEnd(33)}let the web console change flags (HTTP listener on loopback only)`,
+    `  ${'--http-writes'.padEnd(33)}let the web console change flags (on loopback, or anywhere with a login token)`,
     `${' '.repeat(35)}env FLIPPER_HTTP_WRITES=1`,
     `  ${'--help'.padEnd(33)}this text`,
     `  ${'--version'.padEnd(33)}the version of flipper-server (the flipper-client package)`,
@@ -360,12 +381,21 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     );
   }
   const httpWrites = parsed['http-writes'] === true || /^(1|true|yes)$/i.test(env.FLIPPER_HTTP_WRITES ?? '');
-  if (httpWrites && !['127.0.0.1', 'localhost', '::1'].includes(get('http-host')!)) {
-    // The console has no login yet: changing flags over HTTP stays on this machine.
-    throw new InvalidArgumentError('--http-writes needs --http-host on loopback (127.0.0.1, ::1 or localhost)');
+  const httpToken = httpTokenFrom(get('http-token-file'), env.FLIPPER_HTTP_TOKEN);
+  if (httpWrites && httpToken === undefined && !isLoopbackName(get('http-host')!)) {
+    // Without a login, changing flags over HTTP stays on this machine.
+    throw new InvalidArgumentError(
+      '--http-writes needs --http-host on loopback (127.0.0.1, ::1 or localhost), or a login token (--http-token-file)',
+    );
+  }
+  const metricsAuth = parsed['metrics-auth'] === true || flagFromEnv(env.FLIPPER_METRICS_AUTH, 'FLIPPER_METRICS_AUTH');
+  if (metricsAuth && httpToken === undefined) {
+    throw new InvalidArgumentError('--metrics-auth needs the HTTP token (--http-token-file or FLIPPER_HTTP_TOKEN)');
   }
   return {
     httpWrites,
+    httpToken,
+    metricsAuth,
     host: get('host')!,
     port: integer(get('port')!, 'port', 0, 65535),
     store: get('store')!,
@@ -444,6 +474,20 @@ function securityOptions(
       ? undefined
       : { host: get('admin-host')!, port: integer(adminPort, 'admin-port', 0, 65535) };
   return { tls, authzFile: get('authz'), readOnly, admin };
+}
+
+/** The token from its file, or from `FLIPPER_HTTP_TOKEN` (never a flag: a command line is visible to every user). */
+function httpTokenFrom(file: string | undefined, value: string | undefined): BearerToken | undefined {
+  if (file !== undefined && value !== undefined && value !== '') {
+    throw new InvalidArgumentError('--http-token-file and FLIPPER_HTTP_TOKEN both give the HTTP token: give one');
+  }
+  if (file !== undefined) return BearerToken.fromFile(file);
+  if (value === undefined || value === '') return undefined;
+  try {
+    return new BearerToken(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`FLIPPER_HTTP_TOKEN: ${(error as Error).message}`);
+  }
 }
 
 function flagFromEnv(value: string | undefined, name: string): boolean {
