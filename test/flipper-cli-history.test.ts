@@ -140,9 +140,11 @@ describe('flipper history and rollback', function () {
     const last = await ok('history', 'h.pages', '--before', '1');
     expect(last.stdout).to.equal('no recorded changes of h.pages before version 1\n');
 
-    const missing = await flipper('history', 'h.never');
-    expect(missing.code).to.equal(3);
-    oneErrorLine(missing);
+    for (const json of [[], ['--json']]) {
+      const missing = await flipper('history', 'h.never', ...json);
+      expect(missing.code).to.equal(3);
+      oneErrorLine(missing);
+    }
     for (const args of [
       ['--limit', '0'],
       ['--limit', 'ten'],

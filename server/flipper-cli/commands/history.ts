@@ -26,11 +26,12 @@ export function registerHistory(program: Command, kit: CommandKit): void {
       const beforeVersion =
         options.before === undefined ? undefined : wholeNumber(options.before as string, '--before', 0);
       const entries = await session.client.history(name, { limit, beforeVersion });
+      // Never recorded and not there: a name mistyped, not a flag without changes.
+      if (entries.length === 0 && beforeVersion === undefined && (await session.store.get(name)) === undefined) {
+        throw new FlagDoesNotExistError(name);
+      }
       if (options.json) return print(io, historyJson(entries));
       if (entries.length === 0) {
-        if (beforeVersion === undefined && (await session.store.get(name)) === undefined) {
-          throw new FlagDoesNotExistError(name);
-        }
         return print(
           io,
           `no recorded changes of ${name}${beforeVersion === undefined ? '' : ` before version ${beforeVersion}`}`,
