@@ -13,6 +13,7 @@ import { startServerProcess, type ServerProcess } from '../test/helpers/flag-ser
 import { measureFanOut } from '../test/helpers/replica-fanout';
 import { quietLogger } from '../test/helpers/rpc-served';
 import { opsPerSecond, opsPerSecondSync, report } from './harness';
+import { dropFlagTableAndFeed } from '../test/helpers/pg-feed-cleanup';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -172,11 +173,7 @@ async function propagation(): Promise<void> {
     await Promise.all(servers.map((s) => s.stop()));
     const keys = await redis.keys(`${unique}[/:]*`);
     if (keys.length > 0) await redis.del(...keys);
-    for (const suffix of ['', '_flipper_head', '_flipper_versions']) {
-      await pool.query(`DROP TABLE IF EXISTS "${unique}${suffix}" CASCADE`);
-    }
-    await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_changed"()`);
-    await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_truncated"()`);
+    await dropFlagTableAndFeed(pool, unique);
     await redis.quit();
     await pool.end();
   }

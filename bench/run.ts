@@ -4,6 +4,7 @@
 import { runCodecBench } from './codec';
 import { runConditionalWriteBench } from './conditional-writes';
 import { runEvaluationBench } from './evaluation';
+import { runHistoryBench } from './history';
 import { runOpenFeatureBench } from './openfeature';
 import { runRpcBench } from './rpc';
 import { runReplicaEvaluationBench, runReplicaFeedBench } from './replica';
@@ -16,6 +17,7 @@ const SECTIONS = new Map<string, () => unknown>([
   ['replica-evaluation', runReplicaEvaluationBench],
   ['replica-feed', runReplicaFeedBench],
   ['openfeature', runOpenFeatureBench],
+  ['history', runHistoryBench],
 ]);
 
 async function main(names: string[]): Promise<void> {
