@@ -353,10 +353,8 @@ describe('the flipper command against a flag server process', function () {
 
       const dry = await flipper('import', file, '--dry-run');
       expect(dry.code).to.equal(0);
-      expect(dry.stdout).to.include('would update io.03: state off -> on\n');
-      expect(dry.stdout).to.include(
-        'would update io.04: client data {"n": 2, "big": 1180591620717411303424} -> {"n": 1.5, "big": 1180591620717411303424}\n',
-      );
+      expect(dry.stdout).to.include('would update io.03: state: off → on\n');
+      expect(dry.stdout).to.include('would update io.04: client_data.n: 2 → 1.5\n');
       expect(dry.stdout).to.include('would create io.24\n');
       expect(dry.stdout).to.match(/dry run: would create 15, update 2, \d+ unchanged\n$/);
       expect(await client.exists('io.24')).to.equal(false);
@@ -410,8 +408,18 @@ describe('the flipper command against a flag server process', function () {
         interactive: false,
         env: {},
         now: () => 0,
+        onStop: () => () => undefined,
       }).commands.map((c) => c.name());
-      expect(names).to.include.members(['list', 'show', 'create', 'import', 'export', 'set-bucketer', 'history']);
+      expect(names).to.include.members([
+        'list',
+        'show',
+        'create',
+        'import',
+        'export',
+        'set-bucketer',
+        'history',
+        'watch',
+      ]);
       for (const name of names) {
         const run = await runFlipper([name, '--help']);
         expect(run.code, name).to.equal(0);
@@ -424,15 +432,6 @@ describe('the flipper command against a flag server process', function () {
       expect((await runFlipper(['list', '--frobnicate'])).code).to.equal(2);
       expect((await runFlipper([])).code).to.equal(2);
       expect((await runFlipper(['--server', 'no:port:here', 'list'])).code).to.equal(2);
-    });
-
-    it('history, rollback and watch say they need a newer server (exit 1)', async function () {
-      for (const args of [['history', 'x'], ['rollback', 'x', '3'], ['watch']]) {
-        const run = await flipper(...args);
-        expect(run.code, args[0]).to.equal(1);
-        oneErrorLine(run);
-        expect(run.stderr).to.include('newer flag server');
-      }
     });
 
     it('finds the server through FLIPPER_SERVER; an unreachable one is one line and exit 1', async function () {

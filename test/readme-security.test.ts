@@ -25,14 +25,14 @@ describe("the README's Security section: every shell block runs", function () {
   });
 
   it('every block is marked with what runs it (none is skipped)', function () {
-    const known = ['certificates', 'server', 'read-only-server', 'console-server', 'console-login'];
+    const known = ['certificates', 'server', 'flipper-tls', 'read-only-server', 'console-server', 'console-login'];
     const blocks = shellBlocks('Security');
     expect(blocks.map((b) => b.directive)).to.have.members(known);
   });
 
-  it('the certificate block makes a CA, a server and two clients that openssl verifies', function () {
+  it('the certificate block makes a CA, a server and two clients that openssl verifies', async function () {
     const block = shellBlock('Security', 'certificates');
-    const printed = runShell(block.code, dir);
+    const printed = await runShell(block.code, dir);
     expect(printed).to.deep.equal(shellExpected(block.code));
     expect(printed).to.deep.equal(['server.crt: OK', 'deployer.crt: OK', 'replica.crt: OK']);
   });
@@ -40,7 +40,7 @@ describe("the README's Security section: every shell block runs", function () {
   // The server block (mutual TLS with the policy) is run by the README's TypeScript example that
   // follows it, through the tls-server setup (test/helpers/readme-setups.ts), in readme.test.ts.
   it('the server block starts a mutual-TLS server with the policy', async function () {
-    runShell(shellBlock('Security', 'certificates').code, dir);
+    await runShell(shellBlock('Security', 'certificates').code, dir);
     const port = await freePort();
     const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
     try {
@@ -53,6 +53,19 @@ describe("the README's Security section: every shell block runs", function () {
         tls: { clientAuth: 'require', minVersion: 'TLSv1.2' },
         authz: 'authz.json',
       });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('the flipper block: options name the TLS files; the policy lets deployer write and replica only read', async function () {
+    await runShell(shellBlock('Security', 'certificates').code, dir);
+    const port = await freePort();
+    const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
+    try {
+      const block = shellBlock('Security', 'flipper-tls');
+      const printed = await runShell(block.code, dir, { FLIPPER_SERVER: `127.0.0.1:${port}` });
+      expect(printed).to.deep.equal(shellExpected(block.code));
     } finally {
       await server.stop();
     }
@@ -88,7 +101,7 @@ describe("the README's Security section: every shell block runs", function () {
     const server = await startShellServer(shellBlock('Security', 'console-server').code, dir, env);
     try {
       const block = shellBlock('Security', 'console-login');
-      expect(runShell(block.code, dir, env)).to.deep.equal(shellExpected(block.code));
+      expect(await runShell(block.code, dir, env)).to.deep.equal(shellExpected(block.code));
       const token = readFileSync(join(dir, 'console.token'), 'utf8').trim();
       expect(token).to.match(/^[0-9a-f]{64}$/);
       expect(server.lines.join('\n')).not.to.include(token);

@@ -117,8 +117,9 @@ describe('replica: outages, the snapshot file, and startup without the server', 
     await until(() => r.peek('gone-after-restart') !== null, 'the flag to arrive');
     await first.stop('SIGKILL');
     const changed = nextChange(r, 'gone-after-restart', 20_000);
+    const reconnected = nextEvent(r, 'reconnected', 20_000);
     servers.push(await startServerProcess(['--store', 'memory', '--port', String(first.port)]));
-    await changed;
+    await Promise.all([changed, reconnected]);
     expect(r.peek('gone-after-restart')).to.equal(null);
     expect(r.stats.snapshots).to.equal(2);
   });

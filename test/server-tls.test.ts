@@ -8,6 +8,7 @@ import {
   FlipperError,
   FeatureFlagStoreMeta,
   ThriftRPCFeatureFlagStore,
+  ThriftReplicaFeatureFlagStore,
 } from '../client';
 import { recordingLogger } from '../client/testing/recording-logger';
 import { encodeCall, exchange, stringField } from './helpers/raw-thrift';
@@ -15,6 +16,7 @@ import { makeTestCertificates, type CertFiles, type TestCertificates } from './h
 import { clientTls, tlsClient, tlsServer } from './helpers/tls-served';
 import { socketClosed } from './helpers/raw-sockets';
 import { startServerProcess } from './helpers/flag-server-process';
+import { nextChange } from './helpers/replica-waits';
 
 /** A TCP connection to the local server from `localAddress` (another loopback address, for per-address cases). */
 function tcpFrom(port: number, localAddress: string) {
@@ -308,6 +310,23 @@ describe('flag server over TLS', function () {
         .to.match(/exited with 2/)
         .and.match(expected);
       expect(error.message).to.not.match(/\n\s+at /);
+    }
+  });
+
+  it('a replica follows the change feed over mutual TLS (its feed connection uses the tls option too)', async function () {
+    const { server, port } = await tlsServer(certs, { tls: { clientAuth: 'require' } });
+    const writer = tlsClient(port, certs, certs.writer);
+    const replica = new ThriftReplicaFeatureFlagStore({ port, tls: clientTls(certs, certs.reader) }, { timeout: 3000 });
+    try {
+      expect(await replica.ready()).to.equal('fresh');
+      const changed = nextChange(replica, 'fed-over-tls');
+      await writer.create('fed-over-tls', { isEnabled: true });
+      await changed;
+      expect(replica.peek('fed-over-tls')?.isEnabled).to.equal(true);
+    } finally {
+      await replica.close();
+      await writer.close();
+      await server.close();
     }
   });
 

@@ -19,6 +19,8 @@ export interface ReplicaEventMap {
   changed: [names: string[]];
   /** The server has been unreachable for longer than `staleAfter`; answers come from what is held. */
   stale: [error: Error];
+  /** The server answered again after polls failed (once per outage; a restarted server included). */
+  reconnected: [];
   /** Something went wrong that the replica survives (a snapshot file it cannot read or write, a poll that failed). */
   error: [error: Error];
 }

@@ -142,6 +142,7 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
       // The loop below waits between attempts itself; the connection may try at once.
       reconnect: { initialDelayMs: 0, maxDelayMs: 0 },
       unref: true,
+      tls: connection.tls,
       logger: options.logger,
     });
     this.backoff = new Backoff({ initialDelayMs: 100, maxDelayMs: 5000, ...options.reconnect });
@@ -378,7 +379,9 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
     this.backoff.succeeded();
     clearTimeout(this.staleTimer);
     this.staleTimer = undefined;
+    const wasFailing = this.unreachable.failing;
     this.unreachable.succeeded();
+    if (wasFailing) this.events.emit('reconnected');
   }
 
   private async failed(error: unknown): Promise<void> {

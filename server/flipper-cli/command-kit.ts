@@ -1,10 +1,12 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { stringifyJson } from '../../shared/stringify-json';
 import { serializeItem } from '../../shared/model/codec';
 import type { FeatureFlagStoreItem } from '../../shared';
 import type { CliIo } from './output';
 import { explainReach, openSession, type GlobalOptions, type Session } from './session';
-import { writeContext, type WriteContext } from './write-context';
+import { writeContext, type CliWriteContext } from './write-context';
+import { UsageError } from './errors';
 
 /** What every command gets: the streams and a way to reach the server. */
 export interface CommandKit {
@@ -25,7 +27,7 @@ export function commandKit(io: CliIo): CommandKit {
       try {
         return await f(session, options);
       } catch (error) {
-        throw explainReach(error);
+        throw explainReach(error, session.target);
       } finally {
         await session.close();
       }
@@ -42,11 +44,11 @@ export function commandOf(args: unknown[]): Command {
 export function writeOptions(cmd: Command): Command {
   return cmd
     .option('--actor <name>', 'who makes the change (default $FLIPPER_ACTOR or your user name)')
-    .option('--reason <text>', 'why (kept with the change once the server records history)');
+    .option('--reason <text>', 'why (recorded with the change in the flag history)');
 }
 
 /** The write's context from its options (see write-context.ts). */
-export function contextOf(io: CliIo, options: CommandOptions): WriteContext {
+export function contextOf(io: CliIo, options: CommandOptions): CliWriteContext {
   return writeContext(
     { actor: options.actor as string | undefined, reason: options.reason as string | undefined },
     io.env,
@@ -65,4 +67,16 @@ export function itemJson(item: FeatureFlagStoreItem): string {
 
 export function json(value: unknown): string {
   return stringifyJson(value);
+}
+
+/**
+ * Asks `question [y/N]` on stderr and reads the answer at a terminal. Not at a terminal (a script)
+ * it refuses, a usage error: the script must say `--yes`.
+ */
+export async function confirm(io: CliIo, command: string, question: string): Promise<boolean> {
+  if (!io.interactive) throw new UsageError(`${command} asks before writing: pass --yes when not at a terminal`);
+  const prompt = createInterface({ input: io.stdin, output: io.stderr });
+  const answer = await prompt.question(`${question} [y/N] `);
+  prompt.close();
+  return /^y(es)?$/i.test(answer.trim());
 }

@@ -3,13 +3,11 @@
  * Python library's layout, every number as it was written: `1.0`, `NaN`, ids beyond 2^53), one
  * flag per line so that a file kept in git shows a change as a one-line diff.
  */
-import { InvalidItemError, type FeatureFlagStoreItem } from '../../shared';
+import { describeChange, InvalidItemError, type FeatureFlagStoreItem } from '../../shared';
 import { serializeItem } from '../../shared/model/codec';
 import { itemFromStored } from '../../shared/model/stored-codec';
 import { parseStoredJson, type StoredJson } from '../../shared/stored-json';
 import { UsageError } from './errors';
-import { describeBucketer, describeCondition } from './output';
-import { stringifyJson } from '../../shared/stringify-json';
 
 export function writeFlagFile(items: readonly FeatureFlagStoreItem[]): string {
   if (items.length === 0) return '[]\n';
@@ -42,29 +40,14 @@ export function readFlagFile(text: string, file: string): FeatureFlagStoreItem[]
   });
 }
 
-/** What importing `next` over `current` changes, for people: empty when nothing does. */
-export function describeChange(current: FeatureFlagStoreItem | undefined, next: FeatureFlagStoreItem): string[] {
+/**
+ * What writing `next` over `current` changes, as the history's readable lines (`state: off → on`,
+ * `client_data.owner: "web" → "payments"`); `['new flag']` when there is none yet, empty when the
+ * stored text is the same. Same values in other text (`1` and `1.0`) is a change: the copy is exact.
+ */
+export function flagChanges(current: FeatureFlagStoreItem | undefined, next: FeatureFlagStoreItem): string[] {
   if (current === undefined) return ['new flag'];
-  if (serializeItem(current) === serializeItem(next)) return [];
-  const changes: string[] = [];
-  if (current.isEnabled !== next.isEnabled)
-    changes.push(`state ${onOff(current.isEnabled)} -> ${onOff(next.isEnabled)}`);
-  const was = current.meta;
-  const now = next.meta;
-  const conditions = (c: typeof was) => c.conditions.map(describeCondition).join(' | ') || '(none)';
-  if (conditions(was) !== conditions(now)) changes.push(`conditions ${conditions(was)} -> ${conditions(now)}`);
-  if (stringifyJson(was.bucketer) !== stringifyJson(now.bucketer)) {
-    changes.push(`bucketer ${describeBucketer(was.bucketer)} -> ${describeBucketer(now.bucketer)}`);
-  }
-  if (stringifyJson(was.clientData) !== stringifyJson(now.clientData)) {
-    changes.push(`client data ${stringifyJson(was.clientData)} -> ${stringifyJson(now.clientData)}`);
-  }
-  if (was.createdDate !== now.createdDate) changes.push(`created date ${was.createdDate} -> ${now.createdDate}`);
-  // Same values, different stored text (`1` and `1.0`): still written, so that the copy is exact.
-  if (changes.length === 0) changes.push('stored JSON text');
-  return changes;
-}
-
-function onOff(enabled: boolean): string {
-  return enabled ? 'on' : 'off';
+  const [before, after] = [serializeItem(current), serializeItem(next)];
+  if (before === after) return [];
+  return describeChange({ before, after }).map((line) => line.text);
 }

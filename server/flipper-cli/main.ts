@@ -12,6 +12,11 @@ void runCli(process.argv.slice(2), {
   interactive: tty(process.stdin) && tty(process.stderr),
   env: process.env,
   now: () => Date.now() / 1000,
+  onStop: (stop) => {
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    for (const signal of signals) process.once(signal, stop);
+    return () => signals.forEach((signal) => process.off(signal, stop));
+  },
 }).then((code) => {
   // Let stdout drain before exiting (a pipe to `jq` or a file gets every byte).
   process.exitCode = code;

@@ -15,6 +15,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Unix seconds now (ramps start now). */
   now(): number;
+  /**
+   * Calls `stop` on SIGINT or SIGTERM, for a command that runs until stopped (`watch`); returns
+   * the function that stops listening. Other commands leave the signals' default (exit at once).
+   */
+  onStop(stop: () => void): () => void;
 }
 
 export function print(io: CliIo, text = ''): void {

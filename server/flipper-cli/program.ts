@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { commandKit } from './command-kit';
 import { registerImport } from './commands/import';
-import { registerNewerServer } from './commands/newer-server';
+import { registerHistory } from './commands/history';
 import { registerReads } from './commands/read';
+import { registerWatch } from './commands/watch';
 import { registerWrites } from './commands/write';
 import { EXIT, errorLine, exitCodeOf, type ExitCode } from './errors';
 import type { CliIo } from './output';
@@ -15,6 +16,13 @@ export function buildProgram(io: CliIo): Command {
     .option('--transport <buffered|framed>', 'Thrift transport, as the server (default buffered)')
     .option('--protocol <binary|compact>', 'Thrift protocol, as the server (default binary)')
     .option('--timeout <seconds>', 'deadline of each call to the server (default 5)')
+    .option('--tls-ca <file>', 'TLS: the CA the server certificate must chain to (PEM; $FLIPPER_TLS_CA)')
+    .option('--tls-cert <file>', "TLS: this client's certificate, for --tls-client-auth servers ($FLIPPER_TLS_CERT)")
+    .option('--tls-key <file>', 'TLS: the private key of --tls-cert ($FLIPPER_TLS_KEY)')
+    .option(
+      '--tls-servername <name>',
+      'TLS: the name the server certificate carries, when not the host ($FLIPPER_TLS_SERVERNAME)',
+    )
     .addHelpText(
       'after',
       [
@@ -24,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
         'Example:',
         '  $ flipper --server flags.internal:9090 list',
         '  $ flipper disable checkout --reason "incident 4521"',
+        '  $ flipper --server flags.internal:9090 --tls-ca ca.crt --tls-cert me.crt --tls-key me.key list',
         '',
       ].join('\n'),
     );
@@ -31,7 +40,8 @@ export function buildProgram(io: CliIo): Command {
   registerReads(program, kit);
   registerWrites(program, kit);
   registerImport(program, kit);
-  registerNewerServer(program);
+  registerWatch(program, kit);
+  registerHistory(program, kit);
   // Every command: usage errors throw (exit 2 below) instead of exiting inside commander.
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput({

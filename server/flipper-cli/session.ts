@@ -1,12 +1,17 @@
 import { FeatureFlagClient } from '../../client/client';
-import { ThriftRPCFeatureFlagStore, THRIFT_RPC_DEFAULTS } from '../../client/stores/thrift-rpc-store';
+import {
+  ThriftRPCFeatureFlagStore,
+  THRIFT_RPC_DEFAULTS,
+  type ThriftRPCConnectionOptions,
+} from '../../client/stores/thrift-rpc-store';
 import { ConnectionError, FlagDoesNotExistError, TimeoutError, type FeatureFlagStoreItem } from '../../shared';
 import type { FlipperLogger } from '../../shared/logger';
 import { validateWireOptions } from '../../shared/thrift/wire/wire-options';
 import { UsageError } from './errors';
+import { tlsFromArgs, type TlsArgs } from './tls-files';
 
 /** The options every command takes: where the server is and how to talk to it. */
-export interface GlobalOptions {
+export interface GlobalOptions extends TlsArgs {
   server?: string;
   transport?: string;
   protocol?: string;
@@ -18,11 +23,12 @@ export interface GlobalOptions {
 export interface Session {
   client: FeatureFlagClient;
   store: ThriftRPCFeatureFlagStore;
-  address: string;
+  target: ServerTarget;
   close(): Promise<void>;
 }
 
-const quiet: FlipperLogger = { debug() {}, info() {}, warn() {}, error() {} };
+/** The CLI says what matters on stderr itself; the library's logs would repeat it. */
+export const QUIET: FlipperLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** `host:port`, `[::1]:9090` or `host` (port 9090). */
 export function parseServer(text: string): { host: string; port: number } {
@@ -34,8 +40,15 @@ export function parseServer(text: string): { host: string; port: number } {
   return { host: match[1] ?? match[2], port };
 }
 
-/** Opens the store and client the options name (`--server`, else `$FLIPPER_SERVER`, else 127.0.0.1:9090). */
-export function openSession(options: GlobalOptions, env: NodeJS.ProcessEnv): Session {
+/** How to reach the server the options name: `--server` (else `$FLIPPER_SERVER`, else 127.0.0.1:9090), wire, TLS, deadline. */
+export interface ServerTarget {
+  address: string;
+  connection: ThriftRPCConnectionOptions;
+  /** Deadline of each call, in ms. */
+  timeout: number;
+}
+
+export function serverTarget(options: GlobalOptions, env: NodeJS.ProcessEnv): ServerTarget {
   const address = options.server ?? env.FLIPPER_SERVER ?? `${THRIFT_RPC_DEFAULTS.host}:${THRIFT_RPC_DEFAULTS.port}`;
   const { host, port } = parseServer(address);
   let wire;
@@ -50,18 +63,30 @@ export function openSession(options: GlobalOptions, env: NodeJS.ProcessEnv): Ses
   }
   const seconds = Number(options.timeout ?? '5');
   if (!(seconds > 0 && seconds <= 3600)) throw new UsageError(`--timeout must be seconds from 0 to 3600`);
-  const store = new ThriftRPCFeatureFlagStore(
-    { host, port, ...wire },
-    { timeout: Math.round(seconds * 1000), logger: quiet },
-  );
-  const client = new FeatureFlagClient(store, { logger: quiet });
-  return { client, store, address, close: () => store.close() };
+  const tls = tlsFromArgs(options, env);
+  return {
+    address,
+    connection: { host, port, ...wire, ...(tls !== undefined && { tls }) },
+    timeout: Math.round(seconds * 1000),
+  };
 }
 
-/** A server that cannot be reached, said in terms of the command line. */
-export function explainReach(error: unknown): unknown {
+/** Opens the store and client the options name. */
+export function openSession(options: GlobalOptions, env: NodeJS.ProcessEnv): Session {
+  const target = serverTarget(options, env);
+  const store = new ThriftRPCFeatureFlagStore(target.connection, { timeout: target.timeout, logger: QUIET });
+  const client = new FeatureFlagClient(store, { logger: QUIET });
+  return { client, store, target, close: () => store.close() };
+}
+
+/** A server that cannot be reached, said in terms of the command line (with TLS or without). */
+export function explainReach(error: unknown, target: ServerTarget): unknown {
   if (error instanceof ConnectionError || error instanceof TimeoutError) {
-    return new Error(`${error.message} (is flipper-server running there? --server or FLIPPER_SERVER names it)`);
+    const hint =
+      target.connection.tls === undefined
+        ? 'is flipper-server running there? --server or FLIPPER_SERVER names it; a TLS server needs --tls-ca'
+        : 'is flipper-server serving TLS there? --server names it; --tls-ca, --tls-cert and --tls-key the certificates';
+    return new Error(`${error.message} (${hint})`);
   }
   return error;
 }

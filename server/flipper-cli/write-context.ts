@@ -1,32 +1,21 @@
 import { userInfo } from 'node:os';
-import type { FeatureFlagClient } from '../../client/client';
-import { UsageError } from './errors';
+import { withWriteContext } from '../../client/calls/write-context';
+import type { WriteContext } from '../../shared';
+import { contextText } from '../../shared/thrift/history-mapping';
+import { usage } from './values';
+
+/** Who makes a change (always said: `--actor`, `$FLIPPER_ACTOR` or the OS user) and why (`--reason`). */
+export type CliWriteContext = WriteContext & { actor: string };
 
 /**
- * Who makes a change and why (`--actor`, `--reason`). The one place where a write's context is
- * attached: today the flag server's API carries neither, so they are validated and kept here;
- * when the server records history (issue #14) this is where they are passed with each write.
+ * The context of this invocation's writes: `--actor` (default `$FLIPPER_ACTOR`, then the OS user)
+ * and `--reason`, checked as the library and the server check them (one line, at most 1024
+ * characters), so a bad one is a usage error before anything is sent.
  */
-export interface WriteContext {
-  actor: string;
-  reason?: string;
-}
-
-const MAX_TEXT = 1024;
-
-/** The context of this invocation's writes: `--actor` (default `$FLIPPER_ACTOR`, then the OS user) and `--reason`. */
-export function writeContext(options: { actor?: string; reason?: string }, env: NodeJS.ProcessEnv): WriteContext {
-  const actor = options.actor ?? env.FLIPPER_ACTOR ?? osUser();
-  for (const [name, value] of [
-    ['--actor', actor],
-    ['--reason', options.reason],
-  ] as const) {
-    // eslint-disable-next-line no-control-regex -- control characters (newlines) are what is refused
-    if (value !== undefined && (value.length > MAX_TEXT || /[\0-\x1f]/.test(value))) {
-      throw new UsageError(`${name} must be one line of at most ${MAX_TEXT} characters`);
-    }
-  }
-  return { actor, ...(options.reason !== undefined && { reason: options.reason }) };
+export function writeContext(options: { actor?: string; reason?: string }, env: NodeJS.ProcessEnv): CliWriteContext {
+  const actor = usage(() => contextText(options.actor ?? env.FLIPPER_ACTOR ?? osUser(), '--actor'))!;
+  const reason = usage(() => contextText(options.reason, '--reason'));
+  return { actor, ...(reason !== undefined && { reason }) };
 }
 
 function osUser(): string {
@@ -38,11 +27,12 @@ function osUser(): string {
 }
 
 /**
- * The client a command writes through, carrying `context`. This is the single place where a
- * write's actor and reason meet the API: the server's API has no field for them yet, so the client
- * is returned as it is; the history issue (#14) passes `context` with each write here.
+ * Runs a command's writes with its context: the single place where a write's actor and reason meet
+ * the API. Every store write made inside `write` (a client method, `updateFlag`, `store.create`)
+ * carries them to the server, which records them in the flag's history (with the verified
+ * certificate identity beside them). The library's own carrier, the one `client.enable(name,
+ * { actor, reason })` uses, so import's store-level writes carry it too.
  */
-export function writerFor(client: FeatureFlagClient, context: WriteContext): FeatureFlagClient {
-  void context;
-  return client;
+export function writingAs<T>(context: CliWriteContext, write: () => Promise<T>): Promise<T> {
+  return withWriteContext(context, write);
 }

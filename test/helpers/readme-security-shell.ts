@@ -1,10 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const README = join(__dirname, '..', '..', '..', 'README.md');
 const CLI = join(__dirname, '..', '..', 'server', 'cli.js');
+const FLIPPER = join(__dirname, '..', '..', 'server', 'flipper-cli', 'main.js');
 
 /**
  * A ```sh block of a README section, with the name its directive gives it: the Security section's
@@ -52,13 +53,18 @@ export function shellExpected(code: string): string[] {
   return expected;
 }
 
-/** A folder holding a `flipper-server` command (the built one), to put first on PATH. */
+/** A folder holding the `flipper-server` and `flipper` commands (the built ones), to put first on PATH. */
 function binDir(cwd: string): string {
   const dir = join(cwd, '.bin');
   mkdirSync(dir, { recursive: true });
-  const shim = join(dir, 'flipper-server');
-  writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-  chmodSync(shim, 0o755);
+  for (const [name, script] of [
+    ['flipper-server', CLI],
+    ['flipper', FLIPPER],
+  ]) {
+    const shim = join(dir, name);
+    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+    chmodSync(shim, 0o755);
+  }
   return dir;
 }
 
@@ -66,20 +72,23 @@ function shellEnv(cwd: string, env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...process.env, ...env, PATH: `${binDir(cwd)}:${process.env.PATH ?? ''}` };
 }
 
-/** Runs a block with `bash -e` in `cwd`; throws with its output when it fails. Returns stdout lines. */
-export function runShell(code: string, cwd: string, env: Record<string, string> = {}): string[] {
-  const result = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', code], {
-    cwd,
-    env: shellEnv(cwd, env),
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `shell block failed (${result.status ?? result.signal}):\n${code}\n${result.stdout}${result.stderr}`,
+/**
+ * Runs a block with `bash -e` in `cwd`; throws with its output when it fails. Returns stdout lines.
+ * Asynchronous: a server the block talks to may run in this process.
+ */
+export function runShell(code: string, cwd: string, env: Record<string, string> = {}): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      ['-e', '-o', 'pipefail', '-c', code],
+      { cwd, env: shellEnv(cwd, env), encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(new Error(`shell block failed (${error.code ?? error.signal}):\n${code}\n${stdout}${stderr}`));
+        else resolve(stdout.split('\n').filter((line) => line !== ''));
+      },
     );
-  }
-  return result.stdout.split('\n').filter((line) => line !== '');
+  });
 }
 
 /** A block that starts a server in the foreground, run in the background until `stop()`. */

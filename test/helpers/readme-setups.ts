@@ -85,7 +85,7 @@ const flagServer: ReadmeSetup = {
 const tlsServer: ReadmeSetup = {
   async before() {
     const dir = mkdtempSync(join(tmpdir(), 'flipper-readme-tls-'));
-    runShell(shellBlock('Security', 'certificates').code, dir);
+    await runShell(shellBlock('Security', 'certificates').code, dir);
     const port = await freePort();
     const server = await startShellServer(shellBlock('Security', 'server').code, dir, { FLIPPER_PORT: String(port) });
     const restore = withEnv({ FLIPPER_PORT: String(port), FLIPPER_CERTS: dir });

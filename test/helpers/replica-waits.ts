@@ -29,7 +29,7 @@ export async function until(predicate: () => boolean, what: string, ms = 5000): 
 /** Resolves with the next emission of `event` (rejects after `ms`). */
 export function nextEvent(
   replica: ThriftReplicaFeatureFlagStore,
-  event: 'ready' | 'stale' | 'error',
+  event: 'ready' | 'stale' | 'error' | 'reconnected',
   ms = 5000,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -37,7 +37,7 @@ export function nextEvent(
       replica.events.off(event, listener);
       reject(new Error(`no ${event} event within ${ms} ms`));
     }, ms);
-    const listener = (value: unknown) => {
+    const listener = (value?: unknown) => {
       clearTimeout(timer);
       replica.events.off(event, listener);
       resolve(value);

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { commandOf, contextOf, example, json, writeOptions, type CommandKit } from '../command-kit';
 import { UsageError } from '../errors';
-import { describeChange, readFlagFile } from '../flag-file';
+import { flagChanges, readFlagFile } from '../flag-file';
 import { print, type CliIo } from '../output';
 import { allFlags } from '../session';
-import { writerFor } from '../write-context';
+import { writingAs } from '../write-context';
 import { updateFlag } from '../../../client/stores/update-flag';
 
 /** Writes at least this many flags before a progress bar is worth drawing. */
@@ -25,6 +25,7 @@ export function registerImport(program: Command, kit: CommandKit): void {
     'flipper import flags.json --dry-run',
   ).action((file: string, ...args: unknown[]) =>
     kit.withSession(commandOf(args), async (session, options) => {
+      const context = contextOf(io, options);
       let text: string;
       try {
         text = await readFile(file, 'utf8');
@@ -33,22 +34,24 @@ export function registerImport(program: Command, kit: CommandKit): void {
       }
       const wanted = readFlagFile(text, file);
       const current = new Map((await allFlags(session)).map((item) => [item.featureName, item]));
-      const plan = wanted.map((item) => ({ item, changes: describeChange(current.get(item.featureName), item) }));
+      const plan = wanted.map((item) => ({ item, changes: flagChanges(current.get(item.featureName), item) }));
       const creates = plan.filter((p) => !current.has(p.item.featureName));
       const updates = plan.filter((p) => current.has(p.item.featureName) && p.changes.length > 0);
       const unchanged = plan.length - creates.length - updates.length;
       const dryRun = options.dryRun === true;
 
       if (!dryRun) {
-        const store = writerFor(session.client, contextOf(io, options)).store;
+        const store = session.client.store;
         const writes = [...creates, ...updates];
         const bar = io.interactive && writes.length >= PROGRESS_FROM ? progressBar(io, writes.length) : undefined;
-        for (const [i, { item }] of writes.entries()) {
-          if (!current.has(item.featureName)) await store.create(item.featureName, { isEnabled: item.isEnabled });
-          // Conditional (the server's revision): an edit made meanwhile is replaced, never half-merged.
-          await updateFlag(store, item.featureName, () => item);
-          bar?.(i + 1);
-        }
+        await writingAs(context, async () => {
+          for (const [i, { item }] of writes.entries()) {
+            if (!current.has(item.featureName)) await store.create(item.featureName, { isEnabled: item.isEnabled });
+            // Conditional (the server's revision): an edit made meanwhile is replaced, never half-merged.
+            await updateFlag(store, item.featureName, () => item);
+            bar?.(i + 1);
+          }
+        });
         if (bar) io.stderr.write('\n');
       }
 

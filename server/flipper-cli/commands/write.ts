@@ -1,18 +1,24 @@
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { FeatureFlagStoreItem } from '../../../shared';
 import { BUCKETER_KINDS, bucketerFromArgs, type BucketerArgs } from '../bucketer-args';
-import { commandOf, contextOf, example, writeOptions, type CommandKit, type CommandOptions } from '../command-kit';
-import { UsageError } from '../errors';
+import {
+  commandOf,
+  confirm,
+  contextOf,
+  example,
+  writeOptions,
+  type CommandKit,
+  type CommandOptions,
+} from '../command-kit';
 import { describeBucketer, onOff, print } from '../output';
 import { mustGet, type Session } from '../session';
 import { clientDataFromJson, conditionFromKeywords, conditionsFromJson } from '../values';
-import { writerFor } from '../write-context';
+import { writingAs } from '../write-context';
 import type { FeatureFlagClient } from '../../../client/client';
 
 /**
- * Every write goes through the client (the same conditional path as a program's), with the
- * invocation's `WriteContext`; it returns the line that says what happened.
+ * Every write goes through the client (the same conditional path as a program's), inside the
+ * invocation's write context (`writingAs`); it returns the line that says what happened.
  */
 type Write = (client: FeatureFlagClient, session: Session, options: CommandOptions) => Promise<string>;
 
@@ -20,7 +26,7 @@ export function registerWrites(program: Command, kit: CommandKit): void {
   const { io } = kit;
   const run = (name: string, args: unknown[], write: Write) =>
     kit.withSession(commandOf(args), async (session, options) => {
-      const done = await write(writerFor(session.client, contextOf(io, options)), session, options);
+      const done = await writingAs(contextOf(io, options), () => write(session.client, session, options));
       print(io, done);
     });
   const state = (item: FeatureFlagStoreItem) => onOff(io, item.isEnabled);
@@ -78,16 +84,12 @@ export function registerWrites(program: Command, kit: CommandKit): void {
     'flipper delete old-banner --yes',
   ).action((name: string, ...args: unknown[]) =>
     kit.withSession(commandOf(args), async (session, options) => {
-      const client = writerFor(session.client, contextOf(io, options));
+      const context = contextOf(io, options);
       await mustGet(session, name);
-      if (options.yes !== true) {
-        if (!io.interactive) throw new UsageError(`delete asks before deleting: pass --yes when not at a terminal`);
-        const prompt = createInterface({ input: io.stdin, output: io.stderr });
-        const answer = await prompt.question(`Delete flag ${JSON.stringify(name)}? [y/N] `);
-        prompt.close();
-        if (!/^y(es)?$/i.test(answer.trim())) return print(io, 'not deleted');
+      if (options.yes !== true && !(await confirm(io, 'delete', `Delete flag ${JSON.stringify(name)}?`))) {
+        return print(io, 'not deleted');
       }
-      await client.destroy(name);
+      await writingAs(context, () => session.client.destroy(name));
       print(io, `deleted ${name}`);
     }),
   );
