@@ -108,7 +108,7 @@ bench: install build
 
 ## screenshots: the web console's pictures in docs/screenshots/ (shown in the README), from its browser test
 screenshots: install build
-	UPDATE_SCREENSHOTS=1 npx mocha --no-config --require dist/test/helpers/root-hooks.js --timeout 60000 --exit dist/test/console.test.js
+	UPDATE_SCREENSHOTS=1 npx mocha --no-config --require dist/test/helpers/root-hooks.js --timeout 60000 --exit dist/test/console.test.js dist/test/console-login.test.js
 
 clean:
 	rm -rf dist node_modules/.installed

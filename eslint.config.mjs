@@ -34,8 +34,8 @@ export default tseslint.config(
       globals: Object.fromEntries(
         [
           'fetch',
-          'setInterval',
-          'clearInterval',
+          'setTimeout',
+          'EventSource',
           'location',
           'addEventListener',
           'removeEventListener',

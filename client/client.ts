@@ -7,6 +7,7 @@ import {
   FeatureFlagStoreMeta,
   FlagDoesNotExistError,
   FlipperError,
+  HistoryUnavailableError,
   InvalidArgumentError,
   ScoreMemo,
   InvalidItemError,
@@ -16,7 +17,13 @@ import {
   scoreMemoOf,
   validateFlagName,
   validatePage,
+  type HistoryEntry,
+  type HistoryOptions,
+  type RollbackOptions,
+  type WriteContext,
 } from '../shared';
+import { contextText } from '../shared/thrift/history-mapping';
+import { withWriteContext } from './calls/write-context';
 import { EventType, FlipperEventEmitter, IEventEmitter } from './events';
 import { explainItem, type Explanation } from './explanation';
 import { FeatureFlag } from './feature-flag';
@@ -30,7 +37,7 @@ export interface IsEnabledOptions {
   default?: boolean;
 }
 
-export interface CreateFlagOptions {
+export interface CreateFlagOptions extends WriteContext {
   /** Default false. */
   isEnabled?: boolean;
   /** Any JSON object, stored with the flag. Default `{}`. */
@@ -173,7 +180,7 @@ export class FeatureFlagClient {
     const clientData = options.clientData;
     if (clientData !== undefined) assertClientData(clientData);
     this.events.emit(EventType.PRE_CREATE, featureName, { isEnabled, clientData });
-    await this.store.create(featureName, { isEnabled, clientData });
+    await inContext(options, () => this.store.create(featureName, { isEnabled, clientData }));
     this.events.emit(EventType.POST_CREATE, featureName, { isEnabled, clientData });
     return this.get(featureName);
   }
@@ -188,25 +195,26 @@ export class FeatureFlagClient {
     return new FeatureFlag(featureName, this);
   }
 
-  async enable(featureName: string): Promise<void> {
-    await this.change(featureName, EventType.PRE_ENABLE, {}, (item) => item.withEnabled(true));
+  /** Turns the flag on; `context` says who and why (recorded by a flag server's history). */
+  async enable(featureName: string, context?: WriteContext): Promise<void> {
+    await this.change(featureName, EventType.PRE_ENABLE, {}, (item) => item.withEnabled(true), context);
     this.events.emit(EventType.POST_ENABLE, featureName, {});
   }
 
-  async disable(featureName: string): Promise<void> {
-    await this.change(featureName, EventType.PRE_DISABLE, {}, (item) => item.withEnabled(false));
+  async disable(featureName: string, context?: WriteContext): Promise<void> {
+    await this.change(featureName, EventType.PRE_DISABLE, {}, (item) => item.withEnabled(false), context);
     this.events.emit(EventType.POST_DISABLE, featureName, {});
   }
 
   /** Removes the flag; a missing one is `FlagDoesNotExistError`. A stored flag that cannot be read (written by another program) is removed too. */
-  async destroy(featureName: string): Promise<void> {
+  async destroy(featureName: string, context?: WriteContext): Promise<void> {
     try {
       await this.mustGet(featureName);
     } catch (error) {
       if (!(error instanceof InvalidItemError)) throw error;
     }
     this.events.emit(EventType.PRE_DESTROY, featureName, {});
-    await this.store.delete(featureName);
+    await inContext(context, () => this.store.delete(featureName));
     this.events.emit(EventType.POST_DESTROY, featureName, {});
   }
 
@@ -217,10 +225,14 @@ export class FeatureFlagClient {
   }
 
   /** Merges `clientData` into the flag's client data (top-level keys replace). */
-  async setClientData(featureName: string, clientData: ClientData): Promise<void> {
+  async setClientData(featureName: string, clientData: ClientData, context?: WriteContext): Promise<void> {
     assertClientData(clientData);
-    await this.change(featureName, EventType.PRE_SET_CLIENT_DATA, { clientData }, (item) =>
-      item.withMeta(item.meta.with({ clientData: { ...item.meta.clientData, ...clientData } })),
+    await this.change(
+      featureName,
+      EventType.PRE_SET_CLIENT_DATA,
+      { clientData },
+      (item) => item.withMeta(item.meta.with({ clientData: { ...item.meta.clientData, ...clientData } })),
+      context,
     );
     this.events.emit(EventType.POST_SET_CLIENT_DATA, featureName, { clientData });
   }
@@ -239,29 +251,41 @@ export class FeatureFlagClient {
     return (await this.mustGet(featureName)).meta;
   }
 
-  async addCondition(featureName: string, condition: Condition): Promise<void> {
+  async addCondition(featureName: string, condition: Condition, context?: WriteContext): Promise<void> {
     assertCondition(condition);
-    await this.change(featureName, EventType.PRE_ADD_CONDITION, { condition }, (item) =>
-      item.withMeta(item.meta.with({ conditions: [...item.meta.conditions, condition] })),
+    await this.change(
+      featureName,
+      EventType.PRE_ADD_CONDITION,
+      { condition },
+      (item) => item.withMeta(item.meta.with({ conditions: [...item.meta.conditions, condition] })),
+      context,
     );
     this.events.emit(EventType.POST_ADD_CONDITION, featureName, { condition });
   }
 
-  async setConditions(featureName: string, conditions: readonly Condition[]): Promise<void> {
+  async setConditions(featureName: string, conditions: readonly Condition[], context?: WriteContext): Promise<void> {
     if (!Array.isArray(conditions)) throw new InvalidArgumentError('conditions must be an array of Condition');
     conditions.forEach(assertCondition);
-    await this.change(featureName, EventType.PRE_SET_CONDITIONS, { conditions }, (item) =>
-      item.withMeta(item.meta.with({ conditions })),
+    await this.change(
+      featureName,
+      EventType.PRE_SET_CONDITIONS,
+      { conditions },
+      (item) => item.withMeta(item.meta.with({ conditions })),
+      context,
     );
     this.events.emit(EventType.POST_SET_CONDITIONS, featureName, { conditions });
   }
 
-  async setBucketer(featureName: string, bucketer: Bucketer): Promise<void> {
+  async setBucketer(featureName: string, bucketer: Bucketer, context?: WriteContext): Promise<void> {
     if (!bucketer || typeof bucketer.check !== 'function' || typeof bucketer.toJSON !== 'function') {
       throw new InvalidArgumentError('bucketer must be a Bucketer (NoOpBucketer, PercentageBucketer, ...)');
     }
-    await this.change(featureName, EventType.PRE_SET_BUCKETER, { bucketer }, (item) =>
-      item.withMeta(item.meta.with({ bucketer })),
+    await this.change(
+      featureName,
+      EventType.PRE_SET_BUCKETER,
+      { bucketer },
+      (item) => item.withMeta(item.meta.with({ bucketer })),
+      context,
     );
     this.events.emit(EventType.POST_SET_BUCKETER, featureName, { bucketer });
   }
@@ -276,20 +300,60 @@ export class FeatureFlagClient {
     pre: EventType,
     args: A,
     change: (item: FeatureFlagStoreItem) => FeatureFlagStoreItem,
+    context: WriteContext | undefined,
   ): Promise<void> {
     let announced = false;
-    await updateFlag(
-      this.store,
-      featureName,
-      (item) => {
-        if (!announced) {
-          announced = true;
-          this.events.emit(pre, featureName, args);
-        }
-        return change(item);
-      },
-      this.conflictRetry,
+    await inContext(context, () =>
+      updateFlag(
+        this.store,
+        featureName,
+        (item) => {
+          if (!announced) {
+            announced = true;
+            this.events.emit(pre, featureName, args);
+          }
+          return change(item);
+        },
+        this.conflictRetry,
+      ),
     );
+  }
+
+  /**
+   * The flag's recorded changes, newest first (`limit` default 50; `beforeVersion` for the next
+   * page: the last entry's version). Kept by the flag server: other stores reject with
+   * `HistoryUnavailableError`.
+   */
+  async history(featureName: string, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+    validateFlagName(featureName);
+    return this.historyStore().history(featureName, options);
+  }
+
+  /**
+   * Restores the flag as it was after the change recorded at `version` (see `history`), as a new
+   * recorded change by `actor` for `reason`. A write the caller has not seen (newer than the flag's
+   * newest entry, or than `expectedRevision`) makes it `ConflictError`, never an overwrite. Resolves
+   * with the flag's newest entry afterwards.
+   */
+  async rollback(featureName: string, version: number, options: RollbackOptions = {}): Promise<HistoryEntry> {
+    validateFlagName(featureName);
+    if (!Number.isSafeInteger(version) || version < 0)
+      throw new InvalidArgumentError('version must be a non-negative integer');
+    const checked = checkedContext(options);
+    return this.historyStore().rollback(featureName, version, {
+      ...checked,
+      ...(options.expectedRevision !== undefined && { expectedRevision: options.expectedRevision }),
+    });
+  }
+
+  private historyStore(): FeatureFlagStore & Required<Pick<FeatureFlagStore, 'history' | 'rollback'>> {
+    const store = this.store;
+    if (store.history === undefined || store.rollback === undefined) {
+      throw new HistoryUnavailableError(
+        `history is kept by the flag server; ${store.constructor.name} has none: use ThriftRPCFeatureFlagStore or a replica`,
+      );
+    }
+    return store as FeatureFlagStore & Required<Pick<FeatureFlagStore, 'history' | 'rollback'>>;
   }
 
   private async mustGet(featureName: string): Promise<FeatureFlagStoreItem> {
@@ -342,4 +406,19 @@ function assertClientData(clientData: unknown): asserts clientData is ClientData
 
 function assertCondition(condition: unknown): asserts condition is Condition {
   if (!(condition instanceof Condition)) throw new InvalidArgumentError('condition must be a Condition');
+}
+
+/** Runs a store write with the caller's `{ actor, reason }` (checked first), when there is one. */
+function inContext<T>(context: WriteContext | undefined, write: () => Promise<T>): Promise<T> {
+  const checked = checkedContext(context);
+  return checked === undefined ? write() : withWriteContext(checked, write);
+}
+
+/** Only `actor` and `reason`, each one line of text: what the wire carries (other keys of create's options are not context). */
+function checkedContext(context: WriteContext | undefined): WriteContext | undefined {
+  if (context === undefined || context === null) return undefined;
+  const actor = contextText(context.actor, 'actor');
+  const reason = contextText(context.reason, 'reason');
+  if (actor === undefined && reason === undefined) return undefined;
+  return { ...(actor !== undefined && { actor }), ...(reason !== undefined && { reason }) };
 }

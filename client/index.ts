@@ -35,6 +35,20 @@ export { ConflictError, OutcomeUnknownError } from '../shared/errors';
 export { SyncEvaluationUnsupportedError } from '../shared/errors';
 // The flag server refused the call for who made it (its --authz policy, or a --read-only listener).
 export { PermissionDeniedError } from '../shared/errors';
+// client.history / client.rollback on a store without a flag server's history.
+export { HistoryUnavailableError } from '../shared/errors';
+
+// Who makes a write and why, and what a flag server's history records (client.history, client.rollback).
+export type { HistoryEntry, HistoryOptions, RollbackOptions, WriteContext } from '../shared/model/history';
+// A history entry as readable lines (which state, client data keys, conditions or bucketer changed).
+export {
+  describeChange,
+  describeBucketer,
+  describeCondition,
+  type ChangeLine,
+  type ChangeField,
+  type StoredChange,
+} from '../shared/model/history-diff';
 
 // Values a flag holds.
 export type { Checks, ClientData, JsonObject, JsonValue } from '../shared/json';

@@ -20,6 +20,9 @@ import FeatureFlagStoreListPage = ttypes.FeatureFlagStoreListPage
 import StoreVersion = ttypes.StoreVersion
 import Snapshot = ttypes.Snapshot
 import Changes = ttypes.Changes
+import WriteContext = ttypes.WriteContext
+import HistoryEntry = ttypes.HistoryEntry
+import HistoryPage = ttypes.HistoryPage
 
 declare class Client {
   private output: thrift.TTransport;
@@ -71,6 +74,18 @@ declare class Client {
   WaitForChanges(since: StoreVersion, timeout_ms: number): Changes;
 
   WaitForChanges(since: StoreVersion, timeout_ms: number, callback?: (error: ttypes.FlipperException, response: Changes)=>void): void;
+
+  SetWriteContext(context: WriteContext): void;
+
+  SetWriteContext(context: WriteContext, callback?: (error: ttypes.FlipperException, response: void)=>void): void;
+
+  History(feature_name: string, limit: number, before_version: Int64): HistoryPage;
+
+  History(feature_name: string, limit: number, before_version: Int64, callback?: (error: ttypes.FlipperException, response: HistoryPage)=>void): void;
+
+  Rollback(feature_name: string, to_version: Int64, context: WriteContext, expected_revision: string): HistoryEntry;
+
+  Rollback(feature_name: string, to_version: Int64, context: WriteContext, expected_revision: string, callback?: (error: ttypes.FlipperException, response: HistoryEntry)=>void): void;
 }
 
 declare class Processor {
@@ -89,4 +104,7 @@ declare class Processor {
   process_ListPage(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_GetSnapshot(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
   process_WaitForChanges(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_SetWriteContext(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_History(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
+  process_Rollback(seqid: number, input: thrift.TProtocol, output: thrift.TProtocol): void;
 }

@@ -597,13 +597,13 @@ FeatureFlagStore_List_result.prototype.read = function(input) {
       case 0:
       if (ftype == Thrift.Type.LIST) {
         this.success = [];
-        var _rtmp338 = input.readListBegin();
-        var _size37 = _rtmp338.size || 0;
-        for (var _i39 = 0; _i39 < _size37; ++_i39) {
-          var elem40 = null;
-          elem40 = new ttypes.FeatureFlagStoreItem();
-          elem40.read(input);
-          this.success.push(elem40);
+        var _rtmp343 = input.readListBegin();
+        var _size42 = _rtmp343.size || 0;
+        for (var _i44 = 0; _i44 < _size42; ++_i44) {
+          var elem45 = null;
+          elem45 = new ttypes.FeatureFlagStoreItem();
+          elem45.read(input);
+          this.success.push(elem45);
         }
         input.readListEnd();
       } else {
@@ -632,10 +632,10 @@ FeatureFlagStore_List_result.prototype.write = function(output) {
   if (this.success !== null && this.success !== undefined) {
     output.writeFieldBegin('success', Thrift.Type.LIST, 0);
     output.writeListBegin(Thrift.Type.STRUCT, this.success.length);
-    for (var iter41 in this.success) {
-      if (this.success.hasOwnProperty(iter41)) {
-        iter41 = this.success[iter41];
-        iter41.write(output);
+    for (var iter46 in this.success) {
+      if (this.success.hasOwnProperty(iter46)) {
+        iter46 = this.success[iter46];
+        iter46.write(output);
       }
     }
     output.writeListEnd();
@@ -1414,6 +1414,425 @@ FeatureFlagStore_WaitForChanges_result.prototype.write = function(output) {
   return;
 };
 
+var FeatureFlagStore_SetWriteContext_args = function(args) {
+  this.context = null;
+  if (args) {
+    if (args.context !== undefined && args.context !== null) {
+      this.context = new ttypes.WriteContext(args.context);
+    }
+  }
+};
+FeatureFlagStore_SetWriteContext_args.prototype = {};
+FeatureFlagStore_SetWriteContext_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.context = new ttypes.WriteContext();
+        this.context.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_SetWriteContext_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_SetWriteContext_args');
+  if (this.context !== null && this.context !== undefined) {
+    output.writeFieldBegin('context', Thrift.Type.STRUCT, 1);
+    this.context.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_SetWriteContext_result = function(args) {
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_SetWriteContext_result.prototype = {};
+FeatureFlagStore_SetWriteContext_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 0:
+        input.skip(ftype);
+        break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_SetWriteContext_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_SetWriteContext_result');
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_History_args = function(args) {
+  this.feature_name = null;
+  this.limit = null;
+  this.before_version = null;
+  if (args) {
+    if (args.feature_name !== undefined && args.feature_name !== null) {
+      this.feature_name = args.feature_name;
+    }
+    if (args.limit !== undefined && args.limit !== null) {
+      this.limit = args.limit;
+    }
+    if (args.before_version !== undefined && args.before_version !== null) {
+      this.before_version = args.before_version;
+    }
+  }
+};
+FeatureFlagStore_History_args.prototype = {};
+FeatureFlagStore_History_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.feature_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I32) {
+        this.limit = input.readI32();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.I64) {
+        this.before_version = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_History_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_History_args');
+  if (this.feature_name !== null && this.feature_name !== undefined) {
+    output.writeFieldBegin('feature_name', Thrift.Type.STRING, 1);
+    output.writeString(this.feature_name);
+    output.writeFieldEnd();
+  }
+  if (this.limit !== null && this.limit !== undefined) {
+    output.writeFieldBegin('limit', Thrift.Type.I32, 2);
+    output.writeI32(this.limit);
+    output.writeFieldEnd();
+  }
+  if (this.before_version !== null && this.before_version !== undefined) {
+    output.writeFieldBegin('before_version', Thrift.Type.I64, 3);
+    output.writeI64(this.before_version);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_History_result = function(args) {
+  this.success = null;
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.HistoryPage(args.success);
+    }
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_History_result.prototype = {};
+FeatureFlagStore_History_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.HistoryPage();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_History_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_History_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_Rollback_args = function(args) {
+  this.feature_name = null;
+  this.to_version = null;
+  this.context = null;
+  this.expected_revision = null;
+  if (args) {
+    if (args.feature_name !== undefined && args.feature_name !== null) {
+      this.feature_name = args.feature_name;
+    }
+    if (args.to_version !== undefined && args.to_version !== null) {
+      this.to_version = args.to_version;
+    }
+    if (args.context !== undefined && args.context !== null) {
+      this.context = new ttypes.WriteContext(args.context);
+    }
+    if (args.expected_revision !== undefined && args.expected_revision !== null) {
+      this.expected_revision = args.expected_revision;
+    }
+  }
+};
+FeatureFlagStore_Rollback_args.prototype = {};
+FeatureFlagStore_Rollback_args.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.feature_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I64) {
+        this.to_version = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.context = new ttypes.WriteContext();
+        this.context.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRING) {
+        this.expected_revision = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_Rollback_args.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_Rollback_args');
+  if (this.feature_name !== null && this.feature_name !== undefined) {
+    output.writeFieldBegin('feature_name', Thrift.Type.STRING, 1);
+    output.writeString(this.feature_name);
+    output.writeFieldEnd();
+  }
+  if (this.to_version !== null && this.to_version !== undefined) {
+    output.writeFieldBegin('to_version', Thrift.Type.I64, 2);
+    output.writeI64(this.to_version);
+    output.writeFieldEnd();
+  }
+  if (this.context !== null && this.context !== undefined) {
+    output.writeFieldBegin('context', Thrift.Type.STRUCT, 3);
+    this.context.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.expected_revision !== null && this.expected_revision !== undefined) {
+    output.writeFieldBegin('expected_revision', Thrift.Type.STRING, 4);
+    output.writeString(this.expected_revision);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var FeatureFlagStore_Rollback_result = function(args) {
+  this.success = null;
+  this.error = null;
+  if (args instanceof ttypes.FlipperException) {
+    this.error = args;
+    return;
+  }
+  if (args) {
+    if (args.success !== undefined && args.success !== null) {
+      this.success = new ttypes.HistoryEntry(args.success);
+    }
+    if (args.error !== undefined && args.error !== null) {
+      this.error = args.error;
+    }
+  }
+};
+FeatureFlagStore_Rollback_result.prototype = {};
+FeatureFlagStore_Rollback_result.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 0:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.success = new ttypes.HistoryEntry();
+        this.success.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 1:
+      if (ftype == Thrift.Type.STRUCT) {
+        this.error = new ttypes.FlipperException();
+        this.error.read(input);
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+FeatureFlagStore_Rollback_result.prototype.write = function(output) {
+  output.writeStructBegin('FeatureFlagStore_Rollback_result');
+  if (this.success !== null && this.success !== undefined) {
+    output.writeFieldBegin('success', Thrift.Type.STRUCT, 0);
+    this.success.write(output);
+    output.writeFieldEnd();
+  }
+  if (this.error !== null && this.error !== undefined) {
+    output.writeFieldBegin('error', Thrift.Type.STRUCT, 1);
+    this.error.write(output);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
 var FeatureFlagStoreClient = exports.Client = function(output, pClass) {
   this.output = output;
   this.pClass = pClass;
@@ -2099,6 +2518,194 @@ FeatureFlagStoreClient.prototype.recv_WaitForChanges = function(input,mtype,rseq
   }
   return callback('WaitForChanges failed: unknown result');
 };
+
+FeatureFlagStoreClient.prototype.SetWriteContext = function(context, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_SetWriteContext(context);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_SetWriteContext(context);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_SetWriteContext = function(context) {
+  var output = new this.pClass(this.output);
+  var params = {
+    context: context
+  };
+  var args = new FeatureFlagStore_SetWriteContext_args(params);
+  try {
+    output.writeMessageBegin('SetWriteContext', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_SetWriteContext = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_SetWriteContext_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  callback(null);
+};
+
+FeatureFlagStoreClient.prototype.History = function(feature_name, limit, before_version, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_History(feature_name, limit, before_version);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_History(feature_name, limit, before_version);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_History = function(feature_name, limit, before_version) {
+  var output = new this.pClass(this.output);
+  var params = {
+    feature_name: feature_name,
+    limit: limit,
+    before_version: before_version
+  };
+  var args = new FeatureFlagStore_History_args(params);
+  try {
+    output.writeMessageBegin('History', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_History = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_History_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('History failed: unknown result');
+};
+
+FeatureFlagStoreClient.prototype.Rollback = function(feature_name, to_version, context, expected_revision, callback) {
+  this._seqid = this.new_seqid();
+  if (callback === undefined) {
+    var _defer = Q.defer();
+    this._reqs[this.seqid()] = function(error, result) {
+      if (error) {
+        _defer.reject(error);
+      } else {
+        _defer.resolve(result);
+      }
+    };
+    this.send_Rollback(feature_name, to_version, context, expected_revision);
+    return _defer.promise;
+  } else {
+    this._reqs[this.seqid()] = callback;
+    this.send_Rollback(feature_name, to_version, context, expected_revision);
+  }
+};
+
+FeatureFlagStoreClient.prototype.send_Rollback = function(feature_name, to_version, context, expected_revision) {
+  var output = new this.pClass(this.output);
+  var params = {
+    feature_name: feature_name,
+    to_version: to_version,
+    context: context,
+    expected_revision: expected_revision
+  };
+  var args = new FeatureFlagStore_Rollback_args(params);
+  try {
+    output.writeMessageBegin('Rollback', Thrift.MessageType.CALL, this.seqid());
+    args.write(output);
+    output.writeMessageEnd();
+    return this.output.flush();
+  }
+  catch (e) {
+    delete this._reqs[this.seqid()];
+    if (typeof output.reset === 'function') {
+      output.reset();
+    }
+    throw e;
+  }
+};
+
+FeatureFlagStoreClient.prototype.recv_Rollback = function(input,mtype,rseqid) {
+  var callback = this._reqs[rseqid] || function() {};
+  delete this._reqs[rseqid];
+  if (mtype == Thrift.MessageType.EXCEPTION) {
+    var x = new Thrift.TApplicationException();
+    x.read(input);
+    input.readMessageEnd();
+    return callback(x);
+  }
+  var result = new FeatureFlagStore_Rollback_result();
+  result.read(input);
+  input.readMessageEnd();
+
+  if (null !== result.error) {
+    return callback(result.error);
+  }
+  if (null !== result.success) {
+    return callback(null, result.success);
+  }
+  return callback('Rollback failed: unknown result');
+};
 var FeatureFlagStoreProcessor = exports.Processor = function(handler) {
   this._handler = handler;
 };
@@ -2582,6 +3189,137 @@ FeatureFlagStoreProcessor.prototype.process_WaitForChanges = function(seqid, inp
       } else {
         result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
         output.writeMessageBegin("WaitForChanges", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_SetWriteContext = function(seqid, input, output) {
+  var args = new FeatureFlagStore_SetWriteContext_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.SetWriteContext.length === 1) {
+    Q.fcall(this._handler.SetWriteContext.bind(this._handler),
+      args.context
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_SetWriteContext_result({success: result});
+      output.writeMessageBegin("SetWriteContext", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_SetWriteContext_result(err);
+        output.writeMessageBegin("SetWriteContext", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("SetWriteContext", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.SetWriteContext(args.context, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_SetWriteContext_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("SetWriteContext", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("SetWriteContext", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_History = function(seqid, input, output) {
+  var args = new FeatureFlagStore_History_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.History.length === 3) {
+    Q.fcall(this._handler.History.bind(this._handler),
+      args.feature_name,
+      args.limit,
+      args.before_version
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_History_result({success: result});
+      output.writeMessageBegin("History", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_History_result(err);
+        output.writeMessageBegin("History", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("History", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.History(args.feature_name, args.limit, args.before_version, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_History_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("History", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("History", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  }
+};
+FeatureFlagStoreProcessor.prototype.process_Rollback = function(seqid, input, output) {
+  var args = new FeatureFlagStore_Rollback_args();
+  args.read(input);
+  input.readMessageEnd();
+  if (this._handler.Rollback.length === 4) {
+    Q.fcall(this._handler.Rollback.bind(this._handler),
+      args.feature_name,
+      args.to_version,
+      args.context,
+      args.expected_revision
+    ).then(function(result) {
+      var result_obj = new FeatureFlagStore_Rollback_result({success: result});
+      output.writeMessageBegin("Rollback", Thrift.MessageType.REPLY, seqid);
+      result_obj.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    }).catch(function (err) {
+      var result;
+      if (err instanceof ttypes.FlipperException) {
+        result = new FeatureFlagStore_Rollback_result(err);
+        output.writeMessageBegin("Rollback", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("Rollback", Thrift.MessageType.EXCEPTION, seqid);
+      }
+      result.write(output);
+      output.writeMessageEnd();
+      output.flush();
+    });
+  } else {
+    this._handler.Rollback(args.feature_name, args.to_version, args.context, args.expected_revision, function (err, result) {
+      var result_obj;
+      if ((err === null || typeof err === 'undefined') || err instanceof ttypes.FlipperException) {
+        result_obj = new FeatureFlagStore_Rollback_result((err !== null || typeof err === 'undefined') ? err : {success: result});
+        output.writeMessageBegin("Rollback", Thrift.MessageType.REPLY, seqid);
+      } else {
+        result_obj = new Thrift.TApplicationException(Thrift.TApplicationExceptionType.UNKNOWN, err.message);
+        output.writeMessageBegin("Rollback", Thrift.MessageType.EXCEPTION, seqid);
       }
       result_obj.write(output);
       output.writeMessageEnd();

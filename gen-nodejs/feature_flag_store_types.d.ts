@@ -87,3 +87,34 @@ declare class Changes {
 
     constructor(args?: { version?: StoreVersion; changed?: FeatureFlagStoreItem[]; deleted?: string[]; snapshot_required?: boolean; });
 }
+
+declare class WriteContext {
+  public actor?: string;
+  public reason?: string;
+
+    constructor(args?: { actor?: string; reason?: string; });
+}
+
+declare class HistoryEntry {
+  public feature_name?: string;
+  public version?: Int64;
+  public time_ms?: Int64;
+  public operation?: string;
+  public actor?: string;
+  public reason?: string;
+  public identity?: string;
+  public peer?: string;
+  public before?: string;
+  public after?: string;
+  public before_unknown?: boolean;
+  public rollback_to?: Int64;
+
+    constructor(args?: { feature_name?: string; version?: Int64; time_ms?: Int64; operation?: string; actor?: string; reason?: string; identity?: string; peer?: string; before?: string; after?: string; before_unknown?: boolean; rollback_to?: Int64; });
+}
+
+declare class HistoryPage {
+  public entries?: HistoryEntry[];
+  public next_before_version?: Int64;
+
+    constructor(args?: { entries?: HistoryEntry[]; next_before_version?: Int64; });
+}

@@ -813,3 +813,368 @@ Changes.prototype.write = function(output) {
   return;
 };
 
+var WriteContext = module.exports.WriteContext = function(args) {
+  this.actor = null;
+  this.reason = null;
+  if (args) {
+    if (args.actor !== undefined && args.actor !== null) {
+      this.actor = args.actor;
+    }
+    if (args.reason !== undefined && args.reason !== null) {
+      this.reason = args.reason;
+    }
+  }
+};
+WriteContext.prototype = {};
+WriteContext.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.actor = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.STRING) {
+        this.reason = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+WriteContext.prototype.write = function(output) {
+  output.writeStructBegin('WriteContext');
+  if (this.actor !== null && this.actor !== undefined) {
+    output.writeFieldBegin('actor', Thrift.Type.STRING, 1);
+    output.writeString(this.actor);
+    output.writeFieldEnd();
+  }
+  if (this.reason !== null && this.reason !== undefined) {
+    output.writeFieldBegin('reason', Thrift.Type.STRING, 2);
+    output.writeString(this.reason);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var HistoryEntry = module.exports.HistoryEntry = function(args) {
+  this.feature_name = null;
+  this.version = null;
+  this.time_ms = null;
+  this.operation = null;
+  this.actor = null;
+  this.reason = null;
+  this.identity = null;
+  this.peer = null;
+  this.before = null;
+  this.after = null;
+  this.before_unknown = null;
+  this.rollback_to = null;
+  if (args) {
+    if (args.feature_name !== undefined && args.feature_name !== null) {
+      this.feature_name = args.feature_name;
+    }
+    if (args.version !== undefined && args.version !== null) {
+      this.version = args.version;
+    }
+    if (args.time_ms !== undefined && args.time_ms !== null) {
+      this.time_ms = args.time_ms;
+    }
+    if (args.operation !== undefined && args.operation !== null) {
+      this.operation = args.operation;
+    }
+    if (args.actor !== undefined && args.actor !== null) {
+      this.actor = args.actor;
+    }
+    if (args.reason !== undefined && args.reason !== null) {
+      this.reason = args.reason;
+    }
+    if (args.identity !== undefined && args.identity !== null) {
+      this.identity = args.identity;
+    }
+    if (args.peer !== undefined && args.peer !== null) {
+      this.peer = args.peer;
+    }
+    if (args.before !== undefined && args.before !== null) {
+      this.before = args.before;
+    }
+    if (args.after !== undefined && args.after !== null) {
+      this.after = args.after;
+    }
+    if (args.before_unknown !== undefined && args.before_unknown !== null) {
+      this.before_unknown = args.before_unknown;
+    }
+    if (args.rollback_to !== undefined && args.rollback_to !== null) {
+      this.rollback_to = args.rollback_to;
+    }
+  }
+};
+HistoryEntry.prototype = {};
+HistoryEntry.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.STRING) {
+        this.feature_name = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I64) {
+        this.version = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 3:
+      if (ftype == Thrift.Type.I64) {
+        this.time_ms = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 4:
+      if (ftype == Thrift.Type.STRING) {
+        this.operation = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 5:
+      if (ftype == Thrift.Type.STRING) {
+        this.actor = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 6:
+      if (ftype == Thrift.Type.STRING) {
+        this.reason = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 7:
+      if (ftype == Thrift.Type.STRING) {
+        this.identity = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 8:
+      if (ftype == Thrift.Type.STRING) {
+        this.peer = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 9:
+      if (ftype == Thrift.Type.STRING) {
+        this.before = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 10:
+      if (ftype == Thrift.Type.STRING) {
+        this.after = input.readString();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 11:
+      if (ftype == Thrift.Type.BOOL) {
+        this.before_unknown = input.readBool();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 12:
+      if (ftype == Thrift.Type.I64) {
+        this.rollback_to = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+HistoryEntry.prototype.write = function(output) {
+  output.writeStructBegin('HistoryEntry');
+  if (this.feature_name !== null && this.feature_name !== undefined) {
+    output.writeFieldBegin('feature_name', Thrift.Type.STRING, 1);
+    output.writeString(this.feature_name);
+    output.writeFieldEnd();
+  }
+  if (this.version !== null && this.version !== undefined) {
+    output.writeFieldBegin('version', Thrift.Type.I64, 2);
+    output.writeI64(this.version);
+    output.writeFieldEnd();
+  }
+  if (this.time_ms !== null && this.time_ms !== undefined) {
+    output.writeFieldBegin('time_ms', Thrift.Type.I64, 3);
+    output.writeI64(this.time_ms);
+    output.writeFieldEnd();
+  }
+  if (this.operation !== null && this.operation !== undefined) {
+    output.writeFieldBegin('operation', Thrift.Type.STRING, 4);
+    output.writeString(this.operation);
+    output.writeFieldEnd();
+  }
+  if (this.actor !== null && this.actor !== undefined) {
+    output.writeFieldBegin('actor', Thrift.Type.STRING, 5);
+    output.writeString(this.actor);
+    output.writeFieldEnd();
+  }
+  if (this.reason !== null && this.reason !== undefined) {
+    output.writeFieldBegin('reason', Thrift.Type.STRING, 6);
+    output.writeString(this.reason);
+    output.writeFieldEnd();
+  }
+  if (this.identity !== null && this.identity !== undefined) {
+    output.writeFieldBegin('identity', Thrift.Type.STRING, 7);
+    output.writeString(this.identity);
+    output.writeFieldEnd();
+  }
+  if (this.peer !== null && this.peer !== undefined) {
+    output.writeFieldBegin('peer', Thrift.Type.STRING, 8);
+    output.writeString(this.peer);
+    output.writeFieldEnd();
+  }
+  if (this.before !== null && this.before !== undefined) {
+    output.writeFieldBegin('before', Thrift.Type.STRING, 9);
+    output.writeString(this.before);
+    output.writeFieldEnd();
+  }
+  if (this.after !== null && this.after !== undefined) {
+    output.writeFieldBegin('after', Thrift.Type.STRING, 10);
+    output.writeString(this.after);
+    output.writeFieldEnd();
+  }
+  if (this.before_unknown !== null && this.before_unknown !== undefined) {
+    output.writeFieldBegin('before_unknown', Thrift.Type.BOOL, 11);
+    output.writeBool(this.before_unknown);
+    output.writeFieldEnd();
+  }
+  if (this.rollback_to !== null && this.rollback_to !== undefined) {
+    output.writeFieldBegin('rollback_to', Thrift.Type.I64, 12);
+    output.writeI64(this.rollback_to);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+
+var HistoryPage = module.exports.HistoryPage = function(args) {
+  this.entries = null;
+  this.next_before_version = null;
+  if (args) {
+    if (args.entries !== undefined && args.entries !== null) {
+      this.entries = Thrift.copyList(args.entries, [ttypes.HistoryEntry]);
+    }
+    if (args.next_before_version !== undefined && args.next_before_version !== null) {
+      this.next_before_version = args.next_before_version;
+    }
+  }
+};
+HistoryPage.prototype = {};
+HistoryPage.prototype.read = function(input) {
+  input.readStructBegin();
+  while (true) {
+    var ret = input.readFieldBegin();
+    var ftype = ret.ftype;
+    var fid = ret.fid;
+    if (ftype == Thrift.Type.STOP) {
+      break;
+    }
+    switch (fid) {
+      case 1:
+      if (ftype == Thrift.Type.LIST) {
+        this.entries = [];
+        var _rtmp338 = input.readListBegin();
+        var _size37 = _rtmp338.size || 0;
+        for (var _i39 = 0; _i39 < _size37; ++_i39) {
+          var elem40 = null;
+          elem40 = new ttypes.HistoryEntry();
+          elem40.read(input);
+          this.entries.push(elem40);
+        }
+        input.readListEnd();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      case 2:
+      if (ftype == Thrift.Type.I64) {
+        this.next_before_version = input.readI64();
+      } else {
+        input.skip(ftype);
+      }
+      break;
+      default:
+        input.skip(ftype);
+    }
+    input.readFieldEnd();
+  }
+  input.readStructEnd();
+  return;
+};
+
+HistoryPage.prototype.write = function(output) {
+  output.writeStructBegin('HistoryPage');
+  if (this.entries !== null && this.entries !== undefined) {
+    output.writeFieldBegin('entries', Thrift.Type.LIST, 1);
+    output.writeListBegin(Thrift.Type.STRUCT, this.entries.length);
+    for (var iter41 in this.entries) {
+      if (this.entries.hasOwnProperty(iter41)) {
+        iter41 = this.entries[iter41];
+        iter41.write(output);
+      }
+    }
+    output.writeListEnd();
+    output.writeFieldEnd();
+  }
+  if (this.next_before_version !== null && this.next_before_version !== undefined) {
+    output.writeFieldBegin('next_before_version', Thrift.Type.I64, 2);
+    output.writeI64(this.next_before_version);
+    output.writeFieldEnd();
+  }
+  output.writeFieldStop();
+  output.writeStructEnd();
+  return;
+};
+

@@ -2,8 +2,11 @@ import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '../shared';
 import { validateWireOptions, type ProtocolName, type TransportName } from '../shared/thrift/wire';
 import { SERVER_DEFAULTS } from './flag-server';
+import { BearerToken } from './http/auth/bearer-token';
 import { CLIENT_AUTH_MODES, TLS_DEFAULTS, TLS_VERSIONS, type FlagServerTlsOptions } from './security/tls-files';
 import { DEFAULT_STORE_TIMEOUT_MS } from './store-url';
+import { isLoopbackName } from './http/auth/request-origin';
+import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from '../shared/model/history';
 
 /** What `flipper-server` runs with, after flags, environment variables and defaults. */
 export interface CliOptions {
@@ -33,14 +36,20 @@ export interface CliOptions {
   listPageSize: number;
   /** Change feed: full resync interval where the backend gives no change signal. */
   resyncIntervalMs: number;
+  /** History: entries kept per flag (0: no history), and the age after which they are dropped. */
+  historyRetention: HistoryRetention;
   /** HTTP listener for probes and /metrics; undefined: none. */
   httpPort?: number;
   httpHost: string;
   /** A port of its own for /metrics; undefined: /metrics is on the HTTP port. */
   metricsPort?: number;
   readyTimeoutMs: number;
-  /** The web console may change flags (`--http-writes`); only with the HTTP listener on loopback. */
+  /** The web console may change flags (`--http-writes`); beyond loopback only with a token. */
   httpWrites: boolean;
+  /** `--http-token-file` or `FLIPPER_HTTP_TOKEN`: the console needs a login with this token. */
+  httpToken?: BearerToken;
+  /** `--metrics-auth`: /metrics and the probes need `Authorization: Bearer` with the token. */
+  metricsAuth: boolean;
   help: boolean;
   /** `--version`: print the package's version and exit. */
   version: boolean;
@@ -168,6 +177,20 @@ const OPTIONS: readonly OptionSpec[] = [
     doc: 'change feed: how often to compare every flag when the backend gives no change signal (Redis without keyspace notifications, PostgreSQL without the trigger)',
   },
   {
+    flag: 'history-limit',
+    env: 'FLIPPER_HISTORY_LIMIT',
+    value: 'ENTRIES',
+    fallback: String(DEFAULT_HISTORY_RETENTION.maxEntriesPerFlag),
+    doc: 'history: changes kept per flag, newest first (0: keep no history; History and Rollback then fail)',
+  },
+  {
+    flag: 'history-max-age',
+    env: 'FLIPPER_HISTORY_MAX_AGE',
+    value: 'DAYS',
+    fallback: String(DEFAULT_HISTORY_RETENTION.maxAgeMs / 86_400_000),
+    doc: "history: changes older than this are dropped (a flag's newest change is always kept)",
+  },
+  {
     flag: 'tls-cert',
     env: 'FLIPPER_TLS_CERT',
     value: 'FILE',
@@ -260,6 +283,21 @@ const OPTIONS: readonly OptionSpec[] = [
     doc: 'a port of its own for /metrics (and the probes); default: /metrics on --http-port',
   },
   {
+    flag: 'http-token-file',
+    env: 'FLIPPER_HTTP_TOKEN_FILE',
+    value: 'FILE',
+    fallback: undefined,
+    doc: 'the console needs a login with the token in FILE (or the token itself in env FLIPPER_HTTP_TOKEN); lets --http-writes serve beyond loopback',
+  },
+  {
+    flag: 'metrics-auth',
+    env: 'FLIPPER_METRICS_AUTH',
+    value: '',
+    fallback: undefined,
+    doc: '/metrics and the probes need Authorization: Bearer <the HTTP token>',
+    boolean: true,
+  },
+  {
     flag: 'ready-timeout',
     env: 'FLIPPER_READY_TIMEOUT',
     value: 'SECONDS',
@@ -282,7 +320,7 @@ export function helpText(): string {
     'Each option may also be given as its environment variable; a flag wins over the variable.',
     '',
     ...rows,
-    `  ${'--http-writes'.padEnd(33)}let the web console change flags (HTTP listener on loopback only)`,
+    `  ${'--http-writes'.padEnd(33)}let the web console change flags (on loopback, or anywhere with a login token)`,
     `${' '.repeat(35)}env FLIPPER_HTTP_WRITES=1`,
     `  ${'--help'.padEnd(33)}this text`,
     `  ${'--version'.padEnd(33)}the version of flipper-server (the flipper-client package)`,
@@ -343,12 +381,21 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     );
   }
   const httpWrites = parsed['http-writes'] === true || /^(1|true|yes)$/i.test(env.FLIPPER_HTTP_WRITES ?? '');
-  if (httpWrites && !['127.0.0.1', 'localhost', '::1'].includes(get('http-host')!)) {
-    // The console has no login yet: changing flags over HTTP stays on this machine.
-    throw new InvalidArgumentError('--http-writes needs --http-host on loopback (127.0.0.1, ::1 or localhost)');
+  const httpToken = httpTokenFrom(get('http-token-file'), env.FLIPPER_HTTP_TOKEN);
+  if (httpWrites && httpToken === undefined && !isLoopbackName(get('http-host')!)) {
+    // Without a login, changing flags over HTTP stays on this machine.
+    throw new InvalidArgumentError(
+      '--http-writes needs --http-host on loopback (127.0.0.1, ::1 or localhost), or a login token (--http-token-file)',
+    );
+  }
+  const metricsAuth = parsed['metrics-auth'] === true || flagFromEnv(env.FLIPPER_METRICS_AUTH, 'FLIPPER_METRICS_AUTH');
+  if (metricsAuth && httpToken === undefined) {
+    throw new InvalidArgumentError('--metrics-auth needs the HTTP token (--http-token-file or FLIPPER_HTTP_TOKEN)');
   }
   return {
     httpWrites,
+    httpToken,
+    metricsAuth,
     host: get('host')!,
     port: integer(get('port')!, 'port', 0, 65535),
     store: get('store')!,
@@ -367,6 +414,10 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
     maxFlagBytes: integer(get('max-flag-bytes')!, 'max-flag-bytes', 1024, 2 ** 31 - 1),
     listPageSize: integer(get('list-page-size')!, 'list-page-size', 1, 1_000_000),
     resyncIntervalMs: seconds(get('resync-interval')!, 'resync-interval'),
+    historyRetention: {
+      maxEntriesPerFlag: integer(get('history-limit')!, 'history-limit', 0, 10_000_000),
+      maxAgeMs: Math.round(positiveNumber(get('history-max-age')!, 'history-max-age') * 86_400_000),
+    },
     httpPort: optionalPort(get('http-port'), 'http-port'),
     httpHost: get('http-host')!,
     metricsPort: optionalPort(get('metrics-port'), 'metrics-port'),
@@ -425,6 +476,20 @@ function securityOptions(
   return { tls, authzFile: get('authz'), readOnly, admin };
 }
 
+/** The token from its file, or from `FLIPPER_HTTP_TOKEN` (never a flag: a command line is visible to every user). */
+function httpTokenFrom(file: string | undefined, value: string | undefined): BearerToken | undefined {
+  if (file !== undefined && value !== undefined && value !== '') {
+    throw new InvalidArgumentError('--http-token-file and FLIPPER_HTTP_TOKEN both give the HTTP token: give one');
+  }
+  if (file !== undefined) return BearerToken.fromFile(file);
+  if (value === undefined || value === '') return undefined;
+  try {
+    return new BearerToken(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`FLIPPER_HTTP_TOKEN: ${(error as Error).message}`);
+  }
+}
+
 function flagFromEnv(value: string | undefined, name: string): boolean {
   if (value === undefined || value === '' || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1') return true;
@@ -441,6 +506,14 @@ function integer(text: string, name: string, min: number, max: number): number {
 
 function optionalPort(text: string | undefined, name: string): number | undefined {
   return text === undefined ? undefined : integer(text, name, 0, 65535);
+}
+
+function positiveNumber(text: string, name: string): number {
+  const n = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || n <= 0) {
+    throw new InvalidArgumentError(`--${name} must be a positive number, got ${JSON.stringify(text)}`);
+  }
+  return n;
 }
 
 function seconds(text: string, name: string): number {

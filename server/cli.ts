@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     baseKey: options.baseKey,
     logger,
     resyncIntervalMs: options.resyncIntervalMs,
+    historyRetention: options.historyRetention,
   });
   let stopping = false;
   // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.
@@ -86,6 +87,10 @@ async function main(): Promise<void> {
           metricsPort: options.metricsPort,
           readyTimeoutMs: options.readyTimeoutMs,
           httpWrites: options.httpWrites,
+          token: options.httpToken,
+          metricsAuth: options.metricsAuth,
+          // The Thrift server is made after this (it takes the metrics): its feed is looked up when used.
+          feed: () => server.feed,
           openConnections: (): number => server.connectionCount,
           closing: () => stopping,
         });

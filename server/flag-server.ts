@@ -22,6 +22,7 @@ import { ServerConnection, type ConnectionSettings } from './connection';
 import { withFastGet } from '../shared/thrift/replies/fast-get';
 import { FeatureFlagStoreHandler } from './handler';
 import { ChangeFeed } from './feed/change-feed';
+import type { HistoryLog } from './history/history-log';
 import type { ChangeLog } from './feed/change-log';
 import { LocalChangeLog } from './feed/local-change-log';
 import { AccessPolicy, FULL_ACCESS, READ_ONLY, type Access } from './security/access-policy';
@@ -84,6 +85,11 @@ export interface FlagServerOptions {
    * seeing only its own writes.
    */
   changeLog?: ChangeLog;
+  /**
+   * Where every change is recorded (`History`, `Rollback`); the caller opens it (`open()`) and
+   * closes it. Default: none, writes are not recorded and `History` fails.
+   */
+  history?: HistoryLog;
   /** Longest a `WaitForChanges` long poll waits. Default 60000 ms. */
   maxWaitMs?: number;
   /** Counts and times calls and store calls (the metrics of `server/http/`); none by default, at no cost. */
@@ -133,7 +139,16 @@ export class FlagServer {
   private readonly options: Required<
     Omit<
       FlagServerOptions,
-      'store' | 'logger' | 'changeLog' | 'maxWaitMs' | 'tls' | 'authzFile' | 'readOnly' | 'admin' | 'instrumentation'
+      | 'store'
+      | 'logger'
+      | 'changeLog'
+      | 'history'
+      | 'maxWaitMs'
+      | 'tls'
+      | 'authzFile'
+      | 'readOnly'
+      | 'admin'
+      | 'instrumentation'
     >
   >;
   /** The admin listener, when there is one. */
@@ -226,6 +241,7 @@ export class FlagServer {
       options.logger,
       { maxFlagBytes: this.options.maxFlagBytes, listPageSize: this.options.listPageSize },
       this.feed,
+      options.history,
     );
     this.readOnly = options.readOnly === true;
     this.authzFile = options.authzFile;

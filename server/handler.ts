@@ -41,6 +41,20 @@ export interface HandlerLimits {
 import { ChangeFeed, TooManyWaitersError } from './feed/change-feed';
 import { changesToThrift, positionFromThrift, snapshotToThrift } from '../shared/thrift/feed-mapping';
 import type { Caller } from './security/caller';
+import type { HistoryLog } from './history/history-log';
+import { withWriteContext } from '../client/calls/write-context';
+import type { RecordedContext } from '../shared/model/history';
+import {
+  historyPageToThrift,
+  historyRecordToThrift,
+  versionFromThrift,
+  writeContextFromThrift,
+} from '../shared/thrift/history-mapping';
+import { rollBack } from './history/rollback';
+
+/** Entries in one `History` reply: the default when the caller sets no limit, and the most. */
+const HISTORY_PAGE_DEFAULT = 50;
+const HISTORY_PAGE_MAX = 1000;
 
 /** Longest flag name written to a log line; longer (bad) names are cut. */
 const LOGGED_NAME_LENGTH = 300;
@@ -78,6 +92,8 @@ export class FeatureFlagStoreHandler {
     limits: HandlerLimits = {},
     /** The change feed (GetSnapshot, WaitForChanges); told of every write this server makes. */
     private readonly feed?: ChangeFeed,
+    /** Where every change is recorded (History, Rollback); none: writes are not recorded. */
+    private readonly history?: HistoryLog,
   ) {
     this.storeFailures = new StateChangeLog(logger, {}, STORE_FAILURE_MESSAGES);
     this.skipped = new SkippedItemsLog(logger);
@@ -101,10 +117,9 @@ export class FeatureFlagStoreHandler {
     this.run('Create', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
       const clientData = clientDataFromThrift(client_data);
-      const item = await this.writes.run(name, () =>
+      const item = await this.write('Create', name, () =>
         this.store.create(name, { isEnabled: is_enabled === true, clientData }),
       );
-      await this.feed?.afterWrite(name);
       return itemToThrift(item);
     });
   }
@@ -153,19 +168,17 @@ export class FeatureFlagStoreHandler {
       const name = flagNameFromThrift(feature_name);
       const enabled = is_enabled === true;
       const expected = revisionFromThrift(expected_revision);
-      await this.writes.run(name, async () => {
+      await this.write(method, name, async () => {
         if (expected === undefined) await this.store.set(name, enabled);
         else await this.update(name, expected, (item) => item.withEnabled(enabled));
       });
-      await this.feed?.afterWrite(name);
     });
   }
 
   Delete(feature_name: unknown, result: Result<void>): void {
     this.run('Delete', feature_name, result, async () => {
       const name = flagNameFromThrift(feature_name);
-      await this.writes.run(name, () => this.store.delete(name));
-      await this.feed?.afterWrite(name);
+      await this.write('Delete', name, () => this.store.delete(name));
     });
   }
 
@@ -237,7 +250,7 @@ export class FeatureFlagStoreHandler {
           : undefined;
       // Refused before any I/O when the new meta alone is over the limit (the state takes a few bytes).
       if (full !== undefined) checkFlagSize(new Item(name, false, full), this.maxFlagBytes);
-      await this.writes.run(name, async () => {
+      await this.write(method, name, async () => {
         if (full !== undefined && expected === undefined) await this.store.setMeta(name, full);
         else
           await this.update(name, expected, (item) => {
@@ -246,7 +259,6 @@ export class FeatureFlagStoreHandler {
             return next;
           });
       });
-      await this.feed?.afterWrite(name);
     });
   }
 
@@ -274,6 +286,104 @@ export class FeatureFlagStoreHandler {
       );
       return changesToThrift(changes, changes.changed, changes.deleted, changes.snapshotRequired);
     });
+  }
+
+  /**
+   * Declares who makes this connection's later writes and why (until declared again; an empty
+   * context clears it). Kept on the connection's caller, so it never reaches another connection.
+   */
+  SetWriteContext(context: unknown, result: Result<void>): void {
+    this.run('SetWriteContext', undefined, result, async () => {
+      const declared = writeContextFromThrift(context);
+      if (this.caller === undefined) throw new InvalidArgumentError('SetWriteContext needs a connection');
+      this.caller.declared = declared?.actor === undefined && declared?.reason === undefined ? undefined : declared;
+    });
+  }
+
+  /**
+   * A flag's recorded changes, newest first (`limit` absent: 50; at most 1000), older than
+   * `before_version` when given. Changes another program made directly in the backend since the
+   * last recording are recorded first, so they show.
+   */
+  History(feature_name: unknown, limit: unknown, before_version: unknown, result: Result<object>): void {
+    this.run('History', feature_name, result, async () => {
+      const name = flagNameFromThrift(feature_name);
+      const history = this.requireHistory();
+      const size = historyLimitFromThrift(limit);
+      const beforeVersion = versionFromThrift(before_version, 'before_version');
+      await history.reconcile([name]);
+      const records = await history.entries(name, {
+        limit: size,
+        ...(beforeVersion !== undefined && { beforeVersion }),
+      });
+      return historyPageToThrift(records, size);
+    });
+  }
+
+  /**
+   * Restores the flag as it was after the change recorded at `to_version` (see `server/history/rollback.ts`),
+   * as a new conditional, recorded change; answers the flag's newest entry afterwards.
+   */
+  Rollback(
+    feature_name: unknown,
+    to_version: unknown,
+    context: unknown,
+    expected_revision: unknown,
+    result: Result<object>,
+  ): void {
+    this.run('Rollback', feature_name, result, async () => {
+      const name = flagNameFromThrift(feature_name);
+      const history = this.requireHistory();
+      const version = versionFromThrift(to_version, 'to_version');
+      if (version === undefined) throw new InvalidArgumentError('to_version is required');
+      const expected = revisionFromThrift(expected_revision);
+      const recorded = { ...this.recordedContext('Rollback', writeContextFromThrift(context)), rollbackTo: version };
+      await this.writeRecorded(name, recorded, () =>
+        rollBack({ store: this.store, history, name, version, expectedRevision: expected }),
+      );
+      const [newest] = await history.entries(name, { limit: 1 });
+      return historyRecordToThrift(newest);
+    });
+  }
+
+  /**
+   * Every write of the server: queued per flag, made inside its recorded context (so a backend
+   * whose trigger records changes finds who made it), recorded in the history before the next write
+   * of the flag starts, and told to the change feed before the reply.
+   */
+  private write<T>(method: string, name: string, body: () => Promise<T>): Promise<T> {
+    return this.writeRecorded(name, this.recordedContext(method), body);
+  }
+
+  private async writeRecorded<T>(name: string, recorded: RecordedContext, body: () => Promise<T>): Promise<T> {
+    const value = await this.writes.run(name, async () => {
+      const written = await withWriteContext(recorded, body);
+      await this.history?.recordWrite(name, recorded);
+      return written;
+    });
+    await this.feed?.afterWrite(name);
+    return value;
+  }
+
+  /**
+   * What is recorded beside a write: the call, the actor and reason declared (with the call, or by
+   * the connection's `SetWriteContext`), the peer and its certificate identity.
+   */
+  private recordedContext(
+    operation: string,
+    declared = this.caller?.declared,
+  ): RecordedContext & { operation: string } {
+    return {
+      operation,
+      ...declared,
+      ...(this.caller?.actor !== undefined && { identity: this.caller.actor }),
+      ...(this.caller !== undefined && { peer: this.caller.remote }),
+    };
+  }
+
+  private requireHistory(): HistoryLog {
+    if (this.history === undefined) throw new StoreError('this server keeps no history (--history-limit 0)');
+    return this.history;
   }
 
   private requireFeed(): ChangeFeed {
@@ -376,6 +486,15 @@ const STORE_FAILURE_MESSAGES = {
   working: 'store calls work again',
   failingLevel: 'error',
 } as const;
+
+/** `History`'s `limit`: absent is the default page; at most the largest page; below 1 is INVALID_ARGUMENT. */
+function historyLimitFromThrift(value: unknown): number {
+  if (value === null || value === undefined) return HISTORY_PAGE_DEFAULT;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError('limit must be a positive integer');
+  }
+  return Math.min(value, HISTORY_PAGE_MAX);
+}
 
 /** The optional `expected_revision` argument: absent (or empty) is an unconditional write. */
 function revisionFromThrift(value: unknown): string | undefined {

@@ -14,7 +14,8 @@ export type FlipperErrorCode =
   | 'OUTCOME_UNKNOWN'
   | 'MESSAGE_TOO_LARGE'
   | 'SYNC_UNSUPPORTED'
-  | 'PERMISSION_DENIED';
+  | 'PERMISSION_DENIED'
+  | 'HISTORY_UNAVAILABLE';
 
 /** Base of every error the library throws: a stable `code` and the underlying `cause`. */
 export class FlipperError extends Error {
@@ -140,4 +141,13 @@ export class SyncEvaluationUnsupportedError extends CodedError {
  */
 export class PermissionDeniedError extends CodedError {
   static override readonly code = 'PERMISSION_DENIED';
+}
+
+/**
+ * `client.history` or `client.rollback` on a store that keeps no history: history is kept by the
+ * flag server (`ThriftRPCFeatureFlagStore` or a replica of it), and by a server started with
+ * history on (`--history-limit` above 0).
+ */
+export class HistoryUnavailableError extends CodedError {
+  static override readonly code = 'HISTORY_UNAVAILABLE';
 }

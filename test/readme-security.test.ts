@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionDeniedError, ThriftRPCFeatureFlagStore } from '../client';
@@ -25,7 +25,7 @@ describe("the README's Security section: every shell block runs", function () {
   });
 
   it('every block is marked with what runs it (none is skipped)', function () {
-    const known = ['certificates', 'server', 'read-only-server'];
+    const known = ['certificates', 'server', 'read-only-server', 'console-server', 'console-login'];
     const blocks = shellBlocks('Security');
     expect(blocks.map((b) => b.directive)).to.have.members(known);
   });
@@ -78,6 +78,21 @@ describe("the README's Security section: every shell block runs", function () {
     } finally {
       await main.close();
       await admin.close();
+      await server.stop();
+    }
+  });
+
+  it('the console blocks: a server whose console needs the token, and curl logging in', async function () {
+    const [port, httpPort] = [await freePort(), await freePort()];
+    const env = { FLIPPER_PORT: String(port), FLIPPER_HTTP_PORT: String(httpPort) };
+    const server = await startShellServer(shellBlock('Security', 'console-server').code, dir, env);
+    try {
+      const block = shellBlock('Security', 'console-login');
+      expect(runShell(block.code, dir, env)).to.deep.equal(shellExpected(block.code));
+      const token = readFileSync(join(dir, 'console.token'), 'utf8').trim();
+      expect(token).to.match(/^[0-9a-f]{64}$/);
+      expect(server.lines.join('\n')).not.to.include(token);
+    } finally {
       await server.stop();
     }
   });

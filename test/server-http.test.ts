@@ -6,6 +6,10 @@ import { parsePrometheusText } from './helpers/prometheus-text';
 import { TcpProxy } from './helpers/tcp-faults';
 import { CLI } from './helpers/flag-server-process';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCli } from '../server/cli-options';
 
 /** The HTTP ports a server process logged. */
 function httpPorts(server: ServerProcess): { httpPort?: number; metricsPort?: number; host?: string } {
@@ -147,20 +151,71 @@ describe('flipper-server health and metrics over HTTP', function () {
     }
   });
 
-  it('a bad --http-port, or --http-writes beyond loopback, is a usage error (exit 2)', async function () {
-    for (const args of [
-      ['--http-port', 'eighty'],
-      ['--http-port', '0', '--http-host', '0.0.0.0', '--http-writes'],
-    ]) {
+  it('a bad --http-port, --http-writes beyond loopback without a token, or a bad token setting is a usage error (exit 2)', async function () {
+    const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+      [['--http-port', 'eighty'], {}, /--http-port/],
+      [
+        ['--http-port', '0', '--http-host', '0.0.0.0', '--http-writes'],
+        {},
+        /--http-writes needs --http-host on loopback \(127.0.0.1, ::1 or localhost\), or a login token/,
+      ],
+      [['--http-port', '0', '--metrics-auth'], {}, /--metrics-auth needs the HTTP token/],
+      [['--http-port', '0'], { FLIPPER_HTTP_TOKEN: 'short' }, /FLIPPER_HTTP_TOKEN: the HTTP token must be at least 16/],
+      [['--http-port', '0', '--http-token-file', '/nonexistent/token'], {}, /cannot read the HTTP token file/],
+    ];
+    for (const [args, env, message] of cases) {
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = execFile(process.execPath, [CLI, '--store', 'memory', ...args], (_e, _out, stderr) =>
-          resolve({ code: child.exitCode, stderr }),
+        const child = execFile(
+          process.execPath,
+          [CLI, '--store', 'memory', ...args],
+          { env: { ...process.env, ...env } },
+          (_e, _out, stderr) => resolve({ code: child.exitCode, stderr }),
         );
       });
       expect(result.code, args.join(' ')).to.equal(2);
-      expect(result.stderr).to.match(
-        args.includes('--http-writes') ? /--http-writes needs --http-host on loopback/ : /--http-port/,
-      );
+      expect(result.stderr).to.match(message);
+    }
+  });
+
+  it('with a token, --http-writes may serve beyond loopback; the token itself is never in a log line', async function () {
+    const token = 'server-http-token-' + 'f'.repeat(32);
+    const options = parseCli(['--http-port', '0', '--http-host', '0.0.0.0', '--http-writes', '--metrics-auth'], {
+      FLIPPER_HTTP_TOKEN: token,
+    });
+    expect(options).to.include({ httpWrites: true, httpHost: '0.0.0.0', metricsAuth: true });
+    expect(options.httpToken!.matches(token)).to.equal(true);
+
+    const dir = mkdtempSync(join(tmpdir(), 'server-http-token-'));
+    try {
+      writeFileSync(join(dir, 'token'), `${token}\n`);
+      const server = await start([
+        '--store',
+        'memory',
+        '--http-port',
+        '0',
+        '--http-writes',
+        '--metrics-auth',
+        '--http-token-file',
+        join(dir, 'token'),
+        '--log-level',
+        'trace',
+      ]);
+      const { httpPort } = httpPorts(server);
+      expect((await get(httpPort!, '/metrics')).status).to.equal(401);
+      const authorized = await fetch(`http://127.0.0.1:${httpPort}/readyz`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      expect(authorized.status).to.equal(200);
+      const login = await fetch(`http://127.0.0.1:${httpPort}/api/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token }),
+      });
+      expect(login.status).to.equal(200);
+      await server.stop();
+      expect(server.lines.join('\n')).not.to.include(token);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

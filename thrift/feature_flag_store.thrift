@@ -94,6 +94,46 @@ struct Changes {
   4: optional bool snapshot_required,
 }
 
+// Added by this project (history, issue 14): who makes a write and why, as the writer declares it
+// (`SetWriteContext`, `Rollback`); the server records it beside the caller's address and, under
+// mutual TLS, the certificate identity (kept beside a declared actor, never replaced by it).
+struct WriteContext {
+  1: optional string actor,
+  2: optional string reason,
+}
+
+// Added by this project: one recorded change of one flag.
+struct HistoryEntry {
+  1: optional string feature_name,
+  // Orders a flag's changes and names the state after this one for `Rollback`.
+  2: optional i64 version,
+  // When it was recorded, in ms since the epoch.
+  3: optional i64 time_ms,
+  // The server call that made it (Create, Set, SetIf, SetMeta, SetMetaIf, Delete, Rollback);
+  // absent when it was made outside any flag server (a direct write to the backend, detected).
+  4: optional string operation,
+  5: optional string actor,
+  6: optional string reason,
+  // The caller's verified TLS client certificate identity.
+  7: optional string identity,
+  // The caller's address, host:port.
+  8: optional string peer,
+  // The flag's stored JSON before and after; absent before: it did not exist; absent after: deleted.
+  9: optional JSON before,
+  10: optional JSON after,
+  // True when the state before this change was not recorded.
+  11: optional bool before_unknown,
+  // For a Rollback: the version restored.
+  12: optional i64 rollback_to,
+}
+
+// Added by this project: a page of a flag's history, newest first.
+struct HistoryPage {
+  1: optional list<HistoryEntry> entries,
+  // Pass it as `before_version` for the next (older) page; absent when this page is the last.
+  2: optional i64 next_before_version,
+}
+
 service FeatureFlagStore {
   FeatureFlagStoreItem Create(1: string feature_name, 2: bool is_enabled, 3: JSON client_data)
     throws (1: FlipperException error),
@@ -124,4 +164,22 @@ service FeatureFlagStore {
   // A long poll: answers at once when something changed after `since`, else at the first change,
   // else empty (same version) after `timeout_ms` (capped by the server).
   Changes WaitForChanges(1: StoreVersion since, 2: i32 timeout_ms) throws (1: FlipperException error),
+
+  // Added by this project (history, issue 14). Declares who makes this connection's later writes
+  // and why, until declared again (an empty context clears it): Thrift has no request headers, and
+  // a new argument on the six methods would change the signatures of stubs generated from this IDL.
+  // The server records it with each write the connection makes (beside the peer address and the
+  // certificate identity). The Python library never calls it.
+  void SetWriteContext(1: WriteContext context) throws (1: FlipperException error),
+  // A flag's recorded changes, newest first: at most `limit` (absent: 50; capped by the server),
+  // only those older than `before_version` when given.
+  HistoryPage History(1: string feature_name, 2: i32 limit, 3: i64 before_version)
+    throws (1: FlipperException error),
+  // Restores the flag as it was after the change recorded at `to_version` (deletes it when that
+  // change deleted it), as a new recorded change. Conditional: when `expected_revision` is given
+  // and the flag moved past it, or when the flag changed after its newest recorded entry, CONFLICT
+  // and nothing is written. NOT_FOUND when the flag has no entry at `to_version`. Returns the flag's
+  // newest entry afterwards: the rollback's own, or the current one when nothing needed to change.
+  HistoryEntry Rollback(1: string feature_name, 2: i64 to_version, 3: WriteContext context,
+    4: string expected_revision) throws (1: FlipperException error),
 }

@@ -6,6 +6,9 @@ import {
   validatePage,
   type CodecOptions,
   type FeatureFlagStoreMeta,
+  type HistoryEntry,
+  type HistoryOptions,
+  type RollbackOptions,
 } from '../../shared';
 import type { FlipperLogger } from '../../shared/logger';
 import { itemRevision } from '../../shared/model/item-revision';
@@ -232,6 +235,18 @@ export class ThriftReplicaFeatureFlagStore implements FeatureFlagStore {
     const item = await this.writer.update(featureName, change, options);
     await this.caughtUp(featureName);
     return item;
+  }
+
+  /** The flag's history, from the server (see `ThriftRPCFeatureFlagStore.history`). */
+  history(featureName: string, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+    return this.writer.history(featureName, options);
+  }
+
+  /** A rollback through the server; resolves once this replica holds its result. */
+  async rollback(featureName: string, version: number, options: RollbackOptions = {}): Promise<HistoryEntry> {
+    const entry = await this.writer.rollback(featureName, version, options);
+    await this.caughtUp(featureName);
+    return entry;
   }
 
   /** Stops following, closes both connections, clears every timer, and waits for a snapshot file write in progress. */

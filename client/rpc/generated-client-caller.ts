@@ -1,6 +1,6 @@
 import { startDeadline } from '../calls/deadline';
 import type { ReplyDecoder } from './reply-cache';
-import { sentCallFailure, type GeneratedClient, type RpcCaller, type RpcMethod } from './rpc-caller';
+import { fitArguments, sentCallFailure, type GeneratedClient, type RpcCaller, type RpcMethod } from './rpc-caller';
 
 /**
  * Calls through a generated client the application made and owns (its own connection and
@@ -39,7 +39,7 @@ export class GeneratedClientCaller implements RpcCaller {
         const send = this.client[method];
         if (send === undefined)
           throw new TypeError(`The generated client has no ${method} (generated from an older IDL)`);
-        send.call(this.client, ...args, callback);
+        send.call(this.client, ...fitArguments(send, args), callback);
       } catch (error) {
         callback(error, undefined);
       }

@@ -2,6 +2,7 @@ import { startDeadline } from '../calls/deadline';
 import type { StreamControl } from './stream-control';
 import type { ReplyDecoder } from './reply-cache';
 import { sentCallFailure, type RpcMethod } from './rpc-caller';
+import type { WriteContext } from '../../shared/model/history';
 
 /** What a call needs of its connection. */
 export interface CallOwner {
@@ -29,6 +30,11 @@ export class PendingCall implements StreamControl {
   sentOn = 0;
   /** How many reads that connection had done when the call was written. */
   readsBefore = 0;
+  /**
+   * For a write: the `{ actor, reason }` it is made with (`null`: none), declared on the connection
+   * before it is sent when the connection's differs. Undefined for other calls.
+   */
+  declaredContext: WriteContext | null | undefined = undefined;
   /** The reply's bytes, kept to cache what they decode to. */
   private replyBytes: Buffer | undefined;
   private readonly timer: NodeJS.Timeout;

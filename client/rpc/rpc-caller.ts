@@ -13,10 +13,14 @@ export type RpcMethod =
   | 'SetMetaIf'
   | 'ListPage'
   | 'GetSnapshot'
-  | 'WaitForChanges';
+  | 'WaitForChanges'
+  | 'History'
+  | 'Rollback'
+  | 'SetWriteContext';
 
 /** Methods added by this project: a generated client of the Python library's IDL lacks them. */
-type AddedMethod = 'SetIf' | 'SetMetaIf' | 'ListPage' | 'GetSnapshot' | 'WaitForChanges';
+type AddedMethod =
+  'SetIf' | 'SetMetaIf' | 'ListPage' | 'GetSnapshot' | 'WaitForChanges' | 'History' | 'Rollback' | 'SetWriteContext';
 
 /** Makes one call of the FeatureFlagStore service and settles with the raw Thrift answer. */
 export interface RpcCaller {
@@ -45,7 +49,37 @@ export function isGeneratedClient(value: unknown): value is GeneratedClient {
   );
 }
 
-const WRITES: ReadonlySet<RpcMethod> = new Set(['Create', 'Set', 'Delete', 'SetMeta', 'SetIf', 'SetMetaIf']);
+const WRITES: ReadonlySet<RpcMethod> = new Set([
+  'Create',
+  'Set',
+  'Delete',
+  'SetMeta',
+  'SetIf',
+  'SetMetaIf',
+  'Rollback',
+]);
+
+/** Writes made under the actor and reason their connection declared (`SetWriteContext`); `Rollback` carries its own. */
+export const DECLARED_CONTEXT_WRITES: ReadonlySet<RpcMethod> = new Set([
+  'Create',
+  'Set',
+  'Delete',
+  'SetMeta',
+  'SetIf',
+  'SetMetaIf',
+]);
+
+/**
+ * The arguments as a generated client's method takes them before its callback: padded with
+ * `undefined` (absent on the wire: an optional argument added to the IDL later, such as a write's
+ * `context`), or cut to what a client generated from an older IDL (the Python library's) has, so
+ * the callback always lands in its place.
+ */
+export function fitArguments(method: (...args: never[]) => unknown, args: unknown[]): unknown[] {
+  const count = method.length - 1;
+  if (args.length === count || count < 0) return args;
+  return args.length > count ? args.slice(0, count) : [...args, ...new Array<undefined>(count - args.length)];
+}
 
 /**
  * How a call that was sent and then lost its answer (deadline passed, connection dropped) ends:

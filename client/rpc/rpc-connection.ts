@@ -22,7 +22,18 @@ import { StateChangeLog } from '../calls/state-change-log';
 import { MAX_VALUES_PER_FLAG } from './list-reply';
 import { PendingCall } from './pending-call';
 import type { ReplyDecoder } from './reply-cache';
-import type { GeneratedClient, RpcCaller, RpcMethod } from './rpc-caller';
+import {
+  DECLARED_CONTEXT_WRITES,
+  fitArguments,
+  type GeneratedClient,
+  type RpcCaller,
+  type RpcMethod,
+} from './rpc-caller';
+import { currentWriteContext } from '../calls/write-context';
+import { isUnknownMethodReply } from './unknown-method';
+import type { WriteContext } from '../../shared/model/history';
+import { thriftTypes } from '../../shared/thrift/mapping';
+import { writeContextToThrift } from '../../shared/thrift/history-mapping';
 
 export interface RpcConnectionSettings {
   host: string;
@@ -105,6 +116,10 @@ export class RpcConnection implements RpcCaller {
   private answered = false;
   /** Counts the sockets attached, so a call is judged only with the connection it was written on. */
   private generation = 0;
+  /** The write context declared on the connection of `generation` (a JSON key; '' for none). */
+  private declared: { generation: number; key: string } | undefined;
+  /** The server has no `SetWriteContext` (older than history): writes go without context. */
+  private contextUnsupported = false;
 
   constructor(private readonly settings: RpcConnectionSettings) {
     this.protocol = protocolClasses(settings.protocol);
@@ -156,6 +171,8 @@ export class RpcConnection implements RpcCaller {
     }
     return new Promise((resolve, reject) => {
       const call = new PendingCall(this, method, args, decoder, resolve, reject, timeoutMs);
+      // Read here, in the async context of the client call that makes the write.
+      if (DECLARED_CONTEXT_WRITES.has(method)) call.declaredContext = declarable(currentWriteContext());
       if (this.socket) this.send(call);
       else this.connect().then(() => this.send(call), call.settle);
     });
@@ -165,9 +182,11 @@ export class RpcConnection implements RpcCaller {
   send(call: PendingCall): void {
     if (call.done) return;
     if (this.closed) return call.settle(new ConnectionError(`The RPC store for ${this.target} is closed`));
+    if (call.declaredContext !== undefined) this.declare(call.declaredContext);
     if (this.client._seqid >= MAX_SEQID) this.client._seqid = 0;
     try {
-      this.client[call.method]!(...call.args, call.settle);
+      const send = this.client[call.method]!;
+      send.call(this.client, ...fitArguments(send, call.args), call.settle);
     } catch (error) {
       return call.settle(error);
     }
@@ -176,6 +195,30 @@ export class RpcConnection implements RpcCaller {
     call.readsBefore = this.reads;
     call.sentOn = this.generation;
     this.pending.set(call.seqid, call);
+  }
+
+  /**
+   * Makes `context` the connection's declared write context, when it is not already: a
+   * `SetWriteContext` call written just before the write (calls on one connection are read in
+   * order, so the write is made under it). Its answer matters only to find a server without the
+   * method (older): then writes go without context, as before history.
+   */
+  private declare(context: WriteContext | null): void {
+    const key = context === null ? '' : JSON.stringify([context.actor ?? null, context.reason ?? null]);
+    const declared = this.declared?.generation === this.generation ? this.declared.key : '';
+    if (key === declared || this.contextUnsupported) return;
+    this.declared = { generation: this.generation, key };
+    const declaration = new PendingCall(
+      this,
+      'SetWriteContext',
+      [writeContextToThrift(context ?? undefined) ?? new (thriftTypes().WriteContext)({})],
+      undefined,
+      () => undefined,
+      (error: unknown) => {
+        if (isUnknownMethodReply(error)) this.contextUnsupported = true;
+      },
+    );
+    this.send(declaration);
   }
 
   /**
@@ -486,4 +529,10 @@ export class RpcConnection implements RpcCaller {
         ),
       );
   }
+}
+
+/** Only what the wire carries of a write's context (`actor`, `reason`); null when it says neither. */
+function declarable(context: WriteContext | undefined): WriteContext | null {
+  if (context === undefined || (context.actor === undefined && context.reason === undefined)) return null;
+  return { actor: context.actor, reason: context.reason };
 }

@@ -1,4 +1,11 @@
-import type { ClientData, FeatureFlagStoreItem, FeatureFlagStoreMeta } from '../../shared';
+import type {
+  ClientData,
+  FeatureFlagStoreItem,
+  FeatureFlagStoreMeta,
+  HistoryEntry,
+  HistoryOptions,
+  RollbackOptions,
+} from '../../shared';
 import type { ConflictRetryOptions } from '../calls/conflict-retry';
 
 export type { ConflictRetryOptions } from '../calls/conflict-retry';
@@ -87,6 +94,15 @@ export interface FeatureFlagStore {
    * which can lose a concurrent writer's change. Every store of this package has it.
    */
   update?(featureName: string, change: ItemChange, options?: UpdateOptions): Promise<FeatureFlagStoreItem>;
+
+  /**
+   * The flag's recorded changes, newest first. Only stores backed by a flag server have it (the
+   * server keeps the history); `client.history` says so for the others.
+   */
+  history?(featureName: string, options: HistoryOptions): Promise<HistoryEntry[]>;
+
+  /** Restores a flag as recorded at a version, through the flag server (see `client.rollback`). */
+  rollback?(featureName: string, version: number, options: RollbackOptions): Promise<HistoryEntry>;
 
   /** Releases connections and timers the store owns. Optional; safe to call twice. */
   close?(): Promise<void>;

@@ -4,13 +4,18 @@ import {
   FeatureFlagStoreItem,
   FlagDoesNotExistError,
   FeatureFlagStoreMeta,
+  HistoryUnavailableError,
   InvalidArgumentError,
   InvalidItemError,
   compareUtf8,
   validateFlagName,
   validatePage,
   type CodecOptions,
+  type HistoryEntry,
+  type HistoryOptions,
+  type RollbackOptions,
 } from '../../shared';
+import { historyEntryFromThrift, writeContextToThrift } from '../../shared/thrift/history-mapping';
 import { clientDataToStored } from '../../shared/model/stored-codec';
 import { writeStoredJson } from '../../shared/stored-json';
 import {
@@ -31,6 +36,7 @@ import { isGeneratedClient, type GeneratedClient, type RpcCaller, type RpcMethod
 import { readListPageReply, readListReply, type ListedPage } from '../rpc/list-reply';
 import { DEFAULT_REPLY_CACHE_BYTES, ReplyCache, type ReplyDecoder } from '../rpc/reply-cache';
 import { SkippedItems } from '../rpc/skipped-items';
+import { isUnknownMethod } from '../rpc/unknown-method';
 import type { BackoffOptions } from '../calls/backoff';
 import { RpcConnection, type RpcTlsOptions } from '../rpc/rpc-connection';
 import type { CreateOptions, FeatureFlagStore, ItemChange, ListOptions, UpdateOptions } from './feature-flag-store';
@@ -46,19 +52,6 @@ interface ThriftListPage {
 
 /** Flags asked for per `ListPage` call by default. */
 const DEFAULT_RPC_LIST_PAGE_SIZE = 250;
-
-/** The TApplicationException type a server sends for a method it does not have. */
-const UNKNOWN_METHOD = 1;
-
-/** True when the call failed because the server (or a generated client from an older IDL) has no such method. */
-function isUnknownMethod(error: unknown): boolean {
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof TypeError) return /has no ListPage/.test(cause.message);
-  if (typeof cause !== 'object' || cause === null) return false;
-  // npm thrift's servers leave the type out and say so in the message.
-  const { type, message } = cause as { type?: unknown; message?: unknown };
-  return type === UNKNOWN_METHOD || (typeof message === 'string' && /unknown (function|method)/i.test(message));
-}
 
 /** Where the flag server is, when the store opens its own connection. */
 export interface ThriftRPCConnectionOptions {
@@ -334,6 +327,36 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
   }
 
   /** A call about one flag: its name is checked before anything is sent. `''` for calls about none (ListPage). */
+  /**
+   * The flag's recorded changes, newest first, as the server keeps them. A server without history
+   * (older, or started with `--history-limit 0`) is `HistoryUnavailableError`.
+   */
+  async history(featureName: string, options: HistoryOptions = {}): Promise<HistoryEntry[]> {
+    const limit = options.limit ?? 50;
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidArgumentError('limit must be a positive integer');
+    const args = [featureName, Math.min(limit, 2 ** 31 - 1), options.beforeVersion ?? null];
+    const page = (await this.historyCall('History', featureName, args)) as { entries?: unknown[] | null } | null;
+    return (page?.entries ?? []).map((entry) => historyEntryFromThrift(entry, this.codec));
+  }
+
+  /** Restores the flag as recorded at `version`, through the server (see `FeatureFlagClient.rollback`). */
+  async rollback(featureName: string, version: number, options: RollbackOptions = {}): Promise<HistoryEntry> {
+    const context = writeContextToThrift(options);
+    const args = [featureName, version, context, options.expectedRevision ?? null];
+    return historyEntryFromThrift(await this.historyCall('Rollback', featureName, args), this.codec);
+  }
+
+  private async historyCall(method: 'History' | 'Rollback', featureName: string, args: unknown[]): Promise<unknown> {
+    try {
+      return await this.call(method, featureName, args);
+    } catch (error) {
+      if (!isUnknownMethod(error)) throw error;
+      throw new HistoryUnavailableError(`the flag server is older than history (it has no ${method} method)`, {
+        cause: error,
+      });
+    }
+  }
+
   private async call(
     method: RpcMethod,
     featureName: string,

@@ -91,6 +91,11 @@ export class ChangeFeed {
     return this.waiters.size;
   }
 
+  /** True once closed: every poll is then answered at once, so a caller that loops must stop. */
+  get stopped(): boolean {
+    return this.closed;
+  }
+
   /** Every flag and the version they are current at. */
   async snapshot(): Promise<FeedSnapshot> {
     await this.start();
@@ -102,12 +107,13 @@ export class ChangeFeed {
   /**
    * Answers with the changes after `since` at once when there are any, else at the first change,
    * else (empty) after `timeoutMs`; `snapshotRequired` when `since` is of another store id or ahead
-   * of the store.
+   * of the store. Aborting `signal` forgets a waiting poll unanswered (its HTTP client went away).
    */
   async waitForChanges(
     since: { storeId: string; version: number } | undefined,
     timeoutMs: number,
     answer: (changes: FeedChanges) => void,
+    signal?: AbortSignal,
   ): Promise<void> {
     await this.start();
     if (since !== undefined && since.storeId === this.storeId && since.version > this.cursor) {
@@ -125,17 +131,25 @@ export class ChangeFeed {
     if (this.waiters.size >= this.maxWaiters) {
       throw new TooManyWaitersError(`${this.waiters.size} long polls are waiting already; retry later`);
     }
+    if (signal?.aborted) return;
+    const forget = () => {
+      if (this.waiters.delete(waiter)) this.wheel.remove(waiter);
+    };
     const waiter: Waiter = {
       tick: 0,
       position: since,
-      answer,
+      answer: (changes) => {
+        signal?.removeEventListener('abort', forget);
+        answer(changes);
+      },
       expire: () => {
         this.waiters.delete(waiter);
-        answer(this.changesAfter(since, new Map()));
+        waiter.answer(this.changesAfter(since, new Map()));
       },
     };
     this.waiters.add(waiter);
     this.wheel.add(waiter, Math.min(timeoutMs, this.maxWaitMs));
+    signal?.addEventListener('abort', forget, { once: true });
   }
 
   /**

@@ -3,6 +3,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import { SQLiteFeatureFlagStore } from '../../client/stores/sqlite-store';
 import type { FlipperLogger } from '../../shared/logger';
+import type { HistoryRetention } from '../../shared/model/history';
 import type { ChangeLog, ChangeSignal, ChangesSince } from './change-log';
 import { DataVersionHint, LocalChangeLog, PeriodicHint } from './local-change-log';
 import { PostgresChangeLog } from './postgres-change-log';
@@ -14,6 +15,8 @@ export interface OpenChangeLogOptions {
   logger: FlipperLogger;
   /** Full resync interval where the backend gives no change signal, in ms (`--resync-interval`). Default 30000. */
   resyncIntervalMs?: number;
+  /** The history kept per flag, where recording a version records its history entry too (Redis). */
+  historyRetention?: HistoryRetention;
 }
 
 /**
@@ -29,7 +32,12 @@ export function openChangeLog(spec: string, store: FeatureFlagStore, options: Op
     const RedisClient = require('ioredis') as new (url: string, options: RedisOptions) => Redis;
     const redis = new RedisClient(spec, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => {});
-    const log = new RedisChangeLog(redis, { baseKey: options.baseKey, logger: options.logger, resyncIntervalMs });
+    const log = new RedisChangeLog(redis, {
+      baseKey: options.baseKey,
+      logger: options.logger,
+      resyncIntervalMs,
+      retention: options.historyRetention,
+    });
     return withClose(log, async () => {
       redis.disconnect();
     });

@@ -1,6 +1,11 @@
 import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import type { FlipperLogger } from '../../shared/logger';
 import { FeatureFlagClient } from '../../client/client';
+import type { ChangeFeed } from '../feed/change-feed';
+import type { BearerToken } from './auth/bearer-token';
+import { ConsoleGate } from './auth/console-gate';
+import { isLoopbackName } from './auth/request-origin';
+import { ConsoleEvents } from './console/console-events';
 import { addConsole } from './console/console-routes';
 import { HttpListener } from './http-listener';
 import { addProbes } from './probes';
@@ -19,6 +24,14 @@ export interface HttpEndpointsOptions {
   readyTimeoutMs: number;
   /** The console may change flags. */
   httpWrites?: boolean;
+  /** `--http-token-file` / `FLIPPER_HTTP_TOKEN`: the console needs a login with it. */
+  token?: BearerToken;
+  /** `--metrics-auth`: /metrics and the probes need `Authorization: Bearer <token>`. */
+  metricsAuth?: boolean;
+  /** The server's change feed, for the console's live updates (created after this, hence a function). */
+  feed?: () => ChangeFeed | undefined;
+  /** Console event streams open at once at most. Default 64. */
+  maxEventStreams?: number;
   /** Thrift connections open now. */
   openConnections(): number;
   /** True once the server shuts down (`/readyz` then says 503). */
@@ -41,7 +54,16 @@ export class HttpEndpoints {
       this.http = new HttpListener(options.logger);
       addProbes(this.http, probes);
       const client = new FeatureFlagClient(options.store, { logger: options.logger });
-      addConsole(this.http, client, options.httpWrites === true);
+      const feed = options.feed ?? (() => undefined);
+      addConsole(this.http, client, {
+        gate: new ConsoleGate({
+          writes: options.httpWrites === true,
+          token: options.token,
+          loopback: isLoopbackName(options.host),
+        }),
+        events: new ConsoleEvents({ feed, maxStreams: options.maxEventStreams }),
+        feed,
+      });
     }
     if (options.metricsPort !== undefined) {
       this.metricsListener = new HttpListener(options.logger);
@@ -49,6 +71,14 @@ export class HttpEndpoints {
     }
     const metricsHome = this.metricsListener ?? this.http;
     if (metricsHome) this.metrics.addRoute(metricsHome);
+    const token = options.token;
+    if (options.metricsAuth === true && token !== undefined) {
+      for (const listener of [this.http, this.metricsListener]) {
+        listener?.restrict(['/healthz', '/readyz', '/metrics'], (request) =>
+          token.authorizes(request.headers.authorization),
+        );
+      }
+    }
   }
 
   /** Starts the listeners; resolves with their ports. */

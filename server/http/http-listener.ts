@@ -2,6 +2,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { FlipperLogger } from '../../shared/logger';
 
+/**
+ * Sent with every response (pages, API, probes, metrics, 404s): no script or style but the
+ * listener's own files, no inline script, no plugins, no `<base>`, no framing; no MIME sniffing;
+ * no Referer leaving the console.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
 /** Answers one request. Throwing (or rejecting) answers 500 and logs; the listener stays up. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
@@ -36,6 +49,20 @@ export class HttpListener {
     return this;
   }
 
+  /** Makes the exact routes at `paths` answer 401 (`WWW-Authenticate: Bearer`) unless `allowed(request)`. */
+  restrict(paths: readonly string[], allowed: (request: IncomingMessage) => boolean): this {
+    for (const path of paths) {
+      const handler = this.routes.get(path);
+      if (handler === undefined) continue;
+      this.routes.set(path, (request, response) => {
+        if (allowed(request)) return handler(request, response);
+        response.setHeader('WWW-Authenticate', 'Bearer');
+        send(response, 401, 'unauthorized: send Authorization: Bearer <token>\n');
+      });
+    }
+    return this;
+  }
+
   listen(port: number, host: string): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -57,6 +84,7 @@ export class HttpListener {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
+    for (const [header, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(header, value);
     const path = (request.url ?? '/').split('?')[0];
     const exact = this.routes.get(path);
     const handler = exact ?? this.prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];

@@ -10,7 +10,16 @@ import type { KeyedRateLog } from './keyed-rate-log';
  * Methods that change nothing. Every other method the service knows is a write, so a method added
  * later is refused to read-only callers until it is listed here.
  */
-export const READ_METHODS: ReadonlySet<string> = new Set(['Get', 'List', 'ListPage', 'GetSnapshot', 'WaitForChanges']);
+export const READ_METHODS: ReadonlySet<string> = new Set([
+  'Get',
+  'List',
+  'ListPage',
+  'GetSnapshot',
+  'WaitForChanges',
+  'History',
+  // Changes no flag: it says who makes the connection's later writes, which are judged on their own.
+  'SetWriteContext',
+]);
 
 /** What the gate needs besides the processor it guards. */
 export interface Gate {

@@ -1,3 +1,4 @@
+import type { WriteContext } from '../../shared/model/history';
 import type { PeerIdentity } from './peer-identity';
 
 /** Which listener a connection came in on: the main port, or the `--admin-port` one. */
@@ -16,6 +17,12 @@ export class Caller {
     /** The verified client certificate's identity; undefined for plain-text and anonymous TLS peers. */
     readonly identity: PeerIdentity | undefined,
   ) {}
+
+  /**
+   * Who makes this connection's writes and why, as it declared with `SetWriteContext` (self-declared:
+   * recorded beside `identity`, never instead of it).
+   */
+  declared: WriteContext | undefined = undefined;
 
   /** The name to record as who made a change, when the certificate says so (see `identity`). */
   get actor(): string | undefined {

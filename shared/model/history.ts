@@ -1,3 +1,5 @@
+import type { FeatureFlagStoreItem } from './item';
+
 /**
  * The audit history of flags (issue 14): what a flag server records for every change it makes or
  * detects. Shared by the server (which records and serves it), the wire mapping and the client
@@ -77,4 +79,47 @@ export const DEFAULT_HISTORY_RETENTION: HistoryRetention = {
 /** True when the change was made through a flag server (it carries the server call that made it). */
 export function madeThroughServer(record: HistoryRecord): boolean {
   return record.context?.operation !== undefined;
+}
+
+/**
+ * One recorded change as the library gives it (`client.history`): the flag before and after as
+ * items, with their stored JSON kept beside them (an item that does not parse is left undefined,
+ * its text kept).
+ */
+export interface HistoryEntry {
+  featureName: string;
+  version: number;
+  time: Date;
+  /** The server call that made it; undefined when it was made outside any flag server. */
+  operation?: string;
+  /** True when the change was made outside any flag server (a direct write to the backend, detected). */
+  external: boolean;
+  /** Who, as the writer declared it. */
+  actor?: string;
+  reason?: string;
+  /** The verified TLS client certificate identity of the writer. */
+  identity?: string;
+  /** The writer's address, `host:port`. */
+  peer?: string;
+  /** For a rollback: the version it restored. */
+  rollbackTo?: number;
+  /** The flag before; undefined when it did not exist (or `beforeUnknown`). */
+  before?: FeatureFlagStoreItem;
+  /** The flag after; undefined when the change deleted it. */
+  after?: FeatureFlagStoreItem;
+  beforeJson?: string;
+  afterJson?: string;
+  /** True when the state before this change was not recorded. */
+  beforeUnknown: boolean;
+}
+
+/** How much history to read: at most `limit` entries (default 50), older than `beforeVersion` when given. */
+export interface HistoryOptions {
+  limit?: number;
+  beforeVersion?: number;
+}
+
+/** Options of a rollback: who and why, and the revision the caller last saw (a newer write is then a conflict). */
+export interface RollbackOptions extends WriteContext {
+  expectedRevision?: string;
 }

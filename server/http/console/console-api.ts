@@ -5,42 +5,52 @@ import { FlagDoesNotExistError, FlipperError, isJsonObject } from '../../../shar
 import { serializeItem } from '../../../shared/model/codec';
 import { bucketerFromStored, clientDataFromStored, conditionFromStored } from '../../../shared/model/stored-codec';
 import { InvalidArgumentError } from '../../../shared';
-import { decodeStored, parseStoredJson, type StoredJson } from '../../../shared/stored-json';
+import { decodeStored, isStoredObject, parseStoredJson, type StoredJson } from '../../../shared/stored-json';
 import { stringifyJson } from '../../../shared/stringify-json';
+import type { ChangeFeed } from '../../feed/change-feed';
+import type { ConsoleGate } from '../auth/console-gate';
+import { HttpError } from '../http-error';
 import { send } from '../http-listener';
+import type { ConsoleEvents } from './console-events';
 
 /** Largest request body the console sends (client data is at most 64 KiB). */
 const MAX_BODY = 256 * 1024;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface ConsoleApiOptions {
   client: FeatureFlagClient;
-  /** Writes allowed (`--http-writes`); otherwise every write answers 403. */
-  writes: boolean;
+  /** Who may call what: the login, CSRF and same-origin checks. */
+  gate: ConsoleGate;
+  events: ConsoleEvents;
+  /** The server's change feed, told of each console write so that it answers its pollers at once. */
+  feed: () => ChangeFeed | undefined;
 }
 
 /**
- * The console's JSON API under `/api/`: `GET flags`, `GET flags/NAME`, `POST flags/NAME/explain`,
- * and the writes `POST flags/NAME/enable|disable`, `PUT flags/NAME/conditions|bucketer|client-data`
- * (bodies in the stored JSON form). Writes go through the client's conditional update, as RPC
- * writes do. A write must be `Content-Type: application/json`: a cross-site form cannot send that
- * without the browser asking first, which nothing here allows.
+ * The console's JSON API under `/api/`: `GET session`, `POST login`, `POST logout`, `GET events`
+ * (Server-Sent Events), `GET flags`, `GET flags/NAME`, `POST flags/NAME/explain`, and the writes
+ * `POST flags/NAME/enable|disable`, `PUT flags/NAME/conditions|bucketer|client-data` (bodies in
+ * the stored JSON form, replies too: Python's dialect, `NaN` and long integers as stored). Writes
+ * go through the client's conditional update, as RPC writes do. The gate decides who gets
+ * through (`ConsoleGate`).
  */
 export function consoleApi(options: ConsoleApiOptions) {
-  const { client } = options;
+  const { client, gate } = options;
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
       const path = (request.url ?? '').split('?')[0].slice('/api/'.length);
       const method = request.method ?? 'GET';
-      if (path === 'config' && method === 'GET') return json(response, 200, { writes: options.writes });
+      if (path === 'session' && method === 'GET') return json(response, 200, gate.info(request));
+      if (path === 'login' && method === 'POST') {
+        gate.checkLogin(request);
+        const given = await body(request);
+        const token = isStoredObject(given) ? given.token : undefined;
+        return json(response, 200, gate.login(request, response, typeof token === 'string' ? token : undefined));
+      }
+      if (path === 'logout' && method === 'POST') return json(response, 200, gate.logout(request, response));
+      if (method === 'GET' || method === 'HEAD') gate.checkRead(request);
+      else gate.checkPost(request, !path.endsWith('/explain'));
+      if (path === 'events' && method === 'GET')
+        return await options.events.serve(request, response, () => gate.session(request) !== undefined);
       if (path === 'flags' && method === 'GET') {
         const items = await client.store.list();
         return raw(response, 200, `[${items.map(serializeItem).join(', ')}]`);
@@ -59,10 +69,6 @@ export function consoleApi(options: ConsoleApiOptions) {
         if (!isJsonObject(checks)) throw new HttpError(400, 'checks must be a JSON object');
         return raw(response, 200, stringifyJson(await client.explain(name, checks)));
       }
-      if (!options.writes) throw new HttpError(403, 'this console is read-only (start the server with --http-writes)');
-      if (!(request.headers['content-type'] ?? '').startsWith('application/json')) {
-        throw new HttpError(415, 'writes must be application/json');
-      }
       if (method === 'POST' && (action === 'enable' || action === 'disable')) {
         await body(request);
         if (action === 'enable') await client.enable(name);
@@ -80,6 +86,7 @@ export function consoleApi(options: ConsoleApiOptions) {
       } else {
         throw new HttpError(405, `${method} ${path} is not an API call`);
       }
+      await options.feed()?.afterWrite(name);
       const item = await client.store.get(name);
       return raw(response, 200, item === undefined ? 'null' : serializeItem(item));
     } catch (error) {
@@ -91,6 +98,8 @@ export function consoleApi(options: ConsoleApiOptions) {
             : error instanceof FlipperError && error.code.startsWith('INVALID')
               ? 400
               : 500;
+      if (error instanceof HttpError)
+        for (const [header, value] of Object.entries(error.headers)) response.setHeader(header, value);
       json(response, status, { error: error instanceof Error ? error.message : String(error) });
     }
   };

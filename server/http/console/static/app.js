@@ -1,29 +1,63 @@
-// The flipper console: Preact + htm, no build step. State comes from /api/ and is polled every
-// second, so changes made elsewhere (another tab, the CLI, a program) appear on their own.
-import { h, render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import htm from 'htm';
-import uPlot from 'uplot';
+// The flipper console: Preact + htm, no build step, no inline script (the server's
+// Content-Security-Policy allows none). State comes from /api/; the server's change feed
+// (/api/events, Server-Sent Events) says when a flag changed, so changes made elsewhere (another
+// tab, the CLI, a program) appear at once. Flags travel in Python's JSON dialect (python-json.js).
+import { h, render } from '/console/vendor/preact.mjs';
+import { useEffect, useRef, useState } from '/console/vendor/hooks.mjs';
+import htm from '/console/vendor/htm.mjs';
+import uPlot from '/console/vendor/uPlot.esm.js';
+import { parsePython, stringifyPython } from '/console/python-json.js';
 
 const html = htm.bind(h);
 const OPERATORS = ['', 'gt', 'gte', 'lt', 'lte', 'ne', 'in', 'not_in'];
-const POLL_MS = 1000;
+/** After the event stream fails (server restarting, too many streams), the next try. */
+const RECONNECT_MS = 3000;
+
+/** The session's CSRF token, sent with every POST and PUT; and what to do when the session is gone. */
+const session = { csrfToken: undefined, onLoggedOut: () => {} };
 
 async function api(method, path, body) {
   const init = { method, headers: {} };
+  if (method !== 'GET') init.headers['X-CSRF-Token'] = session.csrfToken || '';
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    init.body = typeof body === 'string' ? body : stringifyPython(body);
   }
   const response = await fetch(`/api/${path}`, init);
-  const value = await response.json();
+  const value = parsePython(await response.text());
+  if (response.status === 401 && path !== 'login') session.onLoggedOut();
   if (!response.ok) throw new Error(value.error || response.statusText);
   return value;
 }
 
 const flagPath = (name) => `flags/${encodeURIComponent(name)}`;
 
-function usePolled(path) {
+/** The server's change events, shared by every view: listeners get `null` (reload all) or `{changed, deleted}`. */
+const changes = {
+  listeners: new Set(),
+  source: undefined,
+  start() {
+    if (this.source) return;
+    const source = new EventSource('/api/events');
+    this.source = source;
+    const tell = (event) => this.listeners.forEach((listener) => listener(event));
+    source.addEventListener('reload', () => tell(null));
+    source.addEventListener('change', (e) => tell(JSON.parse(e.data)));
+    source.addEventListener('error', () => {
+      // A refused stream (503, 401) is not retried by the browser: try again later, and reload then.
+      if (source.readyState !== EventSource.CLOSED) return;
+      this.stop();
+      setTimeout(() => this.listeners.size && this.start(), RECONNECT_MS);
+    });
+  },
+  stop() {
+    this.source?.close();
+    this.source = undefined;
+  },
+};
+
+/** The value at `path`, read again whenever the change feed says `name` (any flag, without) changed. */
+function useLive(path, name) {
   const [value, setValue] = useState(undefined);
   const [error, setError] = useState('');
   const load = () =>
@@ -33,8 +67,12 @@ function usePolled(path) {
     );
   useEffect(() => {
     load();
-    const timer = setInterval(load, POLL_MS);
-    return () => clearInterval(timer);
+    const listener = (event) => {
+      if (event === null || name === undefined || event.changed.includes(name) || event.deleted.includes(name)) load();
+    };
+    changes.listeners.add(listener);
+    changes.start();
+    return () => changes.listeners.delete(listener);
   }, [path]);
   return [value, error, load];
 }
@@ -56,7 +94,7 @@ function Toggle({ flag, writes, onChange }) {
 }
 
 function FlagList({ writes }) {
-  const [flags, error, reload] = usePolled('flags');
+  const [flags, error, reload] = useLive('flags');
   const [search, setSearch] = useState('');
   const shown = (flags || []).filter((f) => f.feature_name.includes(search));
   return html`<div>
@@ -100,7 +138,7 @@ function toRows(conditions) {
   conditions.forEach((condition, index) => {
     for (const variable of Object.keys(condition)) {
       for (const check of condition[variable]) {
-        rows.push({ index, variable, operator: check.operator || '', value: JSON.stringify(check.value) });
+        rows.push({ index, variable, operator: check.operator || '', value: stringifyPython(check.value) });
       }
     }
   });
@@ -113,7 +151,7 @@ function fromRows(rows) {
     const condition = (conditions[row.index] ||= {});
     let value;
     try {
-      value = JSON.parse(row.value);
+      value = parsePython(row.value);
     } catch (e) {
       throw new Error(`the value of ${row.variable} is not JSON: ${row.value}`, { cause: e });
     }
@@ -295,11 +333,12 @@ function Bucketer({ flag, writes, onSaved }) {
 }
 
 function ClientData({ flag, writes, onSaved }) {
-  const [text, setText] = useState(() => JSON.stringify(flag.meta.client_data, null, 2));
+  // Shown and sent as text in Python's dialect: NaN, Infinity and long integers stay as stored.
+  const [text, setText] = useState(() => stringifyPython(flag.meta.client_data, 2));
   const save = async () => {
     let value;
     try {
-      value = JSON.parse(text);
+      value = parsePython(text);
     } catch (e) {
       throw new Error(`not valid JSON: ${e.message}`, { cause: e });
     }
@@ -342,8 +381,8 @@ function Explain({ flag }) {
 }
 
 function FlagPage({ name, writes }) {
-  const [flag, error, reload] = usePolled(flagPath(name));
-  // Editors start from the flag as first loaded (and after each save): polling does not clobber a draft.
+  const [flag, error, reload] = useLive(flagPath(name), name);
+  // Editors start from the flag as first loaded (and after each save): a live update does not clobber a draft.
   const [version, setVersion] = useState(0);
   const saved = () => reload().then(() => setVersion(version + 1));
   if (!flag) return html`<p class=${error ? 'error' : 'note'}>${error || 'loading…'}</p>`;
@@ -363,27 +402,69 @@ function FlagPage({ name, writes }) {
   </div>`;
 }
 
+function Login({ onLoggedIn }) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState('');
+  const submit = async (e) => {
+    e.preventDefault();
+    try {
+      onLoggedIn(await api('POST', 'login', { token }));
+    } catch (err) {
+      setError(err.message);
+    }
+  };
+  return html`<form class="login" onSubmit=${submit}>
+    <h2>Log in</h2>
+    <p class="note">The token the server was started with (--http-token-file or FLIPPER_HTTP_TOKEN).</p>
+    <input
+      type="password"
+      data-login-token
+      autocomplete="current-password"
+      value=${token}
+      onInput=${(e) => setToken(e.target.value)}
+    />
+    <button type="submit" data-login>Log in</button>
+    ${error && html` <span class="error" data-login-error>${error}</span>`}
+  </form>`;
+}
+
 function App() {
   const [route, setRoute] = useState(location.hash);
-  const [config, setConfig] = useState(undefined);
+  const [info, setInfo] = useState(undefined);
+  const [error, setError] = useState('');
+  const use = (next) => {
+    session.csrfToken = next.csrfToken;
+    setInfo(next);
+  };
+  const refresh = () => api('GET', 'session').then(use, (e) => setError(e.message));
   useEffect(() => {
     const onHash = () => setRoute(location.hash);
     addEventListener('hashchange', onHash);
-    api('GET', 'config').then(setConfig);
+    session.onLoggedOut = () => {
+      changes.stop();
+      refresh();
+    };
+    refresh();
     return () => removeEventListener('hashchange', onHash);
   }, []);
-  if (!config) return html`<p>loading…</p>`;
+  if (!info) return html`<p class=${error ? 'error' : 'note'}>${error || 'loading…'}</p>`;
+  const needsLogin = info.login && !info.loggedIn;
+  const logout = () => api('POST', 'logout', {}).then((next) => (changes.stop(), use(next)));
   const flag = route.match(/^#\/flag\/(.+)$/);
   return html`<div>
     <header>
       <a href="#/">Flipper</a>
-      <span class="note">${config.writes ? '' : 'read-only: start the server with --http-writes to change flags'}</span>
+      <span class="note">${info.writes ? '' : 'read-only: start the server with --http-writes to change flags'}</span>
+      <span class="spacer"></span>
+      ${info.loggedIn && html`<button data-logout onClick=${logout}>Log out</button>`}
     </header>
     <main>
       ${
-        flag
-          ? html`<${FlagPage} key=${flag[1]} name=${decodeURIComponent(flag[1])} writes=${config.writes} />`
-          : html`<${FlagList} writes=${config.writes} />`
+        needsLogin
+          ? html`<${Login} onLoggedIn=${use} />`
+          : flag
+            ? html`<${FlagPage} key=${flag[1]} name=${decodeURIComponent(flag[1])} writes=${info.writes} />`
+            : html`<${FlagList} writes=${info.writes} />`
       }
     </main>
   </div>`;
