@@ -53,10 +53,11 @@ build: $(NPM_STAMP)
 #   rpc-client-hostile-server   each hostile reply costs at most its 1 s deadline + 0.5 s; heap bounds
 #   rpc-client-healing          a frozen connection replaced within twice its 500 ms timeout
 #   replica-fanout              1,000 replicas see a change within 5 s; the server's RSS growth
+#   console-login               a browser tab sees another tab's change within 2 s (Chromium)
 # Both runs always run (every failure is shown); the command fails if either failed, or if a name
 # here has no test file (mocha would skip it without a word).
 TIMING_BOUND_TESTS := sqlite-lock-waits server-list-scale server-budgets server-backend-connections \
-  rpc-client-hostile-server rpc-client-healing replica-fanout
+  rpc-client-hostile-server rpc-client-healing replica-fanout console-login
 TIMING_BOUND_FILES := $(TIMING_BOUND_TESTS:%=dist/test/%.test.js)
 
 test: install build
