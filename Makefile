@@ -103,9 +103,9 @@ stubs: thrift-compiler
 	thrift --gen $(LANG) -out gen-$(LANG) thrift/feature_flag_store.thrift
 	@echo "wrote gen-$(LANG)/"
 
-## bench: ops/s for our code next to a baseline measured in the same run
+## bench: ops/s for our code next to a baseline measured in the same run (SECTIONS="evaluation replica-evaluation": only those)
 bench: install build
-	node dist/bench/run.js
+	node dist/bench/run.js $(SECTIONS)
 
 ## screenshots: the web console's pictures in docs/screenshots/ (shown in the README), from its browser test
 screenshots: install build

@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { PostgreSQLFeatureFlagStore, RedisFeatureFlagStore, serializeItem, type FeatureFlagStore } from '../client';
 import { report } from './harness';
+import { dropFlagTableAndFeed } from '../test/helpers/pg-feed-cleanup';
 
 const ROUNDS = 5;
 
@@ -53,7 +54,7 @@ export async function runConditionalWriteBench(): Promise<void> {
     const store = new PostgreSQLFeatureFlagStore(pool, { tableName: run });
     await compare('PostgreSQL', store, 1000);
   } finally {
-    await pool.query(`DROP TABLE IF EXISTS "${run}"`);
+    await dropFlagTableAndFeed(pool, run);
     await pool.end();
   }
 }

@@ -13,19 +13,14 @@ import { startServerProcess, type ServerProcess } from '../test/helpers/flag-ser
 import { measureFanOut } from '../test/helpers/replica-fanout';
 import { quietLogger } from '../test/helpers/rpc-served';
 import { opsPerSecond, opsPerSecondSync, report } from './harness';
+import { dropFlagTableAndFeed } from '../test/helpers/pg-feed-cleanup';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/0';
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const CHANGES = 300;
 
-/** The replica store: evaluation from memory, propagation of changes, fan-out. */
-export async function runReplicaBench(): Promise<void> {
-  await evaluation();
-  await propagation();
-  await fanOut();
-}
-
-async function evaluation(): Promise<void> {
+/** The replica store's evaluation from memory, next to the memory store's and a bare `Map.get`. */
+export async function runReplicaEvaluationBench(): Promise<void> {
   console.log('\n# Replica store (ThriftReplicaFeatureFlagStore): evaluation from memory');
   const server = await startServerProcess(['--store', 'memory']);
   const replica = new ThriftReplicaFeatureFlagStore({ port: server.port }, { logger: quietLogger });
@@ -118,6 +113,12 @@ function latencyLine(path: string, times: number[], medianTarget: number): void 
   );
 }
 
+/** The replica store's feed: propagation of changes over each path, fan-out to 1,000 replicas. */
+export async function runReplicaFeedBench(): Promise<void> {
+  await propagation();
+  await fanOut();
+}
+
 async function propagation(): Promise<void> {
   console.log(`\n# Change propagation: write started -> replica 'changed' event (${CHANGES} changes each)`);
   const unique = `flipper_bench_${process.pid}`;
@@ -172,11 +173,7 @@ async function propagation(): Promise<void> {
     await Promise.all(servers.map((s) => s.stop()));
     const keys = await redis.keys(`${unique}[/:]*`);
     if (keys.length > 0) await redis.del(...keys);
-    for (const suffix of ['', '_flipper_head', '_flipper_versions']) {
-      await pool.query(`DROP TABLE IF EXISTS "${unique}${suffix}" CASCADE`);
-    }
-    await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_changed"()`);
-    await pool.query(`DROP FUNCTION IF EXISTS "${unique}_flipper_truncated"()`);
+    await dropFlagTableAndFeed(pool, unique);
     await redis.quit();
     await pool.end();
   }

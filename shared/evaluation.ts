@@ -2,6 +2,7 @@ import { BucketerTrace } from './bucketing/bucketer';
 import type { ScoreMemo } from './bucketing/score-memo';
 import { Checks, JsonValue } from './json';
 import { FeatureFlagStoreItem } from './model/item';
+import type { FeatureFlagStoreMeta } from './model/meta';
 
 /** Why an evaluation gave its result. */
 export type EvaluationReason =
@@ -40,6 +41,7 @@ export interface EvaluationTrace {
  * key that some condition checks, every check on every passed key must hold and the bucketer is
  * not asked; otherwise the bucketer decides. Never throws; allocates nothing without a trace.
  * `memo` keeps consistent-hash scores for returning checks (the client's `scoreMemoSize`).
+ * Small on purpose (the loops are in `conditionsDecide`), so that callers can take it inline.
  */
 export function evaluate(
   item: FeatureFlagStoreItem,
@@ -53,41 +55,46 @@ export function evaluate(
   }
   const meta = item.meta;
   if (checks !== undefined && meta.conditionVariables.size > 0) {
-    let matched = false;
-    const conditions = meta.conditions;
-    for (const key in checks) {
-      const actual = checks[key];
-      if (actual === undefined || !meta.conditionVariables.has(key)) continue;
-      for (let i = 0; i < conditions.length; i++) {
-        const list = conditions[i].checksFor(key);
-        if (list === undefined) continue;
-        matched = true;
-        for (const check of list) {
-          const held = check.test(actual);
-          if (trace) {
-            trace.condition = {
-              index: i,
-              variable: key,
-              operator: check.operator,
-              expected: check.value,
-              actual,
-            };
-          }
-          if (!held) {
-            if (trace) trace.reason = 'CONDITION_FAILED';
-            return false;
-          }
-        }
-      }
-    }
-    if (matched) {
-      if (trace) trace.reason = 'CONDITIONS_HELD';
-      return true;
-    }
+    const decided = conditionsDecide(meta, checks, trace);
+    if (decided !== undefined) return decided;
   }
   if (!trace) return meta.bucketer.check(checks, undefined, memo);
   const bucketerTrace: BucketerTrace & { type: string } = { type: meta.bucketer.type };
   trace.reason = 'BUCKETER';
   trace.bucketer = bucketerTrace;
   return meta.bucketer.check(checks, bucketerTrace, memo);
+}
+
+/** The conditions' answer when some passed key is one they check; undefined when none is (the bucketer decides). */
+function conditionsDecide(meta: FeatureFlagStoreMeta, checks: Checks, trace?: EvaluationTrace): boolean | undefined {
+  let matched = false;
+  const conditions = meta.conditions;
+  for (const key in checks) {
+    const actual = checks[key];
+    if (actual === undefined || !meta.conditionVariables.has(key)) continue;
+    for (let i = 0; i < conditions.length; i++) {
+      const list = conditions[i].checksFor(key);
+      if (list === undefined) continue;
+      matched = true;
+      for (const check of list) {
+        const held = check.test(actual);
+        if (trace) {
+          trace.condition = {
+            index: i,
+            variable: key,
+            operator: check.operator,
+            expected: check.value,
+            actual,
+          };
+        }
+        if (!held) {
+          if (trace) trace.reason = 'CONDITION_FAILED';
+          return false;
+        }
+      }
+    }
+  }
+  if (!matched) return undefined;
+  if (trace) trace.reason = 'CONDITIONS_HELD';
+  return true;
 }

@@ -23,6 +23,7 @@ import { FakeConsul } from './helpers/fake-consul';
 import { S3Server } from './helpers/s3-server';
 import { serve, type Served } from './helpers/rpc-served';
 import { uniqueNames } from './helpers/store-capabilities';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const uniqueKey = uniqueNames('flipper_names', '_');
 
@@ -61,7 +62,7 @@ async function postgres(): Promise<{ store: PostgreSQLFeatureFlagStore; close():
   return {
     store,
     close: async () => {
-      await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+      await dropFlagTableAndFeed(pool, table);
       await pool.end();
     },
   };

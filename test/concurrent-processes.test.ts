@@ -9,6 +9,7 @@ import { MemoryFeatureFlagStore, type FeatureFlagStore } from '../client';
 import { FakeConsul } from './helpers/fake-consul';
 import { openStore, type BackendSpec } from './helpers/race-backends';
 import { serve, type Served } from './helpers/rpc-served';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const RUN = `race_${process.pid}_${randomBytes(4).toString('hex')}`;
 /** Flags each pair of processes races on (each flag is one run of the race). */
@@ -89,7 +90,7 @@ describe('two processes adding conditions to one flag at once: none lost', funct
     } finally {
       await close();
       const pool = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 1 });
-      await pool.query(`DROP TABLE IF EXISTS "${spec.table}"`);
+      await dropFlagTableAndFeed(pool, spec.table);
       await pool.end();
     }
   });

@@ -16,6 +16,7 @@ import {
 import { silentLogger } from './helpers/controlled-store';
 import { openStore, type BackendSpec } from './helpers/race-backends';
 import { serve, type Served } from './helpers/rpc-served';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const RUN = `cw_${process.pid}_${randomBytes(4).toString('hex')}`;
 
@@ -57,7 +58,7 @@ const postgres = (): BackendSpec => ({ kind: 'postgres', table: `${RUN}_${serial
 async function dropTable(spec: BackendSpec): Promise<void> {
   if (spec.kind !== 'postgres') return;
   const pool = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 1 });
-  await pool.query(`DROP TABLE IF EXISTS "${spec.table}"`);
+  await dropFlagTableAndFeed(pool, spec.table);
   await pool.end();
 }
 

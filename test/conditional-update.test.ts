@@ -6,6 +6,7 @@ import { CONFLICT, retryOnConflict } from '../client/calls/conflict-retry';
 import { FakeConsul } from './helpers/fake-consul';
 import { openStore, type BackendSpec, type OpenedStore } from './helpers/race-backends';
 import { serve, type Served } from './helpers/rpc-served';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const RUN = `cu_${process.pid}_${randomBytes(4).toString('hex')}`;
 
@@ -94,7 +95,7 @@ describe('update retries a conflicting write on each backend', function () {
         await mine.close();
         if (s.kind === 'postgres') {
           const pool = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 1 });
-          await pool.query(`DROP TABLE IF EXISTS "${s.table}"`);
+          await dropFlagTableAndFeed(pool, s.table);
           await pool.end();
         }
       }

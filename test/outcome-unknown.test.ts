@@ -14,6 +14,7 @@ import { ConflictError } from '../shared';
 import { errorFromThrift, errorToThrift, thriftTypes } from '../shared/thrift/mapping';
 import { silentLogger } from './helpers/controlled-store';
 import { SilentServer, TcpProxy, unusedPort } from './helpers/tcp-faults';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const RUN = `ou_${process.pid}_${randomBytes(4).toString('hex')}`;
 
@@ -83,7 +84,7 @@ describe('a stalled backend: writes end "outcome unknown", reads time out, and t
       // Acknowledged writes are there; the unknown one may or may not be.
       expect(await truth.get('acknowledged')).not.to.equal(undefined);
     } finally {
-      await direct.query(`DROP TABLE IF EXISTS "${table}"`);
+      await dropFlagTableAndFeed(direct, table);
       await pool.end();
       await direct.end();
       await proxy.stop();

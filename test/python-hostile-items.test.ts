@@ -17,6 +17,7 @@ import { escapeGlob } from '../client/stores/redis-store';
 import { expectSameStoredJson, expected, hostileFixture, type HostileItem } from './helpers/hostile-fixtures';
 import { serve, type Served } from './helpers/rpc-served';
 import { parseStoredJson, writeStoredJson, type StoredJson, type StoredObject } from '../shared/stored-json';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const { items, keyword_cases: keywordCases } = hostileFixture();
 const RUN = `flipper-hostile-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -107,7 +108,7 @@ describe('flags Python wrote with values JavaScript gets wrong (python-hostile-i
         for await (const keys of redis.scanStream({ match: `${escapeGlob(RUN)}*/*` }) as AsyncIterable<string[]>) {
           if (keys.length > 0) await redis.del(...keys);
         }
-        await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+        await dropFlagTableAndFeed(pool, table);
         await redis.quit();
         await pool.end();
       });

@@ -7,6 +7,7 @@ import { openStore, type OpenedStore } from '../server/store-url';
 import { quietLogger } from './helpers/rpc-served';
 import { uniqueNames } from './helpers/store-capabilities';
 import { TcpProxy } from './helpers/tcp-faults';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const uniqueKey = uniqueNames('flipper_conns', '_');
@@ -42,7 +43,7 @@ const BACKENDS: Backend[] = [
     cleanUp: async (key) => {
       const pool = new Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
       try {
-        await pool.query(`DROP TABLE IF EXISTS "${key}"`);
+        await dropFlagTableAndFeed(pool, key);
       } finally {
         await pool.end();
       }

@@ -13,6 +13,7 @@ import { encodeCall, exchange } from './helpers/raw-thrift';
 import { TType } from '../shared/thrift/wire';
 import { everyBucketer, everyOperatorConditions } from '../client/testing/flag-shapes';
 import { CLI, logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 const run = promisify(execFile);
 
@@ -146,7 +147,7 @@ describe('flipper-server as a process', function () {
       expect(rows.rows).to.deep.equal([{ name: 'cli-flag' }]);
     } finally {
       await redis.del(`${unique}/cli-flag`);
-      await pool.query(`DROP TABLE IF EXISTS "${unique}"`);
+      await dropFlagTableAndFeed(pool, unique);
       await pool.end();
       await redis.quit();
     }

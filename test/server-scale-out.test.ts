@@ -3,6 +3,7 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { Condition, FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
 import { startServerProcess, type ServerProcess } from './helpers/flag-server-process';
+import { dropFlagTableAndFeed } from './helpers/pg-feed-cleanup';
 
 // Scaling the server past one machine: several flipper-server processes over one shared backend.
 // The server never caches, so a change made through one is read through the other at once.
@@ -20,7 +21,7 @@ describe('two flag servers over one backend see each other’s changes at once',
     try {
       const keys = await redis.keys(`${unique}/*`);
       if (keys.length > 0) await redis.del(...keys);
-      await pool.query(`DROP TABLE IF EXISTS "${unique}"`);
+      await dropFlagTableAndFeed(pool, unique);
     } finally {
       await redis.quit();
       await pool.end();

@@ -10,44 +10,15 @@ import {
   FeatureFlagClient,
   Percentage,
   SQLiteFeatureFlagStore,
-  type FeatureFlagStore,
 } from '../client';
 import { describeStoreConformance } from '../client/testing';
-
-const dirs = new Map<FeatureFlagStore, string>();
-let current: SQLiteFeatureFlagStore | undefined;
+import { sqliteConformance } from './helpers/sqlite-conformance';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'flipper-sqlite-'));
 }
 
-const embedded = 'an embedded database file: no connection to refuse or to leave unanswered';
-
-describeStoreConformance('SQLiteFeatureFlagStore', {
-  makeStore: ({ logger }) => {
-    const dir = tempDir();
-    current = new SQLiteFeatureFlagStore(join(dir, 'flags.db'), { logger });
-    dirs.set(current, dir);
-    return current;
-  },
-  writeRaw: async (store, name, json) => {
-    store.db.prepare('INSERT OR REPLACE INTO feature_flags (name, item) VALUES (?, ?)').run(name, json);
-  },
-  readRaw: async (store, name) =>
-    store.db.prepare('SELECT item FROM feature_flags WHERE name = ?').pluck().get(name) as string | undefined,
-  // Another table in the same database file.
-  makeNeighbour: ({ logger }) => new SQLiteFeatureFlagStore(current!.db, { tableName: 'other_flags', logger }),
-  // Another connection to the same file.
-  makeSecondStore: (store, { logger }) => new SQLiteFeatureFlagStore(store.db.name, { logger }),
-  cleanup: async (store) => {
-    const dir = dirs.get(store);
-    if (dir === undefined) return;
-    dirs.delete(store);
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  },
-  notApplicable: { unreachableBackend: embedded, hangingBackend: embedded },
-});
+describeStoreConformance('SQLiteFeatureFlagStore', sqliteConformance());
 
 describe('SQLiteFeatureFlagStore', function () {
   let dir: string;

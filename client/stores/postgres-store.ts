@@ -1,10 +1,18 @@
 import type { Pool, QueryConfig, QueryResultRow } from 'pg';
 import { FlipperError, InvalidFlagNameError, MAX_NAME_LENGTH } from '../../shared';
 import { AttemptGate } from '../calls/attempt-gate';
+import { currentWriteContext } from '../calls/write-context';
 import { BackendCallPath } from '../calls/backend-call-path';
 import type { BackoffOptions } from '../calls/backoff';
 import { validateTimeout } from '../calls/deadline';
 import { isPgConnectFailure, PG } from '../calls/drivers/pg';
+import { defaultLogger } from '../logger';
+import {
+  changeTriggerStatusSql,
+  installChangeTrigger,
+  WRITE_CONTEXT_SETTING,
+  type ChangeTriggerStatus,
+} from './postgres-change-trigger';
 import { SerializedFeatureFlagStore, type SerializedStoreOptions, type StoredVersion } from './serialized-store';
 import { quoteIdentifier } from './sql-identifier';
 
@@ -16,8 +24,11 @@ export interface PostgreSQLFeatureFlagStoreOptions extends SerializedStoreOption
   /** The `bytea` column holding each flag's JSON. Default `'item'`. */
   itemColumn?: string;
   /**
-   * Create the table when missing (`name varchar(255) PRIMARY KEY, item bytea NOT NULL`), once,
-   * before the first call. Default true, as Python's `run_migrations`.
+   * Create the table when missing (`name varchar(255) PRIMARY KEY, item bytea NOT NULL`), and
+   * install the change trigger that versions every change and records its history (see
+   * `changeTriggerSql`), once, before the first call. Default true, as Python's `run_migrations`.
+   * A role without the privilege to install the trigger on an existing table is warned once and
+   * keeps working (without versions or history until the table's owner installs it).
    */
   runMigrations?: boolean;
   /**
@@ -57,9 +68,9 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
   /** pg's own types (private: they stay out of the package's types). */
   private readonly pool: Pick<Pool, 'query'>;
   private readonly nameColumn: string;
+  private readonly itemColumn: string;
   private readonly queryTimeout: number;
   private readonly sql: {
-    create: string;
     get: string;
     upsert: string;
     insertIfAbsent: string;
@@ -75,19 +86,23 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     this.pool = pool as Pick<Pool, 'query'>;
     this.tableName = options.tableName ?? 'feature_flags';
     this.nameColumn = options.nameColumn ?? 'name';
+    this.itemColumn = options.itemColumn ?? 'item';
     this.queryTimeout = validateTimeout(options.queryTimeout ?? 5000, 'queryTimeout');
     const t = quoteIdentifier(this.tableName);
     const n = quoteIdentifier(this.nameColumn);
-    const i = quoteIdentifier(options.itemColumn ?? 'item');
+    const i = quoteIdentifier(this.itemColumn);
+    // Every write sets the writer's context (its last parameter) for the change trigger's history
+    // row in the statement itself: no extra round trip, and the setting is transaction-local, so it
+    // ends with the statement (the pool's connections run each query in a transaction of its own).
+    const context = (p: number) => `(SELECT set_config('${WRITE_CONTEXT_SETTING}', $${p}, true)) AS write_context`;
     this.sql = {
-      create: `CREATE TABLE IF NOT EXISTS ${t} (${n} varchar(${MAX_NAME_LENGTH}) PRIMARY KEY, ${i} bytea NOT NULL)`,
       get: `SELECT ${i} AS item FROM ${t} WHERE ${n} = $1`,
-      upsert: `INSERT INTO ${t} (${n}, ${i}) VALUES ($1, $2) ON CONFLICT (${n}) DO UPDATE SET ${i} = EXCLUDED.${i}`,
+      upsert: `INSERT INTO ${t} (${n}, ${i}) SELECT $1, $2 FROM ${context(3)} ON CONFLICT (${n}) DO UPDATE SET ${i} = EXCLUDED.${i}`,
       // Conditional writes: one statement each, so the comparison and the write are atomic (the row
       // lock taken by UPDATE makes a concurrent one wait, then re-check its WHERE on the new row).
-      insertIfAbsent: `INSERT INTO ${t} (${n}, ${i}) VALUES ($1, $2) ON CONFLICT (${n}) DO NOTHING`,
-      updateIfUnchanged: `UPDATE ${t} SET ${i} = $2 WHERE ${n} = $1 AND ${i} = $3`,
-      delete: `DELETE FROM ${t} WHERE ${n} = $1`,
+      insertIfAbsent: `INSERT INTO ${t} (${n}, ${i}) SELECT $1, $2 FROM ${context(3)} ON CONFLICT (${n}) DO NOTHING`,
+      updateIfUnchanged: `UPDATE ${t} SET ${i} = $2 FROM ${context(4)} WHERE ${n} = $1 AND ${i} = $3`,
+      delete: `DELETE FROM ${t} USING ${context(2)} WHERE ${n} = $1`,
       page: `SELECT ${n} AS name, ${i} AS item FROM ${t} ORDER BY ${n} COLLATE "C" LIMIT $1 OFFSET $2`,
     };
     if (options.runMigrations === false) this.migration = Promise.resolve();
@@ -118,7 +133,7 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
   }
 
   protected async writeRaw(featureName: string, json: string): Promise<void> {
-    await this.write(featureName, 'write', this.sql.upsert, [featureName, Buffer.from(json, 'utf8')]);
+    await this.write(featureName, 'write', this.sql.upsert, [featureName, Buffer.from(json, 'utf8'), writeContext()]);
   }
 
   protected override async writeIfUnchanged(
@@ -129,18 +144,23 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     const item = Buffer.from(json, 'utf8');
     const written =
       expected === undefined
-        ? await this.write(featureName, 'insert if absent', this.sql.insertIfAbsent, [featureName, item])
+        ? await this.write(featureName, 'insert if absent', this.sql.insertIfAbsent, [
+            featureName,
+            item,
+            writeContext(),
+          ])
         : await this.write(featureName, 'update if unchanged', this.sql.updateIfUnchanged, [
             featureName,
             item,
             typeof expected.raw === 'string' ? Buffer.from(expected.raw, 'utf8') : expected.raw,
+            writeContext(),
           ]);
     return written === 1;
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {
     await this.migrate();
-    await this.send('delete', this.sql.delete, [featureName], true);
+    await this.send('delete', this.sql.delete, [featureName, writeContext()], true);
   }
 
   /** A statement that changes the table; resolves with the rows it changed. */
@@ -159,18 +179,39 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
     return rows.map((r): [string, Buffer] => [r.name, r.item]);
   }
 
-  /** Creates the table once; concurrent first calls share the attempt, and a failed one is retried later. */
+  /**
+   * Creates the table and installs the change trigger once; concurrent first calls share the
+   * attempt, and a failed one is retried later.
+   */
   private migrate(): Promise<void> {
-    this.migration ??= this.send('create table', this.sql.create, []).then(
-      () => undefined,
-      (error: unknown) => {
-        // Two processes creating the table at once: the loser sees a duplicate, and the table is there.
-        if (isPgError(error, '23505') || isPgError(error, '42P07')) return;
-        this.migration = undefined;
-        throw error;
-      },
-    );
+    this.migration ??= this.runMigration().catch((error: unknown) => {
+      this.migration = undefined;
+      throw error;
+    });
     return this.migration;
+  }
+
+  private async runMigration(): Promise<void> {
+    const run = (text: string) => this.send('create table', text, []);
+    const columns = { nameColumn: this.nameColumn, itemColumn: this.itemColumn };
+    try {
+      await installChangeTrigger(run, this.tableName, columns);
+    } catch (error) {
+      // Another program (the Python library) creating the table at the same moment: it is there now.
+      if (isPgError(error, '23505') || isPgError(error, '42P07')) {
+        await installChangeTrigger(run, this.tableName, columns);
+        return;
+      }
+      if (!isPgError(error, '42501')) throw error;
+      const [status] = (await run(changeTriggerStatusSql(this.tableName, columns))).rows as ChangeTriggerStatus[];
+      if (status?.table_exists !== true) throw error;
+      (this.logger ?? defaultLogger({ store: 'postgresql' })).warn(
+        { table: this.tableName, err: error },
+        'PostgreSQL store: no privilege to install the change trigger (versions and history of changes); ' +
+          'flags are read and written as usual, but changes are not recorded until the owner of the table ' +
+          'installs it (by running this store or a flag server once as that role)',
+      );
+    }
   }
 
   private async query<R extends QueryResultRow>(operation: string, text: string, values: unknown[]): Promise<R[]> {
@@ -214,6 +255,12 @@ export class PostgreSQLFeatureFlagStore extends SerializedFeatureFlagStore {
 
 function truncate(name: string): string {
   return name.length > 60 ? `${name.slice(0, 57)}...` : name;
+}
+
+/** The context of the write being made (JSON), or '' outside any: the change trigger records NULL then. */
+function writeContext(): string {
+  const context = currentWriteContext();
+  return context === undefined ? '' : JSON.stringify(context);
 }
 
 function isPgError(error: unknown, code: string): boolean {

@@ -35,6 +35,15 @@ const BUSY_TIMEOUT_MS = 10;
 
 type Row = { name: string; item: string };
 
+/** A flag's stored text before and after a write (undefined: absent). */
+export interface SQLiteWrite {
+  before: string | undefined;
+  after: string | undefined;
+}
+
+/** Called inside every write's transaction, after the write: what it throws undoes the write. */
+export type SQLiteWriteObserver = (featureName: string, write: SQLiteWrite) => void;
+
 /** What the store and its users call on a prepared statement of a `better-sqlite3` `Database`. */
 export interface SQLiteStatement {
   run(...params: unknown[]): unknown;
@@ -73,12 +82,16 @@ export interface SQLiteDatabase {
 export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
   /** The underlying `better-sqlite3` database; the application's own when it passed one. */
   readonly db: SQLiteDatabase;
+  /** The table holding the flags. */
+  readonly tableName: string;
   /** The same database, with better-sqlite3's own types (private: they stay out of the package's types). */
   private readonly sqlite: BetterSqlite3.Database;
   private readonly ownsDb: boolean;
   private readonly calls: BackendCallPath;
   private readonly lockWaitMs: number;
   private transaction?: BetterSqlite3.Transaction<(featureName: string, plan: RawPlan<unknown>) => unknown>;
+  private observer?: SQLiteWriteObserver;
+  private observedWrite?: BetterSqlite3.Transaction<(featureName: string, json: string | undefined) => void>;
   /** SQLite compares TEXT by memcmp in the database's encoding: UTF-8 order only when the file is UTF-8. */
   private readonly sortsInSql: boolean;
   private readonly statements: {
@@ -96,7 +109,7 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
    */
   constructor(pathOrDatabase: string | SQLiteDatabase, options: SQLiteFeatureFlagStoreOptions = {}) {
     super(options);
-    const tableName = options.tableName ?? 'feature_flags';
+    const tableName = (this.tableName = options.tableName ?? 'feature_flags');
     const table = quoteIdentifier(tableName);
     this.calls = new BackendCallPath(BETTER_SQLITE3, {
       bindings: { store: 'sqlite', table: tableName },
@@ -143,9 +156,11 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
   }
 
   protected async writeRaw(featureName: string, json: string): Promise<void> {
-    await this.run('write', () => this.statements.upsert.run(featureName, json));
+    if (this.observer !== undefined) await this.run('write', () => this.observed.immediate(featureName, json));
+    else await this.run('write', () => this.statements.upsert.run(featureName, json));
   }
 
+  // Called only by the base class's `updateRaw`, which this store replaces: no observer to tell.
   protected override async writeIfUnchanged(
     featureName: string,
     json: string,
@@ -174,14 +189,41 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
     this.transaction ??= this.sqlite.transaction((featureName: string, plan: RawPlan<unknown>) => {
       const raw = this.statements.get.get(featureName);
       const { json, result } = plan(raw === undefined ? undefined : { raw });
-      if (json !== undefined) this.statements.upsert.run(featureName, json);
+      if (json !== undefined) {
+        this.statements.upsert.run(featureName, json);
+        this.observer?.(featureName, { before: storedText(raw), after: json });
+      }
       return result;
     });
     return this.transaction;
   }
 
+  /** With an observer, a write or a delete reads the flag first, in the same transaction, to tell it what changed. */
+  private get observed(): BetterSqlite3.Transaction<(featureName: string, json: string | undefined) => void> {
+    this.observedWrite ??= this.sqlite.transaction((featureName: string, json: string | undefined) => {
+      const before = storedText(this.statements.get.get(featureName));
+      if (json === undefined) this.statements.delete.run(featureName);
+      else this.statements.upsert.run(featureName, json);
+      this.observer?.(featureName, { before, after: json });
+    });
+    return this.observedWrite;
+  }
+
   protected async deleteRaw(featureName: string): Promise<void> {
-    await this.run('delete', () => this.statements.delete.run(featureName));
+    if (this.observer !== undefined) await this.run('delete', () => this.observed.immediate(featureName, undefined));
+    else await this.run('delete', () => this.statements.delete.run(featureName));
+  }
+
+  /**
+   * Calls `observer` inside the transaction of every write through this store from now on (one at
+   * most; undefined removes it): the flag server's history appends its entry in the write's own
+   * commit. Writes by other connections are not seen.
+   */
+  observeWrites(observer: SQLiteWriteObserver | undefined): void {
+    if (observer !== undefined && this.observer !== undefined) {
+      throw new Error('SQLiteFeatureFlagStore.observeWrites: this store already has an observer');
+    }
+    this.observer = observer;
   }
 
   protected async listRaw(limit: number | undefined, offset: number): Promise<Array<[string, string]>> {
@@ -192,6 +234,15 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
       const rows = this.statements.page.all(-1, 0).sort((a, b) => compareUtf8(a.name, b.name));
       return slicePage(rows, limit, offset).map((r): [string, string] => [r.name, r.item]);
     });
+  }
+
+  /**
+   * Runs `body` on the store's connection, with the store's lock wait and typed errors; inside one
+   * `BEGIN IMMEDIATE` transaction with `transaction`. For tables kept beside the flags in the same
+   * file (the flag server's history), whose statements `body` prepares on `db`.
+   */
+  async onConnection<T>(operation: string, body: () => T, mode: 'transaction' | 'statement'): Promise<T> {
+    return this.run(operation, mode === 'transaction' ? () => this.sqlite.transaction(body).immediate() : body);
   }
 
   /** Closes the database when the store opened it; safe to call twice. */
@@ -222,6 +273,11 @@ export class SQLiteFeatureFlagStore extends SerializedFeatureFlagStore {
       }
     }
   }
+}
+
+/** A stored value as text: SQLite hands back a BLOB (which another program may have written) as a Buffer. */
+export function storedText(raw: string | Buffer | undefined): string | undefined {
+  return raw === undefined || typeof raw === 'string' ? raw : raw.toString('utf8');
 }
 
 function openDatabase(path: string): BetterSqlite3.Database {

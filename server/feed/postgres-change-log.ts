@@ -4,7 +4,7 @@ import { withDeadline } from '../../client/calls/deadline';
 import {
   changesSinceSql,
   changeTriggerNames,
-  changeTriggerSql,
+  installChangeTrigger,
   type ChangeTriggerColumns,
 } from '../../client/stores/postgres-change-trigger';
 import type { FlipperLogger } from '../../shared/logger';
@@ -41,10 +41,13 @@ export class PostgresChangeLog implements ChangeLog {
     this.timeoutMs = options.queryTimeoutMs ?? 5000;
   }
 
-  /** Installs the trigger (throws when it cannot: no privilege, say), then listens. */
+  /**
+   * Installs the trigger unless the store's migration (or another server) did (throws when it must
+   * and cannot: no privilege, say), then listens.
+   */
   async start(onSignal: ChangeSignal): Promise<void> {
     await withDeadline(
-      this.pool.query(changeTriggerSql(this.table, this.options)),
+      installChangeTrigger((text) => this.pool.query(text), this.table, this.options),
       this.timeoutMs,
       'Installing the change trigger',
     );

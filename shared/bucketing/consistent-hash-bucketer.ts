@@ -1,9 +1,9 @@
-import type { LRUCache } from 'lru-cache';
 import { Checks, JsonValue, compareCodePoints } from '../json';
 import { pythonJsonDumps, pythonJsonString } from '../python-json';
 import { Bucketer, BucketerJSON, BucketerTrace } from './bucketer';
 import { serializeChecks } from './consistent-hash';
 import { AbstractPercentage, Percentage } from './percentage';
+import type { RecentScores } from './recent-scores';
 import { MAX_MEMO_TEXT, MAX_MEMO_VALUE, type MemoValue, type ScoreMemo } from './score-memo';
 import { sha1Score } from './sha1-score';
 
@@ -60,7 +60,7 @@ export class ConsistentHashPercentageBucketer implements Bucketer {
   private readonly single: WhitelistedKey | undefined;
   /** The memo last used and its value table for `single`, looked up once per memo, not per call. */
   private memoSeen: ScoreMemo | undefined = undefined;
-  private memoValues: LRUCache<MemoValue, number> | undefined = undefined;
+  private memoValues: RecentScores<MemoValue> | undefined = undefined;
 
   constructor(options: ConsistentHashPercentageBucketerOptions = {}) {
     this.percentage = options.percentage ?? new Percentage(1.0);
@@ -106,33 +106,44 @@ export class ConsistentHashPercentageBucketer implements Bucketer {
     return percentage > 0 && score <= percentage;
   }
 
-  /** The score from the memo when it holds it, else computed and kept: always what `score` gives. */
+  /**
+   * The score from the memo when it holds it, else computed and kept: always what `score` gives.
+   * Kept small (a returning single-key value is one lookup) so that `check` can take it inline.
+   */
   private rememberedScore(checks: Checks | undefined, memo: ScoreMemo): number {
     const single = this.single;
-    if (single !== undefined) {
-      const value = checks == null ? undefined : single.read(checks);
-      if (value === undefined) return NOTHING_SCORE;
-      const kind = typeof value;
-      if (
-        kind === 'number' ||
-        kind === 'boolean' ||
-        (kind === 'string' && (value as string).length <= MAX_MEMO_VALUE)
-      ) {
-        if (memo !== this.memoSeen) {
-          this.memoSeen = memo;
-          this.memoValues = memo.valueTable(single.name);
-        }
-        const values = this.memoValues;
-        if (values !== undefined) {
-          let score = values.get(value as MemoValue);
-          if (score === undefined) {
-            score = sha1Score(single.alone + pythonJsonDumps(value) + ']]');
-            values.set(value as MemoValue, score);
-          }
-          return score;
-        }
-      }
-    }
+    if (single === undefined) return this.rememberedText(checks, memo);
+    const value = checks == null ? undefined : single.read(checks);
+    if (value === undefined) return NOTHING_SCORE;
+    const values = memo === this.memoSeen ? this.memoValues : this.valuesOf(memo, single);
+    // Only values that pass `isMemoValue` are ever stored and a Map finds a key only by
+    // SameValueZero, so whatever is found is one of them: a hit needs no test of the value first.
+    const known = values?.get(value as MemoValue);
+    return known !== undefined ? known : this.rememberedValue(checks, value, values, memo);
+  }
+
+  /** The memo's value table for the one whitelisted key, looked up once per memo, not per call. */
+  private valuesOf(memo: ScoreMemo, single: WhitelistedKey): RecentScores<MemoValue> | undefined {
+    this.memoSeen = memo;
+    this.memoValues = memo.valueTable(single.name);
+    return this.memoValues;
+  }
+
+  /** A single-key value the memo does not hold: computed, and kept when its table can keep it. */
+  private rememberedValue(
+    checks: Checks | undefined,
+    value: JsonValue,
+    values: RecentScores<MemoValue> | undefined,
+    memo: ScoreMemo,
+  ): number {
+    if (values === undefined || !isMemoValue(value)) return this.rememberedText(checks, memo);
+    const score = sha1Score(this.single!.alone + pythonJsonDumps(value) + ']]');
+    values.set(value, score);
+    return score;
+  }
+
+  /** The score by the exact text hashed, through the memo's text table when the text is short enough. */
+  private rememberedText(checks: Checks | undefined, memo: ScoreMemo): number {
     const text = this.serialize(checks);
     if (text.length > MAX_MEMO_TEXT) return sha1Score(text);
     const texts = memo.texts();
@@ -151,6 +162,12 @@ export class ConsistentHashPercentageBucketer implements Bucketer {
       key_whitelist: [...this.keyWhitelist],
     };
   }
+}
+
+/** A check value a value table keeps as itself: a number, a boolean, or a string of at most MAX_MEMO_VALUE units. */
+function isMemoValue(value: JsonValue): value is MemoValue {
+  const kind = typeof value;
+  return kind === 'number' || kind === 'boolean' || (kind === 'string' && (value as string).length <= MAX_MEMO_VALUE);
 }
 
 /** Every key hashed (an empty whitelist): one passed key is written directly, more are sorted first. */

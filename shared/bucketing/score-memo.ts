@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import { InvalidArgumentError } from '../errors';
+import { RecentScores } from './recent-scores';
 
 /** A check value remembered as itself (no text built to look it up). */
 export type MemoValue = string | number | boolean;
@@ -24,7 +24,8 @@ export const MAX_VALUE_TABLES = 8;
 /**
  * Scores of consistent hashing already computed, so a returning user costs a lookup instead of a
  * SHA-1. A score depends only on the hashed text (the flag name is not hashed), so one memo serves
- * every flag of a client. Two kinds of tables, each an LRU of at most `size` entries:
+ * every flag of a client. Two kinds of tables, each a `RecentScores` of at most `size` entries
+ * (`size + 1` for an odd size) that keeps the last `ceil(size / 2)` used:
  *
  * - a value table per whitelisted key name, for bucketers whose whitelist is that one key and a
  *   check value that is a number, a boolean or a string of at most MAX_MEMO_VALUE units: keyed by
@@ -33,12 +34,13 @@ export const MAX_VALUE_TABLES = 8;
  * - one text table for everything else (bigints, null, lists, objects, several keys), keyed by
  *   the exact text hashed, when that text is at most MAX_MEMO_TEXT characters.
  *
- * So at most `size` x (1 + MAX_VALUE_TABLES) entries; in practice `size` per key name in use.
+ * So at most `size` (rounded up to even) x (1 + MAX_VALUE_TABLES) entries; in practice that per
+ * key name in use.
  */
 export class ScoreMemo {
   readonly size: number;
-  private readonly valueTables = new Map<string, LRUCache<MemoValue, number>>();
-  private textTable: LRUCache<string, number> | undefined;
+  private readonly valueTables = new Map<string, RecentScores<MemoValue>>();
+  private textTable: RecentScores<string> | undefined;
 
   constructor(size: number = DEFAULT_SCORE_MEMO_SIZE) {
     if (!Number.isSafeInteger(size) || size < 1) {
@@ -48,18 +50,18 @@ export class ScoreMemo {
   }
 
   /** The table of one whitelisted key's values, made on first use; undefined past MAX_VALUE_TABLES. */
-  valueTable(keyName: string): LRUCache<MemoValue, number> | undefined {
+  valueTable(keyName: string): RecentScores<MemoValue> | undefined {
     let table = this.valueTables.get(keyName);
     if (table === undefined && this.valueTables.size < MAX_VALUE_TABLES) {
-      table = new LRUCache<MemoValue, number>({ max: this.size });
+      table = new RecentScores<MemoValue>(this.size);
       this.valueTables.set(keyName, table);
     }
     return table;
   }
 
   /** The table keyed by the text hashed, made on first use. */
-  texts(): LRUCache<string, number> {
-    return (this.textTable ??= new LRUCache<string, number>({ max: this.size }));
+  texts(): RecentScores<string> {
+    return (this.textTable ??= new RecentScores<string>(this.size));
   }
 
   /** Entries held now, over every table. */
