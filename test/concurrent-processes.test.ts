@@ -17,6 +17,12 @@ const RUNS = 20;
 /** Conditions each process adds to each flag. */
 const COUNT = 100;
 const CHILD = join(__dirname, 'helpers', 'condition-adder-process.js');
+/**
+ * How long a writer waits for SQLite's write lock. The race checks that no write is lost, not how
+ * long a lock wait takes: SQLite's busy wait is not fair, and on a 2-core machine shared with other
+ * test files (make test runs three at once) a writer can miss the lock for more than the store's 5 s.
+ */
+const WRITER_LOCK_WAIT_MS = 30_000;
 
 /** Starts a writer process and resolves once it has opened its store. */
 function startWriter(spec: BackendSpec, writer: string, flags: number, count: number): Promise<ChildProcess> {
@@ -91,7 +97,7 @@ describe('two processes adding conditions to one flag at once: none lost', funct
 
   it('directly on SQLite (one file, BEGIN IMMEDIATE)', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'flipper-race-'));
-    const spec: BackendSpec = { kind: 'sqlite', path: join(dir, 'flags.db') };
+    const spec: BackendSpec = { kind: 'sqlite', path: join(dir, 'flags.db'), timeout: WRITER_LOCK_WAIT_MS };
     const { store, close } = openStore(spec);
     try {
       await raceTwoProcesses(spec, store);
@@ -103,7 +109,7 @@ describe('two processes adding conditions to one flag at once: none lost', funct
 
   it('three processes on one SQLite file, while a server on the file answers Gets: none lost, every Get answered', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'flipper-race-'));
-    const spec: BackendSpec = { kind: 'sqlite', path: join(dir, 'flags.db') };
+    const spec: BackendSpec = { kind: 'sqlite', path: join(dir, 'flags.db'), timeout: WRITER_LOCK_WAIT_MS };
     const { store, close } = openStore(spec);
     const served: Served = await serve(store, { closeBackend: false });
     let reading = true;

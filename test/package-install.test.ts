@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import ts from 'typescript';
 import { MemoryFeatureFlagStore } from '../client';
 import { FlagServer } from '../server/flag-server';
+import { packInto } from './helpers/packed-package';
 import { cleanCopy } from './helpers/readme-shell';
 import { quietLogger } from './helpers/rpc-served';
 
@@ -113,11 +114,9 @@ describe('the package installed into a new app', function () {
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'flipper-package-install-'));
-    // dist/ is built by `make test`; prepare would only build it again.
-    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const tarball = await packInto(dir);
     app = await newApp(dir, 'app');
-    await npmInstall(app, join(dir, filename));
+    await npmInstall(app, tarball);
     server = new FlagServer({ store: new MemoryFeatureFlagStore(), port: 0, logger: quietLogger });
     ({ port } = await server.listen());
   });

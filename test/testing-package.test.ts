@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { packInto } from './helpers/packed-package';
 import { readmeBlocks } from './helpers/readme-blocks';
 
 // The conformance suite as a third-party store author gets it: `npm pack`ed, installed into an app
@@ -99,9 +100,7 @@ describe('flipper-client/testing, from the packed package', function () {
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'flipper-testing-package-'));
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
-    await run('tar', ['-xzf', join(dir, filename), '-C', dir]);
+    await run('tar', ['-xzf', await packInto(dir), '-C', dir]);
     app = join(dir, 'app');
     const modules = join(app, 'node_modules');
     mkdirSync(modules, { recursive: true });

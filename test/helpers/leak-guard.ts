@@ -74,14 +74,19 @@ class LeakGuard {
   private baseline: Counts = new Map();
   private atTestStart: Counts = new Map();
   private growth: { test: string; kinds: Map<string, number> }[] = [];
-  private installed = false;
+  private readonly installedRoots = new WeakSet<Mocha.Suite>();
   private readonly strictSuites = new WeakSet<Mocha.Suite>();
 
-  /** Adds the check after every top-level suite of the run; the baseline is the state now. */
+  /**
+   * Adds the check after every top-level suite of the run; the baseline is the state now. Under
+   * `--parallel` a worker process runs file after file, each under a root suite of its own, with this
+   * module loaded once: each root is installed, so every file is checked, not only a worker's first.
+   */
   install(root: Mocha.Suite): void {
-    if (this.installed) return;
-    this.installed = true;
+    if (this.installedRoots.has(root)) return;
+    this.installedRoots.add(root);
     this.baseline = counts();
+    this.growth = [];
     const check = (suite: string) => this.check(suite);
     for (const suite of root.suites) {
       suite.afterAll('leaves no timer, socket or server behind', () => check(suite.fullTitle()));

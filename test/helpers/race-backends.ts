@@ -18,7 +18,7 @@ import { silentLogger } from './controlled-store';
  */
 export type BackendSpec =
   | { kind: 'memory' }
-  | { kind: 'sqlite'; path: string }
+  | { kind: 'sqlite'; path: string; /** The store's lock wait (ms); its default otherwise. */ timeout?: number }
   | { kind: 'redis'; baseKey: string }
   | { kind: 'postgres'; table: string }
   | { kind: 'consul'; port: number; baseKey: string }
@@ -38,7 +38,7 @@ export function openStore(spec: BackendSpec): OpenedStore {
       return { store, close: () => store.close() };
     }
     case 'sqlite': {
-      const store = new SQLiteFeatureFlagStore(spec.path);
+      const store = new SQLiteFeatureFlagStore(spec.path, { timeout: spec.timeout });
       return { store, close: () => store.close() };
     }
     case 'redis': {
