@@ -32,15 +32,9 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        [
-          'fetch',
-          'setTimeout',
-          'EventSource',
-          'location',
-          'addEventListener',
-          'removeEventListener',
-          'document',
-        ].map((name) => [name, 'readonly']),
+        ['fetch', 'setTimeout', 'EventSource', 'location', 'addEventListener', 'removeEventListener', 'document'].map(
+          (name) => [name, 'readonly'],
+        ),
       ),
     },
   },

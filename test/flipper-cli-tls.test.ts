@@ -63,13 +63,13 @@ describe('flipper over TLS', function () {
     expect(show.stdout).to.include('"is_enabled": true');
   });
 
-  it('the same from FLIPPER_TLS_CA, FLIPPER_TLS_CERT, FLIPPER_TLS_KEY and FLIPPER_TLS_SERVERNAME', async function () {
+  it('the same from FLIPPER_CLIENT_TLS_CA, FLIPPER_CLIENT_TLS_CERT, FLIPPER_CLIENT_TLS_KEY and FLIPPER_CLIENT_TLS_SERVERNAME', async function () {
     const env = {
       FLIPPER_SERVER: `127.0.0.1:${mutual.port}`,
-      FLIPPER_TLS_CA: certs.ca,
-      FLIPPER_TLS_CERT: certs.writer.cert,
-      FLIPPER_TLS_KEY: certs.writer.key,
-      FLIPPER_TLS_SERVERNAME: 'localhost',
+      FLIPPER_CLIENT_TLS_CA: certs.ca,
+      FLIPPER_CLIENT_TLS_CERT: certs.writer.cert,
+      FLIPPER_CLIENT_TLS_KEY: certs.writer.key,
+      FLIPPER_CLIENT_TLS_SERVERNAME: 'localhost',
     };
     const run = await runFlipper(['create', 'tls.env'], env);
     expect([run.code, run.stdout, run.stderr]).to.deep.equal([0, 'created tls.env (off)\n', '']);
@@ -157,7 +157,7 @@ describe('flipper over TLS', function () {
       oneErrorLine(run);
       expect(run.stderr).to.match(expected);
     }
-    const fromEnv = await runFlipper([...to(mutual), 'list'], { FLIPPER_TLS_KEY: certs.writer.key });
+    const fromEnv = await runFlipper([...to(mutual), 'list'], { FLIPPER_CLIENT_TLS_KEY: certs.writer.key });
     expect(fromEnv.code).to.equal(2);
     expect(fromEnv.stderr).to.include('--tls-cert and --tls-key go together');
   });

@@ -33,6 +33,9 @@ const METHODS = [
   'ListPage',
   'GetSnapshot',
   'WaitForChanges',
+  'SetWriteContext',
+  'History',
+  'Rollback',
 ] as const;
 const PROTOCOLS: ProtocolName[] = ['binary', 'compact'];
 const SEQID = 0x1234567;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,9 +259,11 @@ describe('flag server history: who changed what, when, and rollback', function (
     const served = await startServer('memory', 'py', DEFAULT_HISTORY_RETENTION);
     const gen = generatePythonStubs();
     try {
-      const out = execFileSync(PYTHON, [pythonScript('quickstart.py')], {
+      // Asynchronously: the server answering Python runs in this process.
+      const { stdout: out } = await promisify(execFile)(PYTHON, [pythonScript('quickstart.py')], {
         env: { ...process.env, PYTHONPATH: gen, FLIPPER_PORT: String(served.port) },
-      }).toString();
+        timeout: 20_000,
+      });
       expect(out.trim()).to.equal('True');
       const entries = await served.client.history('py-checkout');
       expect(summary(entries)).to.deep.equal([
@@ -312,6 +315,7 @@ describe('flag server history: who changed what, when, and rollback', function (
       const client = new FeatureFlagClient(rpc);
       await client.create('h', { actor: 'someone' });
       const error = await client.history('h').catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(HistoryUnavailableError);
       expect((error as Error).message).to.match(/keeps no history/);
     } finally {
       await rpc.close();

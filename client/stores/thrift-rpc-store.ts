@@ -6,6 +6,7 @@ import {
   FeatureFlagStoreMeta,
   HistoryUnavailableError,
   InvalidArgumentError,
+  StoreError,
   InvalidItemError,
   compareUtf8,
   validateFlagName,
@@ -350,6 +351,11 @@ export class ThriftRPCFeatureFlagStore implements FeatureFlagStore {
     try {
       return await this.call(method, featureName, args);
     } catch (error) {
+      if (error instanceof StoreError && /keeps no history/.test(error.message)) {
+        throw new HistoryUnavailableError(error.message.replace(/^The flag server failed: /, 'The flag server: '), {
+          cause: error,
+        });
+      }
       if (!isUnknownMethod(error)) throw error;
       throw new HistoryUnavailableError(`the flag server is older than history (it has no ${method} method)`, {
         cause: error,

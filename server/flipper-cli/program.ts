@@ -16,12 +16,15 @@ export function buildProgram(io: CliIo): Command {
     .option('--transport <buffered|framed>', 'Thrift transport, as the server (default buffered)')
     .option('--protocol <binary|compact>', 'Thrift protocol, as the server (default binary)')
     .option('--timeout <seconds>', 'deadline of each call to the server (default 5)')
-    .option('--tls-ca <file>', 'TLS: the CA the server certificate must chain to (PEM; $FLIPPER_TLS_CA)')
-    .option('--tls-cert <file>', "TLS: this client's certificate, for --tls-client-auth servers ($FLIPPER_TLS_CERT)")
-    .option('--tls-key <file>', 'TLS: the private key of --tls-cert ($FLIPPER_TLS_KEY)')
+    .option('--tls-ca <file>', 'TLS: the CA the server certificate must chain to (PEM; $FLIPPER_CLIENT_TLS_CA)')
+    .option(
+      '--tls-cert <file>',
+      "TLS: this client's certificate, for --tls-client-auth servers ($FLIPPER_CLIENT_TLS_CERT)",
+    )
+    .option('--tls-key <file>', 'TLS: the private key of --tls-cert ($FLIPPER_CLIENT_TLS_KEY)')
     .option(
       '--tls-servername <name>',
-      'TLS: the name the server certificate carries, when not the host ($FLIPPER_TLS_SERVERNAME)',
+      'TLS: the name the server certificate carries, when not the host ($FLIPPER_CLIENT_TLS_SERVERNAME)',
     )
     .addHelpText(
       'after',

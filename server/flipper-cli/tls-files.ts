@@ -13,8 +13,8 @@ export interface TlsArgs {
 }
 
 /**
- * The RPC store's `tls` option from the command line (else `$FLIPPER_TLS_CA`, `$FLIPPER_TLS_CERT`,
- * `$FLIPPER_TLS_KEY`, `$FLIPPER_TLS_SERVERNAME`); undefined, plain text, when none is given.
+ * The RPC store's `tls` option from the command line (else `$FLIPPER_CLIENT_TLS_CA`, `$FLIPPER_CLIENT_TLS_CERT`,
+ * `$FLIPPER_CLIENT_TLS_KEY`, `$FLIPPER_CLIENT_TLS_SERVERNAME`); undefined, plain text, when none is given.
  * Files are read and checked here, before any connection: a missing file, one that is not PEM,
  * or a key that does not match its certificate is a usage error naming the option, not a
  * connection failure later.
@@ -22,10 +22,10 @@ export interface TlsArgs {
 export function tlsFromArgs(args: TlsArgs, env: NodeJS.ProcessEnv): RpcTlsOptions | undefined {
   // An empty variable is unset (as compose files and CI leave them).
   const fromEnv = (name: string) => (env[name] === '' ? undefined : env[name]);
-  const caFile = args.tlsCa ?? fromEnv('FLIPPER_TLS_CA');
-  const certFile = args.tlsCert ?? fromEnv('FLIPPER_TLS_CERT');
-  const keyFile = args.tlsKey ?? fromEnv('FLIPPER_TLS_KEY');
-  const servername = args.tlsServername ?? fromEnv('FLIPPER_TLS_SERVERNAME');
+  const caFile = args.tlsCa ?? fromEnv('FLIPPER_CLIENT_TLS_CA');
+  const certFile = args.tlsCert ?? fromEnv('FLIPPER_CLIENT_TLS_CERT');
+  const keyFile = args.tlsKey ?? fromEnv('FLIPPER_CLIENT_TLS_KEY');
+  const servername = args.tlsServername ?? fromEnv('FLIPPER_CLIENT_TLS_SERVERNAME');
   if (caFile === undefined && certFile === undefined && keyFile === undefined && servername === undefined) {
     return undefined;
   }

@@ -19,8 +19,8 @@ let started = 0;
 
 /**
  * A `FlagServer` over Redis (a base key of its own, containing `name`) with its `RedisHistoryLog`,
- * entries timed by `clock`, serving TLS when `tls` is given. In this process because `flipper-server` does not open a history log
- * yet (`openHistoryLog`, with the memory, SQLite and PostgreSQL logs, is being built); the tests'
+ * entries timed by `clock`, serving TLS when `tls` is given. In this process so the tests set the
+ * clock the entries are timed by (a `flipper-server` process records history the same way); the tests'
  * clients, the `flipper` command among them, reach it over TCP as they reach a server process.
  */
 export async function startHistoryServer(
