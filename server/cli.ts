@@ -83,9 +83,12 @@ async function main(): Promise<void> {
   try {
     await history?.open();
   } catch (error) {
-    // The backend may be down at start (said above): the history's tables or triggers are made
-    // by the next server start, and writes are served meanwhile (recorded where the backend can).
-    logger.warn({ err: error }, 'history: could not prepare the backend; changes may go unrecorded until it answers');
+    // Its tables, trigger or script are made once the backend answers (the log tries again before
+    // a call); a backend already said to be down is not said again.
+    logger[storeReachable === true ? 'warn' : 'debug'](
+      { err: error },
+      'history: could not prepare the backend; tried again when it answers',
+    );
   }
   let stopping = false;
   // HTTP only when a port is asked for: without it, no metrics wrappers on the call path.

@@ -36,7 +36,7 @@ export function openHistoryLog(
     const RedisClient = require('ioredis') as new (url: string, options: RedisOptions) => Redis;
     const redis = new RedisClient(spec, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => {});
-    return closing(new RedisHistoryLog(redis, { ...common, baseKey: options.baseKey }), async () => {
+    return new ReopeningLog(new RedisHistoryLog(redis, { ...common, baseKey: options.baseKey }), async () => {
       redis.disconnect();
     });
   }
@@ -47,26 +47,62 @@ export function openHistoryLog(
     pool.on('error', () => {});
     const log = new PostgresHistoryLog(pool, { ...common, tableName: options.baseKey });
     const fallback = () => new MemoryHistoryLog(store, common);
-    return closing(new PrivilegeFallback(log, fallback, options.logger), () => pool.end());
+    return new ReopeningLog(new PrivilegeFallback(log, fallback, options.logger), () => pool.end());
   }
   if (spec.startsWith('sqlite:') && store instanceof SQLiteFeatureFlagStore) {
-    return new SQLiteHistoryLog(store, common);
+    return new ReopeningLog(new SQLiteHistoryLog(store, common));
   }
-  return new MemoryHistoryLog(store, common);
+  return new ReopeningLog(new MemoryHistoryLog(store, common));
 }
 
-/** The log, closing `extra` (its connections) after it. */
-function closing(log: HistoryLog, extra: () => Promise<void>): HistoryLog {
-  return {
-    open: () => log.open(),
-    recordWrite: (name, context) => log.recordWrite(name, context),
-    reconcile: (names) => log.reconcile(names),
-    entries: (name, query) => log.entries(name, query),
-    close: async () => {
-      await log.close();
-      await extra().catch(() => undefined);
-    },
-  };
+/** How long after a failed `open` the next call tries it again. */
+const REOPEN_INTERVAL_MS = 5000;
+
+/**
+ * The log, opened again before a call when its `open` failed (the backend was down at start: its
+ * tables, trigger or script are made once it answers, without a restart), and closing `extra`
+ * (its connections) after it.
+ */
+class ReopeningLog implements HistoryLog {
+  private opened = false;
+  private lastAttempt = -Infinity;
+
+  constructor(
+    private readonly log: HistoryLog,
+    private readonly extra: () => Promise<void> = async () => {},
+  ) {}
+
+  async open(): Promise<void> {
+    this.lastAttempt = Date.now();
+    await this.log.open();
+    this.opened = true;
+  }
+
+  async recordWrite(name: string, context: RecordedContext): Promise<void> {
+    await this.reopened();
+    return this.log.recordWrite(name, context);
+  }
+
+  async reconcile(names: readonly string[] | 'all'): Promise<void> {
+    await this.reopened();
+    return this.log.reconcile(names);
+  }
+
+  async entries(name: string, query: HistoryQuery): Promise<HistoryRecord[]> {
+    await this.reopened();
+    return this.log.entries(name, query);
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+    await this.extra().catch(() => undefined);
+  }
+
+  /** Tries `open` again, at most every few seconds; a failure leaves the call to fail (or not) on its own. */
+  private async reopened(): Promise<void> {
+    if (this.opened || Date.now() - this.lastAttempt < REOPEN_INTERVAL_MS) return;
+    await this.open().catch(() => undefined);
+  }
 }
 
 /**

@@ -31,7 +31,9 @@ export interface StoredChange {
  * that does not parse is shown whole.
  */
 export function describeChange(change: StoredChange | HistoryEntry): ChangeLine[] {
-  if ('featureName' in change) {
+  // A library entry (`client.history`) carries the stored JSON as beforeJson/afterJson; a stored
+  // record (the server's, which also has featureName) as before/after.
+  if ('time' in change) {
     return describeChange({ before: change.beforeJson, after: change.afterJson, beforeUnknown: change.beforeUnknown });
   }
   if (change.after === undefined) {

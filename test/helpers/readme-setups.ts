@@ -3,6 +3,8 @@ import { FakeConsul } from './fake-consul';
 import { S3Server } from './s3-server';
 import { MemoryFeatureFlagStore } from '../../client';
 import { FlagServer } from '../../server/flag-server';
+import { MemoryHistoryLog } from '../../server/history/memory-history-log';
+import { DEFAULT_HISTORY_RETENTION } from '../../shared/model/history';
 import { quietLogger } from './rpc-served';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,10 +72,14 @@ const consul: ReadmeSetup = {
 /** A flag server (memory store) on loopback, found through FLIPPER_PORT as the RPC examples read it. */
 const flagServer: ReadmeSetup = {
   async before() {
-    const server = new FlagServer({ store: new MemoryFeatureFlagStore(), port: 0, logger: quietLogger });
+    // As `flipper-server --store memory` serves: with its history.
+    const store = new MemoryFeatureFlagStore();
+    const history = new MemoryHistoryLog(store, { retention: DEFAULT_HISTORY_RETENTION });
+    await history.open();
+    const server = new FlagServer({ store, port: 0, logger: quietLogger, history });
     const { port } = await server.listen();
     const restore = withEnv({ FLIPPER_PORT: String(port) });
-    return { globals: {}, after: async () => (restore(), server.close()) };
+    return { globals: {}, after: async () => (restore(), await server.close(), await history.close()) };
   },
 };
 
