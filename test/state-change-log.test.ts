@@ -28,6 +28,21 @@ describe('StateChangeLog', function () {
     expect(logger.lines.map((l) => l.msg)).to.deep.equal(['down', 'up after 1 failed call']);
   });
 
+  it('a kind already logged in the spell is not logged again when failures alternate; a new spell logs again', function () {
+    const logger = recordingLogger();
+    const log = new StateChangeLog(logger, {}, messages);
+    for (let i = 0; i < 10; i++) log.failed({}, i % 2 === 0 ? 'refused' : 'timeout');
+    expect(logger.lines.map((l) => l.msg)).to.deep.equal(['X is down', 'X is down']);
+    log.succeeded();
+    log.failed({}, 'timeout');
+    expect(logger.lines.map((l) => l.msg)).to.deep.equal([
+      'X is down',
+      'X is down',
+      'X is up again after 9 failed pings',
+      'X is down',
+    ]);
+  });
+
   it('logs again when the failure changes kind, restarting the count', function () {
     const logger = recordingLogger();
     const log = new StateChangeLog(logger, {}, messages);

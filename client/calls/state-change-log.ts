@@ -20,11 +20,14 @@ export interface StateChangeMessages {
  * limit, the Consul watch) uses this one class.
  *
  * A failure of another `kind` than the spell's logs again, so a flag failing for a new reason is
- * reported (the count then restarts).
+ * reported (the count then restarts); a kind already logged in this spell is not logged again, so
+ * an outage whose calls fail two ways in turn (refused, then timed out) is not a line per turn.
  */
 export class StateChangeLog {
   private failures = 0;
   private kind: string | undefined;
+  /** The kinds logged in this spell (a few at most: a failure's kind is its error class). */
+  private readonly logged = new Set<string>();
 
   constructor(
     private readonly logger: FlipperLogger | undefined,
@@ -39,12 +42,14 @@ export class StateChangeLog {
 
   /** One failure; logged when it starts a failing spell or is of another `kind` than the spell's. */
   failed(fields: object = {}, kind = ''): void {
-    if (this.kind === kind) {
+    if (this.kind === kind || (this.kind !== undefined && this.logged.has(kind))) {
+      this.kind = kind;
       this.failures++;
       return;
     }
     this.kind = kind;
     this.failures = 1;
+    if (this.logged.size < MAX_KINDS_PER_SPELL) this.logged.add(kind);
     this.logger?.[this.messages.failingLevel ?? 'warn']({ ...this.bindings, ...fields }, this.messages.failing);
   }
 
@@ -54,6 +59,7 @@ export class StateChangeLog {
     const failures = this.failures;
     this.kind = undefined;
     this.failures = 0;
+    this.logged.clear();
     const counted = failures === 1 ? singular(this.messages.counted ?? 'failed calls') : this.messages.counted;
     this.logger?.info(
       { ...this.bindings, ...fields, failures },
@@ -61,6 +67,9 @@ export class StateChangeLog {
     );
   }
 }
+
+/** Kinds remembered per spell; more are logged each time they come back (never a silent failure). */
+const MAX_KINDS_PER_SPELL = 16;
 
 function singular(plural: string): string {
   return plural.endsWith('s') ? plural.slice(0, -1) : plural;
