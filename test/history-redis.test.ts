@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import { RedisFeatureFlagStore } from '../client';
 import { withWriteContext } from '../client/calls/write-context';
 import { RedisChangeLog } from '../server/feed/redis-change-log';
+import { RedisRecorder } from '../server/feed/redis-recorder';
 import { RedisHistoryLog } from '../server/history/redis-history-log';
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from '../shared/model/history';
 import { describeHistoryLog, type HistoryBackend, type HistoryBackendFactory } from './helpers/history-log-cases';
@@ -92,6 +93,32 @@ describe('history: Redis', () => {
       // A second claim of the same entry changes nothing: it has a context now.
       await log.recordWrite('raced', { operation: 'Set', actor: 'mallory' });
       expect((await log.entries('raced', { limit: 10 }))[0].context).to.deep.equal(ctx);
+    });
+
+    it("recording the store's writes as they are made: the context rides behind the write; a lost race claims nothing", async () => {
+      const { baseKey, store, log } = backend;
+      await log.open();
+      log.recordWritesOf(store);
+      try {
+        const ctx = { operation: 'Set', actor: 'alice', peer: '127.0.0.1:5000' };
+        await withWriteContext(ctx, () => store.set('piped', true));
+        await log.recordWrite('piped', ctx); // nothing left to do: recorded with the write
+        const [entry] = await log.entries('piped', { limit: 10 });
+        expect(entry.context).to.deep.equal(ctx);
+        expect(entry.after).to.equal(await redis.get(`${baseKey}/piped`));
+        // Another writer's value found where this writer's was expected: recorded as theirs, not ours.
+        await backend.writeDirectly('piped', '{"feature_name": "piped", "is_enabled": false}');
+        const recorder = new RedisRecorder(redis, { baseKey, clock });
+        await recorder.record(['piped'], { context: { operation: 'Set', actor: 'bob' }, written: '{"other": 1}' });
+        const [found] = await log.entries('piped', { limit: 10 });
+        expect(found.context).to.equal(undefined);
+        expect(found.after).to.equal('{"feature_name": "piped", "is_enabled": false}');
+        // Writes outside any server context record nothing themselves (the change feed finds them).
+        await store.set('quiet', true);
+        expect(await log.entries('quiet', { limit: 10 })).to.deep.equal([]);
+      } finally {
+        store.observeWrites(undefined);
+      }
     });
 
     it('an entry recorded as made outside long before is not claimed by a write that changed nothing', async () => {

@@ -65,6 +65,17 @@ export interface RedisClient {
 }
 
 /**
+ * Told of each write the store makes, in the same turn its command is sent on the store's
+ * connection, so a command the observer sends on that connection runs after the write in Redis
+ * with no round trip of its own in between (the flag server records its history this way).
+ * `stored` is the text written (`null` for a delete); the write waits for the observer's promise
+ * too, and an observer failure does not fail the write.
+ */
+export interface RedisWriteObserver {
+  written(redis: RedisClient, featureName: string, stored: string | null): Promise<unknown>;
+}
+
+/**
  * Keeps each flag under `<baseKey>/<name>` as the Python library's JSON: the Python library's
  * layout, so Python and Node services share one Redis. Every call is a network round trip; wrap
  * the store in `CachedFeatureFlagStore` for hot paths.
@@ -78,6 +89,7 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
   private readonly redis: RedisClient;
   private readonly pattern: string;
   private readonly calls: BackendCallPath;
+  private observer: RedisWriteObserver | undefined;
 
   constructor(redis: RedisClient, options: RedisFeatureFlagStoreOptions = {}) {
     super(options);
@@ -99,12 +111,31 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     return value ?? undefined;
   }
 
+  /** Tells `observer` of every write from now on (one observer at most; `undefined` removes it). */
+  observeWrites(observer: RedisWriteObserver | undefined): void {
+    if (observer !== undefined && this.observer !== undefined) {
+      throw new Error('RedisFeatureFlagStore.observeWrites: this store already has an observer');
+    }
+    this.observer = observer;
+  }
+
   protected async writeRaw(featureName: string, json: string): Promise<void> {
-    await this.write('SET', () => this.redis.set(this.key(featureName), json));
+    await this.write('SET', () => this.observed(featureName, json, this.redis.set(this.key(featureName), json)));
   }
 
   protected async deleteRaw(featureName: string): Promise<void> {
-    await this.write('DEL', () => this.redis.del(this.key(featureName)));
+    await this.write('DEL', () => this.observed(featureName, null, this.redis.del(this.key(featureName))));
+  }
+
+  /** The write's command, with the observer's command sent right behind it (same turn, same connection). */
+  private observed<T>(featureName: string, stored: string | null, command: Promise<T>): Promise<T> {
+    const observer = this.observer;
+    if (observer === undefined) return command;
+    const after = observer.written(this.redis, featureName, stored).catch(() => undefined);
+    return command.then(async (value) => {
+      await after;
+      return value;
+    });
   }
 
   protected override async writeIfUnchanged(
@@ -115,11 +146,11 @@ export class RedisFeatureFlagStore extends SerializedFeatureFlagStore {
     const args = [this.key(featureName), expected?.raw ?? '', json, expected === undefined ? '0' : '1'];
     const written = await this.write('compare-and-set', async () => {
       try {
-        return await this.redis.evalsha(COMPARE_AND_SET_SHA, 1, ...args);
+        return await this.observed(featureName, json, this.redis.evalsha(COMPARE_AND_SET_SHA, 1, ...args));
       } catch (error) {
         // The first use on this Redis (or after SCRIPT FLUSH): send the script itself, which caches it.
         if (!/^NOSCRIPT/.test((error as Error)?.message ?? '')) throw error;
-        return await this.redis.eval(COMPARE_AND_SET, 1, ...args);
+        return await this.observed(featureName, json, this.redis.eval(COMPARE_AND_SET, 1, ...args));
       }
     });
     return written === 1;

@@ -28,7 +28,8 @@ import { DEFAULT_HISTORY_RETENTION, type HistoryRetention, type RecordedContext 
  *
  * KEYS: head, digests, log. ARGV: flag key prefix, history key prefix, entries kept (0: history
  * off, versions only; a server with history finds the gap by the digest), maximum age (ms), now (ms; empty: Redis TIME), context JSON (empty: none), attach window (ms), baseline
- * ('1': a flag with neither digest nor history existed before any entry), then names.
+ * ('1': a flag with neither digest nor history existed before any entry), the SHA-1 of the value
+ * the writer stored (`-` for a delete; empty: whatever is found is the writer's), then names.
  * Returns the number of entries pushed or given a context.
  */
 const RECORD = `
@@ -39,7 +40,7 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local context, attachWindow, baseline = ARGV[6], tonumber(ARGV[7]), ARGV[8] == '1'
+local context, attachWindow, baseline, expected = ARGV[6], tonumber(ARGV[7]), ARGV[8] == '1', ARGV[9]
 local cutoff = now - maxAge
 
 local function decode(entry)
@@ -53,10 +54,13 @@ local function text(name, value)
 end
 
 local touched = 0
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   local name = ARGV[i]
   local value = redis.call('GET', flagPrefix .. name)
   local digest = value and redis.sha1hex(value) or '-'
+  -- The context is the writer's only when the value is what it wrote (another writer may have
+  -- landed first: then what is found is theirs, made outside this write).
+  local ours = context ~= '' and (expected == '' or expected == digest)
   local known = redis.call('HGET', KEYS[2], name)
   local history = historyPrefix .. name
   if (known or '-') ~= digest then
@@ -78,7 +82,7 @@ for i = 9, #ARGV do
         entry = entry .. ',"beforeUnknown":true'
       end
       if value then entry = entry .. text('after', value) end
-      if context ~= '' then entry = entry .. text('context', context) end
+      if ours then entry = entry .. text('context', context) end
       local length = redis.call('LPUSH', history, entry .. '}')
       if length > maxEntries then
         redis.call('LTRIM', history, 0, maxEntries - 1)
@@ -93,7 +97,7 @@ for i = 9, #ARGV do
       end
       touched = touched + 1
     end
-  elseif context ~= '' then
+  elseif ours then
     local head = redis.call('LINDEX', history, 0)
     local newest = decode(head)
     if newest and newest.context == nil and type(newest.time) == 'number' and newest.time >= now - attachWindow
@@ -163,11 +167,12 @@ export class RedisRecorder {
   /**
    * Versions the changes of these flags (all, with `'all'`: those stored and those versioned
    * before, so a deletion is seen), each with its history entry. With `context`, the changes
-   * are a write through this server, and claim an entry another server recorded first.
+   * are a write through this server, and claim an entry another server recorded first; with
+   * `written` too (the text it stored, `null` for a delete), only when the value is that.
    */
   async record(
     names: readonly string[] | 'all',
-    how: { context?: RecordedContext; baseline?: boolean } = {},
+    how: { context?: RecordedContext; baseline?: boolean; written?: string | null } = {},
   ): Promise<number> {
     const list = names === 'all' ? await this.allNames() : [...names];
     const { maxEntriesPerFlag, maxAgeMs } = this.retention;
@@ -180,6 +185,11 @@ export class RedisRecorder {
       how.context ? JSON.stringify(how.context) : '',
       String(ATTACH_WINDOW_MS),
       how.baseline ? '1' : '0',
+      how.written === undefined
+        ? ''
+        : how.written === null
+          ? '-'
+          : createHash('sha1').update(how.written).digest('hex'),
     ];
     let touched = 0;
     for (let i = 0; i < list.length; i += BATCH) {

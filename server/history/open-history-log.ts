@@ -2,6 +2,7 @@ import type { Pool, PoolConfig } from 'pg';
 import type { Redis, RedisOptions } from 'ioredis';
 import type { FeatureFlagStore } from '../../client/stores/feature-flag-store';
 import { SQLiteFeatureFlagStore } from '../../client/stores/sqlite-store';
+import { RedisFeatureFlagStore } from '../../client/stores/redis-store';
 import type { FlipperLogger } from '../../shared/logger';
 import type { HistoryQuery, HistoryRecord, HistoryRetention, RecordedContext } from '../../shared/model/history';
 import type { HistoryLog } from './history-log';
@@ -36,7 +37,9 @@ export function openHistoryLog(
     const RedisClient = require('ioredis') as new (url: string, options: RedisOptions) => Redis;
     const redis = new RedisClient(spec, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', () => {});
-    return new ReopeningLog(new RedisHistoryLog(redis, { ...common, baseKey: options.baseKey }), async () => {
+    const log = new RedisHistoryLog(redis, { ...common, baseKey: options.baseKey });
+    if (store instanceof RedisFeatureFlagStore) log.recordWritesOf(store);
+    return new ReopeningLog(log, async () => {
       redis.disconnect();
     });
   }

@@ -4,6 +4,8 @@ import type { FlipperLogger } from '../../shared/logger';
 import type { HistoryQuery, HistoryRecord, HistoryRetention, RecordedContext } from '../../shared/model/history';
 import { RedisRecorder } from '../feed/redis-recorder';
 import type { HistoryLog } from './history-log';
+import type { RedisClient, RedisFeatureFlagStore } from '../../client/stores/redis-store';
+import { currentWriteContext } from '../../client/calls/write-context';
 
 export interface RedisHistoryLogOptions {
   /** The flags' key prefix (`<baseKey>/<name>`). Default `features`. */
@@ -44,6 +46,8 @@ const CHUNK = 100;
  */
 export class RedisHistoryLog implements HistoryLog {
   private readonly recorder: RedisRecorder;
+  /** True once `recordWritesOf` records the store's writes as they are made. */
+  private observing = false;
 
   constructor(
     private readonly redis: Redis,
@@ -65,7 +69,31 @@ export class RedisHistoryLog implements HistoryLog {
     await this.recorder.command(this.redis.set(baseline, new Date().toISOString()));
   }
 
+  /**
+   * Records the store's writes as they are made: each write's recording is sent on the store's own
+   * connection right behind the write (no round trip of its own), with the write's context and the
+   * text it stored (so a write that lost to another writer does not claim theirs). `recordWrite`
+   * then has nothing left to do for this store's writes.
+   */
+  recordWritesOf(store: RedisFeatureFlagStore): void {
+    const onStoreConnection = new WeakMap<RedisClient, RedisRecorder>();
+    store.observeWrites({
+      written: (redis, name, stored) => {
+        const context = currentWriteContext();
+        if (context?.operation === undefined) return Promise.resolve();
+        let recorder = onStoreConnection.get(redis);
+        if (recorder === undefined) {
+          recorder = new RedisRecorder(redis as unknown as Redis, this.options);
+          onStoreConnection.set(redis, recorder);
+        }
+        return recorder.record([name], { context, written: stored });
+      },
+    });
+    this.observing = true;
+  }
+
   async recordWrite(name: string, context: RecordedContext): Promise<void> {
+    if (this.observing) return;
     await this.recorder.record([name], { context });
   }
 
