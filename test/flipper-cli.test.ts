@@ -398,6 +398,34 @@ describe('the flipper command against a flag server process', function () {
     });
   });
 
+  describe('history and rollback (the server process records history: its --store memory default)', function () {
+    it('history lists what changed, who and why; rollback restores a version and is itself recorded', async function () {
+      expect((await flipper('create', 'hist.p', '--actor', 'alice', '--reason', 'new page')).code).to.equal(0);
+      expect((await flipper('enable', 'hist.p', '--actor', 'bob')).code).to.equal(0);
+      const table = await flipper('history', 'hist.p');
+      expect(table.code, table.stderr).to.equal(0);
+      const rows = table.stdout.trimEnd().split('\n');
+      expect(rows[0]).to.match(/^VERSION\s+TIME\s+WHO\s+OPERATION\s+REASON\s+CHANGE$/);
+      expect(rows[1]).to.match(/\bbob\b.*\bSetIf\b.*state: off → on$/);
+      expect(rows[2]).to.match(/\balice\b.*\bCreate\b.*new page.*created: off$/);
+      const json = await flipper('history', 'hist.p', '--json');
+      const entries = JSON.parse(json.stdout) as Array<{ version: number; actor?: string; peer?: string }>;
+      expect(entries.map((e) => e.actor)).to.deep.equal(['bob', 'alice']);
+      expect(entries[0].peer).to.match(/127\.0\.0\.1:\d+$/);
+      const rolled = await flipper('rollback', 'hist.p', String(entries[1].version), '--yes', '--actor', 'carol');
+      expect(rolled.code, rolled.stderr).to.equal(0);
+      expect(await client.isEnabled('hist.p')).to.equal(false);
+      const after = JSON.parse((await flipper('history', 'hist.p', '--limit', '1', '--json')).stdout) as Array<{
+        operation: string;
+        actor: string;
+      }>;
+      expect(after[0]).to.include({ operation: 'Rollback', actor: 'carol' });
+      const missing = await flipper('rollback', 'hist.p', '999999', '--yes');
+      expect(missing.code).to.equal(3);
+      oneErrorLine(missing);
+    });
+  });
+
   describe('the command line itself', function () {
     it('every command has --help with an example (exit 0)', async function () {
       const names = buildProgram({

@@ -96,7 +96,8 @@ describe('history: Redis', () => {
     });
 
     it("recording the store's writes as they are made: the context rides behind the write; a lost race claims nothing", async () => {
-      const { baseKey, store, log } = backend;
+      const { baseKey, log } = backend;
+      const store = backend.store as RedisFeatureFlagStore;
       await log.open();
       log.recordWritesOf(store);
       try {
