@@ -49,17 +49,7 @@ export function isGeneratedClient(value: unknown): value is GeneratedClient {
   );
 }
 
-const WRITES: ReadonlySet<RpcMethod> = new Set([
-  'Create',
-  'Set',
-  'Delete',
-  'SetMeta',
-  'SetIf',
-  'SetMetaIf',
-  'Rollback',
-]);
-
-/** Writes made under the actor and reason their connection declared (`SetWriteContext`); `Rollback` carries its own. */
+/** Writes made under the actor and reason their connection declared (`SetWriteContext`). */
 export const DECLARED_CONTEXT_WRITES: ReadonlySet<RpcMethod> = new Set([
   'Create',
   'Set',
@@ -68,6 +58,9 @@ export const DECLARED_CONTEXT_WRITES: ReadonlySet<RpcMethod> = new Set([
   'SetIf',
   'SetMetaIf',
 ]);
+
+/** Every write: those above, and `Rollback`, which carries its own context. */
+const WRITES: ReadonlySet<RpcMethod> = new Set([...DECLARED_CONTEXT_WRITES, 'Rollback']);
 
 /**
  * The arguments as a generated client's method takes them before its callback: padded with
