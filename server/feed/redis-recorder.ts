@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { escapeGlob } from '../../client/stores/redis-store';
 import { withDeadline } from '../../client/calls/deadline';
 import { InvalidArgumentError } from '../../shared';
+import { contextToJson } from '../history/recorded-context-json';
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention, type RecordedContext } from '../../shared/model/history';
 
 /**
@@ -182,7 +183,7 @@ export class RedisRecorder {
       String(maxEntriesPerFlag),
       String(maxAgeMs),
       this.options.clock ? String(Math.floor(this.options.clock())) : '',
-      how.context ? JSON.stringify(how.context) : '',
+      contextToJson(how.context) ?? '',
       String(ATTACH_WINDOW_MS),
       how.baseline ? '1' : '0',
       how.written === undefined

@@ -4,6 +4,7 @@ import type { FlipperLogger } from '../../shared/logger';
 import type { HistoryQuery, HistoryRecord, HistoryRetention, RecordedContext } from '../../shared/model/history';
 import { RedisRecorder } from '../feed/redis-recorder';
 import type { HistoryLog } from './history-log';
+import { contextFromJson } from './recorded-context-json';
 import type { RedisClient, RedisFeatureFlagStore } from '../../client/stores/redis-store';
 import { currentWriteContext } from '../../client/calls/write-context';
 
@@ -136,7 +137,8 @@ export class RedisHistoryLog implements HistoryLog {
       if (!Number.isSafeInteger(stored.version) || typeof stored.time !== 'number')
         throw new Error('no version or time');
       const record: HistoryRecord = { featureName: name, version: stored.version, timeMs: stored.time };
-      if (stored.context !== undefined) record.context = parseContext(stored.context);
+      const context = contextFromJson(stored.context);
+      if (context !== undefined) record.context = context;
       if (stored.before !== undefined) record.before = stored.before;
       if (stored.after !== undefined) record.after = stored.after;
       if (stored.beforeUnknown === true) record.beforeUnknown = true;
@@ -149,11 +151,4 @@ export class RedisHistoryLog implements HistoryLog {
       return undefined;
     }
   }
-}
-
-function parseContext(text: string): RecordedContext {
-  const context: unknown = JSON.parse(text);
-  if (typeof context !== 'object' || context === null || Array.isArray(context))
-    throw new Error('a context that is not an object');
-  return context as RecordedContext;
 }
