@@ -83,14 +83,15 @@ describe('SQLite: another process holding the write lock does not freeze the eve
       const worst = latencies.at(-1)!;
       const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
       const baseWorst = baseline.at(-1)!;
+      const baseP99 = baseline[Math.floor(baseline.length * 0.99)]!;
       console.log(
         `      ${latencies.length} Gets during the ${holdMs / 1000} s hold: p99 ${p99.toFixed(1)} ms, slowest ${worst.toFixed(1)} ms ` +
-          `(no lock: slowest ${baseWorst.toFixed(1)} ms); ` +
+          `(no lock: p99 ${baseP99.toFixed(1)} ms, slowest ${baseWorst.toFixed(1)} ms); ` +
           `the early write failed after ${failed?.ms} ms, the late one finished ${writtenAfter} ms after the lock was taken`,
       );
-      expect(p99, 'p99 ms').to.be.below(50);
       // Under 50 ms, or (on a machine loaded enough that Gets are slow without any lock) not much
       // slower than without the lock; a lock wait that blocked the event loop would take seconds.
+      expect(p99, 'p99 ms').to.be.below(Math.max(50, baseP99 * 1.5));
       expect(worst, 'slowest ms').to.be.below(Math.max(50, baseWorst * 1.5));
       expect(failed?.error, 'the early write: the server typed error, not a client timeout').to.be.instanceOf(
         StoreError,
