@@ -3,11 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { FeatureFlagClient, ThriftRPCFeatureFlagStore } from '../client';
-import { quietLogger } from './helpers/rpc-served';
-import { CHROMIUM, SCREENSHOTS, until } from './helpers/console-browser';
-import { logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
+import { SCREENSHOTS, startConsole, until } from './helpers/console-browser';
+import type { ServerProcess } from './helpers/flag-server-process';
 
 const TOKEN = 'console-login-test-token-6f1d2c3b4a5e';
 
@@ -46,13 +45,9 @@ describe('the web console with a login, in Chromium', function () {
   const violations: string[] = [];
 
   before(async function () {
-    server = await startServerProcess(['--store', 'memory', '--http-port', '0', '--http-writes'], {
+    ({ server, url, store, client, browser } = await startConsole({
       FLIPPER_HTTP_TOKEN: TOKEN,
-    });
-    url = `http://127.0.0.1:${logRecords(server).find((r) => r.msg === 'http listening')!.httpPort as number}/`;
-    store = new ThriftRPCFeatureFlagStore({ port: server.port });
-    client = new FeatureFlagClient(store, { logger: quietLogger });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    }));
   });
 
   after(async function () {

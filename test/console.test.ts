@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Condition, FeatureFlagClient, ThriftRPCFeatureFlagStore, deserializeItem, serializeItem } from '../client';
-import { quietLogger } from './helpers/rpc-served';
-import { CHROMIUM, SCREENSHOTS, until } from './helpers/console-browser';
+import { CHROMIUM, SCREENSHOTS, startConsole, until } from './helpers/console-browser';
 import { logRecords, startServerProcess, type ServerProcess } from './helpers/flag-server-process';
 
 describe('the web console in Chromium', function () {
@@ -19,11 +18,7 @@ describe('the web console in Chromium', function () {
     // `make install` (system-deps) installs Debian's chromium.
     expect(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`).to.equal(true);
     mkdirSync(SCREENSHOTS, { recursive: true });
-    server = await startServerProcess(['--store', 'memory', '--http-port', '0', '--http-writes']);
-    url = `http://127.0.0.1:${logRecords(server).find((r) => r.msg === 'http listening')!.httpPort as number}/`;
-    store = new ThriftRPCFeatureFlagStore({ port: server.port });
-    client = new FeatureFlagClient(store, { logger: quietLogger });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    ({ server, url, store, client, browser } = await startConsole());
   });
 
   after(async function () {

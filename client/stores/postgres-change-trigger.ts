@@ -60,13 +60,7 @@ export function changeTriggerNames(table: string): ChangeTriggerNames {
  * the store's migration does); an existing one, Python's `varchar(40)` names included, is kept.
  */
 export function changeTriggerSql(table: string, columns: ChangeTriggerColumns = {}): string {
-  const names = changeTriggerNames(table);
-  const t = quoteIdentifier(table);
-  const n = quoteIdentifier(columns.nameColumn ?? 'name');
-  const i = quoteIdentifier(columns.itemColumn ?? 'item');
-  const head = quoteIdentifier(names.head);
-  const versions = quoteIdentifier(names.versions);
-  const history = quoteIdentifier(names.history);
+  const { names, t, n, i, head, versions, history } = quotedNames(table, columns);
   const fn = quoteIdentifier(names.changedFunction);
   const truncated = quoteIdentifier(names.truncatedFunction);
   const lock = parseInt(createHash('sha256').update(`flipper:${table}`).digest('hex').slice(0, 12), 16);
@@ -99,15 +93,23 @@ DROP TRIGGER IF EXISTS flipper_truncate ON ${t};
 CREATE TRIGGER flipper_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION ${truncated}();`;
 }
 
+/** The table's, columns' and bookkeeping tables' identifiers, quoted for SQL (t: flags table, n: name, i: item). */
+function quotedNames(table: string, columns: ChangeTriggerColumns) {
+  const names = changeTriggerNames(table);
+  return {
+    names,
+    t: quoteIdentifier(table),
+    n: quoteIdentifier(columns.nameColumn ?? 'name'),
+    i: quoteIdentifier(columns.itemColumn ?? 'item'),
+    head: quoteIdentifier(names.head),
+    versions: quoteIdentifier(names.versions),
+    history: quoteIdentifier(names.history),
+  };
+}
+
 /** The source of the two trigger functions: what `changeTriggerSql` installs, and what the status check compares. */
 function changeTriggerBodies(table: string, columns: ChangeTriggerColumns): { changed: string; truncated: string } {
-  const names = changeTriggerNames(table);
-  const t = quoteIdentifier(table);
-  const n = quoteIdentifier(columns.nameColumn ?? 'name');
-  const i = quoteIdentifier(columns.itemColumn ?? 'item');
-  const head = quoteIdentifier(names.head);
-  const versions = quoteIdentifier(names.versions);
-  const history = quoteIdentifier(names.history);
+  const { names, t, n, i, head, versions, history } = quotedNames(table, columns);
   const context = `nullif(current_setting(${literal(WRITE_CONTEXT_SETTING)}, true), '')`;
   // The flag's entries are numbered 1, 2, 3... (seq): retention keeps those within the newest N by
   // reading from the oldest end only (server/history/postgres-history-log.ts).
