@@ -114,6 +114,49 @@ describe('SQLite history: across restarts and processes', function () {
     expect(after[0].before).to.equal(before[0].after);
   });
 
+  it('versions are never given twice: trimming keeps every flag its newest entry, so the largest version stays', async () => {
+    const file = join(dir, 'flags.db');
+    const store = new SQLiteFeatureFlagStore(file);
+    const log = new SQLiteHistoryLog(store, {
+      logger: quietLogger,
+      retention: { maxEntriesPerFlag: 16, maxAgeMs: 1e12 },
+    });
+    await log.open();
+    const seen = new Set<number>();
+    for (let i = 0; i < 100; i++) {
+      const name = i % 3 === 0 ? 'x' : 'y';
+      await writeRecorded(store, log, name, `w${i}`);
+      const [newest] = await log.entries(name, { limit: 1 });
+      expect(seen.has(newest.version)).to.equal(false);
+      expect(newest.version).to.be.greaterThan(Math.max(0, ...seen));
+      seen.add(newest.version);
+    }
+    expect(await log.entries('y', { limit: 100 })).to.have.length(16);
+    await log.close();
+    await store.close();
+  });
+
+  it('a history table made by an earlier release (AUTOINCREMENT) is read and written as before', async () => {
+    const file = join(dir, 'flags.db');
+    const db = new Database(file);
+    db.exec(
+      'CREATE TABLE "feature_flags_flipper_history" (version INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, ' +
+        'seq INTEGER NOT NULL, time_ms INTEGER NOT NULL, "before" TEXT, "after" TEXT, ' +
+        'before_unknown INTEGER NOT NULL DEFAULT 0, context TEXT)',
+    );
+    db.prepare(
+      'INSERT INTO "feature_flags_flipper_history" (version, name, seq, time_ms, "after", before_unknown) VALUES (41, ?, 1, 0, NULL, 1)',
+    ).run('gone');
+    db.close();
+    const { store, log } = await openLog(file);
+    await writeRecorded(store, log, 'f', 'after-upgrade');
+    const [entry] = await log.entries('f', { limit: 10 });
+    expect(entry.version).to.equal(42);
+    expect(entry.context?.actor).to.equal('after-upgrade');
+    await log.close();
+    await store.close();
+  });
+
   it('two processes writing the same flags at once: every write is one entry, with its own actor', async () => {
     const file = join(dir, 'flags.db');
     const writes = 200;

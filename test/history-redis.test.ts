@@ -11,6 +11,7 @@ import { RedisHistoryLog } from '../server/history/redis-history-log';
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from '../shared/model/history';
 import { describeHistoryLog, type HistoryBackend, type HistoryBackendFactory } from './helpers/history-log-cases';
 import { quietLogger } from './helpers/rpc-served';
+import { writeRecorded } from './helpers/history-writes';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -195,6 +196,40 @@ describe('history: Redis', () => {
       expect(newest.before).to.equal(undefined);
       expect(newest.version).to.equal((await noHistory.changesSince(0)).head);
       await noHistory.close();
+    });
+
+    it("an entry's before is the previous entry's after byte for byte, whatever field names the texts hold", async () => {
+      const { store, log } = backend;
+      await log.open();
+      const tricky = ',"after":"x","context":"y"}';
+      for (const [i, actor] of ['one', tricky, 'three'].entries()) {
+        const context = { operation: 'Create', actor, reason: tricky };
+        await withWriteContext(context, () => store.create('tricky', { clientData: { n: i, text: tricky } }));
+        await log.recordWrite('tricky', context);
+      }
+      const entries = await log.entries('tricky', { limit: 10 });
+      expect(entries.map((e) => e.context?.actor)).to.deep.equal(['three', tricky, 'one']);
+      expect(entries[0].before).to.equal(entries[1].after);
+      expect(entries[1].before).to.equal(entries[2].after);
+      expect(entries[0].after).to.equal(await redis.get(`${backend.baseKey}/tricky`));
+    });
+
+    it('entries past the maximum age leave the list within 16 changes, and are hidden until then', async () => {
+      let time = now;
+      const aging = await openRedis({ maxEntriesPerFlag: 1000, maxAgeMs: 60_000 }, () => time);
+      try {
+        await aging.log.open();
+        const list = `${aging.baseKey}:history:aged`;
+        for (let i = 0; i < 3; i++) await writeRecorded(aging.store, aging.log, 'aged', `old-${i}`);
+        time += 3_600_000;
+        await writeRecorded(aging.store, aging.log, 'aged', 'new-0');
+        expect((await aging.log.entries('aged', { limit: 100 })).map((e) => e.context?.actor)).to.deep.equal(['new-0']);
+        for (let i = 1; i <= 16; i++) await writeRecorded(aging.store, aging.log, 'aged', `new-${i}`);
+        expect(await redis.llen(list)).to.equal(17);
+        expect(await aging.log.entries('aged', { limit: 100 })).to.have.length(17);
+      } finally {
+        await factory.close(aging);
+      }
     });
 
     it('opening first records the flags already stored, their earlier state unknown; flags made later are new', async () => {

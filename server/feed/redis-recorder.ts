@@ -50,6 +50,18 @@ local function decode(entry)
   if ok and type(decoded) == 'table' then return decoded end
   return nil
 end
+-- An entry's fields are written in one order (version, time, before or beforeUnknown, after,
+-- context), and its strings are JSON-encoded, so ',"after":' and ',"context":' never occur inside
+-- them: plain finds locate the fields.
+local function headVersion(entry)
+  return string.match(entry, '^{"version":(%d+),')
+end
+local function encodedAfter(entry)
+  local from = string.find(entry, ',"after":', 1, true)
+  if not from then return nil end
+  local to = string.find(entry, ',"context":', from, true) or #entry
+  return string.sub(entry, from + 9, to - 1)
+end
 local function text(name, value)
   return ',"' .. name .. '":' .. cjson.encode(value)
 end
@@ -65,6 +77,7 @@ for i = 10, #ARGV do
   local known = redis.call('HGET', KEYS[2], name)
   local history = historyPrefix .. name
   if (known or '-') ~= digest then
+    local lastVersion = redis.call('ZSCORE', KEYS[3], name)
     local version = redis.call('INCR', KEYS[1])
     redis.call('HSET', KEYS[2], name, digest)
     redis.call('ZADD', KEYS[3], version, name)
@@ -72,12 +85,13 @@ for i = 10, #ARGV do
       local entry = '{"version":' .. string.format('%d', version) .. ',"time":' .. string.format('%d', now)
       local head = redis.call('LINDEX', history, 0)
       if head then
-        local previous = decode(head)
-        local after = previous and previous.after
-        if not previous or ((type(after) == 'string' and redis.sha1hex(after)) or '-') ~= (known or '-') then
+        -- The head is the last versioned state when its version is the flag's last version; its
+        -- after, already encoded, is then this entry's before, copied as it is (no decode).
+        if headVersion(head) ~= lastVersion then
           entry = entry .. ',"beforeUnknown":true'
-        elseif after then
-          entry = entry .. text('before', after)
+        else
+          local after = encodedAfter(head)
+          if after then entry = entry .. ',"before":' .. after end
         end
       elseif (known and known ~= '-') or (baseline and not known and value) then
         entry = entry .. ',"beforeUnknown":true'
@@ -90,7 +104,9 @@ for i = 10, #ARGV do
         length = maxEntries
       end
       -- Oldest first; the entry just pushed (time now) ends the loop, so the newest always stays.
-      while length > 1 do
+      -- Every 16th version only: reading the tail is most of the trim's cost, and readers hide
+      -- entries past the age meanwhile.
+      while length > 1 and version % 16 == 0 do
         local time = tonumber(string.match(redis.call('LINDEX', history, -1), '^{"version":%d+,"time":(%d+)'))
         if not (time and time < cutoff) then break end
         redis.call('RPOP', history)
