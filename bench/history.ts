@@ -72,6 +72,9 @@ async function compare(backend: string, spec: string, baseKey: string, calls: nu
 /** Issue 14: what recording the history costs a write, per backend. */
 export async function runHistoryBench(): Promise<void> {
   const run = `bench_history_${process.pid}_${randomBytes(3).toString('hex')}`;
+  console.log(
+    '\n# History: a Set through the server, recorded against --history-limit 0 (alternating rounds, best of each)',
+  );
   await compare('memory', 'memory', run, 3000);
   const dir = mkdtempSync(join(tmpdir(), 'flipper-bench-history-'));
   try {
