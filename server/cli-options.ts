@@ -48,6 +48,8 @@ export interface CliOptions {
   httpWrites: boolean;
   /** `--http-token-file` or `FLIPPER_HTTP_TOKEN`: the console needs a login with this token. */
   httpToken?: BearerToken;
+  /** `--http-token-file`: read again on SIGHUP. */
+  httpTokenFile?: string;
   /** `--metrics-auth`: /metrics and the probes need `Authorization: Bearer` with the token. */
   metricsAuth: boolean;
   help: boolean;
@@ -287,7 +289,7 @@ const OPTIONS: readonly OptionSpec[] = [
     env: 'FLIPPER_HTTP_TOKEN_FILE',
     value: 'FILE',
     fallback: undefined,
-    doc: 'the console needs a login with the token in FILE (or the token itself in env FLIPPER_HTTP_TOKEN); lets --http-writes serve beyond loopback',
+    doc: 'the console needs a login with the token in FILE (or the token itself in env FLIPPER_HTTP_TOKEN); lets --http-writes serve beyond loopback; re-read on SIGHUP',
   },
   {
     flag: 'metrics-auth',
@@ -326,7 +328,7 @@ export function helpText(): string {
     `  ${'--version'.padEnd(33)}the version of flipper-server (the flipper-client package)`,
     '',
     'Logs are JSON lines (pino) on stdout. SIGTERM or SIGINT: stop accepting, close idle connections,',
-    'finish calls in flight, close the store, exit 0. SIGHUP: read the --tls-* and --authz files again',
+    'finish calls in flight, close the store, exit 0. SIGHUP: read the --tls-*, --authz and --http-token-file files again',
     '(open connections are kept).',
     '',
   ].join('\n');
@@ -395,6 +397,7 @@ function parseFlagsAndEnv(argv: readonly string[], env: NodeJS.ProcessEnv): CliO
   return {
     httpWrites,
     httpToken,
+    httpTokenFile: get('http-token-file'),
     metricsAuth,
     host: get('host')!,
     port: integer(get('port')!, 'port', 0, 65535),

@@ -9,6 +9,7 @@ import { checkStoreSpec, describeStore, openStore, type OpenedStore } from './st
 import { openChangeLog } from './feed/open-change-log';
 import { openHistoryLog } from './history/open-history-log';
 import { HttpEndpoints } from './http/endpoints';
+import { BearerToken } from './http/auth/bearer-token';
 
 /**
  * Ends the process before it serves: one line on stderr, no JSON and no stack. Exit 2 for a
@@ -18,6 +19,19 @@ function exitWith(code: 1 | 2, message: string): never {
   const hint = code === 2 ? ' (flipper-server --help lists the options)' : '';
   process.stderr.write(`flipper-server: ${message}${hint}\n`);
   process.exit(code);
+}
+
+/**
+ * SIGHUP's part for the console token: read the file again; a bad file keeps the token in use
+ * (the line says why, never the token); a new token ends the console's sessions.
+ */
+function reloadHttpToken(http: HttpEndpoints, file: string, logger: pino.Logger): void {
+  try {
+    const changed = http.replaceToken(BearerToken.fromFile(file));
+    logger.info({ file, changed }, changed ? 'new HTTP token: console sessions ended' : 'HTTP token unchanged');
+  } catch (error) {
+    logger.error({ file, error: (error as Error).message }, 'could not reload the HTTP token: keeping the one in use');
+  }
 }
 
 async function main(): Promise<void> {
@@ -170,7 +184,7 @@ async function main(): Promise<void> {
   // Installed before listening: a signal sent as soon as the listening line appears is handled.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // Renewed certificates and an edited policy, without dropping a connection.
+  // Renewed certificates, an edited policy and a new console token, without dropping a connection.
   process.on('SIGHUP', () => {
     server.reload().then(
       () =>
@@ -181,6 +195,7 @@ async function main(): Promise<void> {
           'could not reload: keeping the certificates and policy in use',
         ),
     );
+    if (options.httpTokenFile !== undefined && http !== undefined) reloadHttpToken(http, options.httpTokenFile, logger);
   });
 
   try {

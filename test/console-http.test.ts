@@ -55,6 +55,11 @@ class Console {
     return this;
   }
 
+  /** As SIGHUP does with `--http-token-file`. */
+  replaceToken(token: string): boolean {
+    return this.endpoints.replaceToken(new BearerToken(token));
+  }
+
   async stop(): Promise<void> {
     await this.endpoints.close();
     this.feed.close();
@@ -161,6 +166,43 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
     });
     expect(form.status).to.equal(415);
+  });
+
+  it('after 10 wrong tokens from one address, its logins are 429 with Retry-After, the right token too', async function () {
+    const c = await open({ httpWrites: true, token: new BearerToken(TOKEN) });
+    const { cookie } = await c.login();
+    for (let i = 0; i < 10; i++) {
+      const wrong = await c.call('POST', '/api/login', { body: JSON.stringify({ token: `wrong-token-number-${i}` }) });
+      expect(wrong.status).to.equal(401);
+    }
+    for (const token of ['wrong-token-number-10', TOKEN]) {
+      const refused = await c.call('POST', '/api/login', { body: JSON.stringify({ token }) });
+      expect(refused.status).to.equal(429);
+      expect(Number(refused.headers.get('retry-after'))).to.be.within(1, 60);
+      expect(JSON.parse(refused.body)).to.deep.equal({
+        error: `too many wrong tokens from this address: try again in ${refused.headers.get('retry-after')} s`,
+      });
+      expect(refused.headers.get('set-cookie')).to.equal(null);
+    }
+    // A session opened before goes on.
+    expect((await c.call('GET', '/api/flags', { cookie })).status).to.equal(200);
+  });
+
+  it('a new token (SIGHUP with --http-token-file): sessions end, the old token is refused, the new one logs in', async function () {
+    const c = await open({ httpWrites: true, token: new BearerToken(TOKEN), metricsAuth: true });
+    const { cookie } = await c.login();
+    expect(c.replaceToken(TOKEN), 'the same token: nothing changes').to.equal(false);
+    expect((await c.call('GET', '/api/flags', { cookie })).status).to.equal(200);
+    const next = 'the-next-console-token-0123456789';
+    expect(c.replaceToken(next)).to.equal(true);
+    expect((await c.call('GET', '/api/flags', { cookie })).status).to.equal(401);
+    const old = await c.call('POST', '/api/login', { body: JSON.stringify({ token: TOKEN }) });
+    expect(old.status).to.equal(401);
+    const { cookie: fresh } = await c.login(next);
+    expect((await c.call('GET', '/api/flags', { cookie: fresh })).status).to.equal(200);
+    const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+    expect((await c.call('GET', '/metrics', bearer(TOKEN))).status).to.equal(401);
+    expect((await c.call('GET', '/metrics', bearer(next))).status).to.equal(200);
   });
 
   it('with a token, reads and writes need a session; each refusal has its code and stores nothing', async function () {

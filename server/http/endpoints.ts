@@ -49,21 +49,26 @@ export class HttpEndpoints {
   readonly metrics: ServerMetrics;
   readonly http?: HttpListener;
   private readonly metricsListener?: HttpListener;
+  private readonly gate?: ConsoleGate;
+  /** The token the console and `--metrics-auth` check, replaced by `replaceToken`. */
+  private token?: BearerToken;
 
   constructor(private readonly options: HttpEndpointsOptions) {
     this.metrics = new ServerMetrics(options.store, options.logger, options.openConnections);
+    this.token = options.token;
     const probes = { store: options.store, deadlineMs: options.readyTimeoutMs, closing: options.closing };
     if (options.httpPort !== undefined) {
       this.http = new HttpListener(options.logger);
       addProbes(this.http, probes);
       const client = new FeatureFlagClient(options.store, { logger: options.logger });
       const feed = options.feed ?? (() => undefined);
+      this.gate = new ConsoleGate({
+        writes: options.httpWrites === true,
+        token: options.token,
+        loopback: isLoopbackName(options.host),
+      });
       addConsole(this.http, client, {
-        gate: new ConsoleGate({
-          writes: options.httpWrites === true,
-          token: options.token,
-          loopback: isLoopbackName(options.host),
-        }),
+        gate: this.gate,
         events: new ConsoleEvents({ feed, maxStreams: options.maxEventStreams }),
         writer: options.writer ?? (() => undefined),
       });
@@ -74,14 +79,26 @@ export class HttpEndpoints {
     }
     const metricsHome = this.metricsListener ?? this.http;
     if (metricsHome) this.metrics.addRoute(metricsHome);
-    const token = options.token;
-    if (options.metricsAuth === true && token !== undefined) {
+    if (options.metricsAuth === true && options.token !== undefined) {
       for (const listener of [this.http, this.metricsListener]) {
         listener?.restrict(['/healthz', '/readyz', '/metrics'], (request) =>
-          token.authorizes(request.headers.authorization),
+          this.token!.authorizes(request.headers.authorization),
         );
       }
     }
+  }
+
+  /**
+   * The token read again (SIGHUP; only when one was configured at start): the console's logins and
+   * `--metrics-auth` take the new one at once, and the console's sessions end when it changed.
+   * True when it changed.
+   */
+  replaceToken(token: BearerToken): boolean {
+    if (this.token === undefined) throw new Error('HttpEndpoints.replaceToken: no token was configured');
+    if (this.token.sameAs(token)) return false;
+    this.token = token;
+    this.gate?.replaceToken(token);
+    return true;
   }
 
   /** Starts the listeners; resolves with their ports. */

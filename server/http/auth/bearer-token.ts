@@ -36,6 +36,11 @@ export class BearerToken {
     return new BearerToken(text.split('\n')[0].trim());
   }
 
+  /** True when both are the same token. */
+  sameAs(other: BearerToken): boolean {
+    return timingSafeEqual(this.digest, other.digest);
+  }
+
   matches(candidate: string): boolean {
     return timingSafeEqual(sha256(candidate), this.digest);
   }

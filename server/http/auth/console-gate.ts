@@ -5,6 +5,7 @@ import { HttpError } from '../http-error';
 import type { BearerToken } from './bearer-token';
 import { sameSecret } from './bearer-token';
 import { crossSiteReason, hasLoopbackHost } from './request-origin';
+import { LoginThrottle } from './login-throttle';
 import { SessionStore, type Session } from './sessions';
 
 const COOKIE = 'flipper_session';
@@ -17,6 +18,8 @@ export interface ConsoleGateOptions {
   /** The listener is on loopback: then, without a token, only loopback `Host` names are answered. */
   loopback: boolean;
   sessions?: SessionStore;
+  /** Wrong logins per address. Default: 10 a minute. */
+  throttle?: LoginThrottle;
 }
 
 /** What `GET /api/session` tells the page. */
@@ -40,9 +43,13 @@ export class ConsoleGate {
   readonly sessions: SessionStore;
   /** Without a token, the one session every page of a loopback console shares (its CSRF token). */
   private readonly open: Session | undefined;
+  private readonly throttle: LoginThrottle;
+  private token: BearerToken | undefined;
 
   constructor(private readonly options: ConsoleGateOptions) {
     this.sessions = options.sessions ?? new SessionStore();
+    this.throttle = options.throttle ?? new LoginThrottle();
+    this.token = options.token;
     this.open =
       options.token === undefined
         ? { csrfToken: randomBytes(32).toString('base64url'), expiresAt: Number.POSITIVE_INFINITY }
@@ -115,13 +122,29 @@ export class ConsoleGate {
   /** `POST /api/login`, once `checkLogin` passed: the token (`{"token": "..."}`) for a session cookie. */
   login(request: IncomingMessage, response: ServerResponse, candidate: unknown): SessionInfo {
     this.checkLogin(request);
-    if (typeof candidate !== 'string' || !this.options.token!.matches(candidate)) {
+    const address = request.socket.remoteAddress ?? 'unknown';
+    this.throttle.check(address);
+    if (typeof candidate !== 'string' || !this.token!.matches(candidate)) {
+      this.throttle.failed(address);
       throw new HttpError(401, 'wrong token');
     }
+    this.throttle.succeeded(address);
     const { id, session } = this.sessions.create();
     const maxAge = Math.floor(this.sessions.ttlMs / 1000);
     response.setHeader('Set-Cookie', sessionCookie(request, id, maxAge));
     return { login: true, loggedIn: true, writes: this.options.writes, csrfToken: session.csrfToken };
+  }
+
+  /**
+   * The token read again (SIGHUP): when it is another, every session ends, since a token is
+   * replaced because it may have leaked, and the sessions opened with it too. True when it changed.
+   */
+  replaceToken(token: BearerToken): boolean {
+    if (this.token === undefined) throw new Error('ConsoleGate.replaceToken: this console has no login');
+    if (this.token.sameAs(token)) return false;
+    this.token = token;
+    this.sessions.clear();
+    return true;
   }
 
   /** `POST /api/logout`: ends the session and clears the cookie. */

@@ -65,6 +65,11 @@ export class SessionStore {
     this.sessions.delete(key(id));
   }
 
+  /** Ends every session. */
+  clear(): void {
+    this.sessions.clear();
+  }
+
   private dropExpired(): void {
     const now = this.now();
     for (const [k, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(k);
