@@ -9,6 +9,7 @@ import { BearerToken } from '../server/http/auth/bearer-token';
 import { SessionStore } from '../server/http/auth/sessions';
 import { HttpEndpoints, type HttpEndpointsOptions } from '../server/http/endpoints';
 import { quietLogger } from './helpers/rpc-served';
+import { silentLogger } from './helpers/controlled-store';
 import { FlagWriter } from '../server/flag-writer';
 import type { HistoryLog } from '../server/history/history-log';
 
@@ -169,7 +170,9 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
   });
 
   it('after 10 wrong tokens from one address, its logins are 429 with Retry-After, the right token too', async function () {
-    const c = await open({ httpWrites: true, token: new BearerToken(TOKEN) });
+    const warnings: Array<{ fields: object; msg?: string }> = [];
+    const logger = { ...silentLogger, warn: (fields: object, msg?: string) => warnings.push({ fields, msg }) };
+    const c = await open({ httpWrites: true, token: new BearerToken(TOKEN), logger });
     const { cookie } = await c.login();
     for (let i = 0; i < 10; i++) {
       const wrong = await c.call('POST', '/api/login', { body: JSON.stringify({ token: `wrong-token-number-${i}` }) });
@@ -186,6 +189,11 @@ describe('the console over HTTP: login, sessions, CSRF, headers, event streams',
     }
     // A session opened before goes on.
     expect((await c.call('GET', '/api/flags', { cookie })).status).to.equal(200);
+    // Logged once a minute per address, never with the token.
+    expect(warnings).to.have.length(1);
+    expect(warnings[0].msg).to.equal('console login refused');
+    expect(warnings[0].fields).to.include({ reason: 'wrong token' });
+    expect(JSON.stringify(warnings)).not.to.include(TOKEN).and.not.to.include('wrong-token-number');
   });
 
   it('a new token (SIGHUP with --http-token-file): sessions end, the old token is refused, the new one logs in', async function () {

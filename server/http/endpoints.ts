@@ -66,6 +66,7 @@ export class HttpEndpoints {
         writes: options.httpWrites === true,
         token: options.token,
         loopback: isLoopbackName(options.host),
+        logger: options.logger,
       });
       addConsole(this.http, client, {
         gate: this.gate,

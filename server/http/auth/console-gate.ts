@@ -5,6 +5,8 @@ import { HttpError } from '../http-error';
 import type { BearerToken } from './bearer-token';
 import { sameSecret } from './bearer-token';
 import { crossSiteReason, hasLoopbackHost } from './request-origin';
+import type { FlipperLogger } from '../../../shared/logger';
+import { KeyedRateLog } from '../../security/keyed-rate-log';
 import { LoginThrottle } from './login-throttle';
 import { SessionStore, type Session } from './sessions';
 
@@ -20,6 +22,8 @@ export interface ConsoleGateOptions {
   sessions?: SessionStore;
   /** Wrong logins per address. Default: 10 a minute. */
   throttle?: LoginThrottle;
+  /** Refused logins are logged at `warn`, once a minute per address (with how many were left out). */
+  logger?: FlipperLogger;
 }
 
 /** What `GET /api/session` tells the page. */
@@ -44,11 +48,13 @@ export class ConsoleGate {
   /** Without a token, the one session every page of a loopback console shares (its CSRF token). */
   private readonly open: Session | undefined;
   private readonly throttle: LoginThrottle;
+  private readonly refusedLogins: KeyedRateLog | undefined;
   private token: BearerToken | undefined;
 
   constructor(private readonly options: ConsoleGateOptions) {
     this.sessions = options.sessions ?? new SessionStore();
     this.throttle = options.throttle ?? new LoginThrottle();
+    this.refusedLogins = options.logger && new KeyedRateLog(options.logger, 'console login refused');
     this.token = options.token;
     this.open =
       options.token === undefined
@@ -123,9 +129,15 @@ export class ConsoleGate {
   login(request: IncomingMessage, response: ServerResponse, candidate: unknown): SessionInfo {
     this.checkLogin(request);
     const address = request.socket.remoteAddress ?? 'unknown';
-    this.throttle.check(address);
+    try {
+      this.throttle.check(address);
+    } catch (error) {
+      this.refusedLogins?.note(address, { address, reason: 'too many wrong tokens' });
+      throw error;
+    }
     if (typeof candidate !== 'string' || !this.token!.matches(candidate)) {
       this.throttle.failed(address);
+      this.refusedLogins?.note(address, { address, reason: 'wrong token' });
       throw new HttpError(401, 'wrong token');
     }
     this.throttle.succeeded(address);
