@@ -129,11 +129,12 @@ export class ConsoleGate {
   login(request: IncomingMessage, response: ServerResponse, candidate: unknown): SessionInfo {
     this.checkLogin(request);
     const address = request.socket.remoteAddress ?? 'unknown';
-    try {
-      this.throttle.check(address);
-    } catch (error) {
+    const wait = this.throttle.waitSeconds(address);
+    if (wait !== undefined) {
       this.refusedLogins?.note(address, { address, reason: 'too many wrong tokens' });
-      throw error;
+      throw new HttpError(429, `too many wrong tokens from this address: try again in ${wait} s`, {
+        'Retry-After': String(wait),
+      });
     }
     if (typeof candidate !== 'string' || !this.token!.matches(candidate)) {
       this.throttle.failed(address);

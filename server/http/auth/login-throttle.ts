@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import { HttpError } from '../http-error';
 
 export interface LoginThrottleOptions {
   /** Wrong tokens an address may send per window; the next attempt waits for the window to end. Default 10. */
@@ -14,8 +13,8 @@ export interface LoginThrottleOptions {
 
 /**
  * Wrong logins per client address: past `maxFailures` in a window, every login from that address
- * (the right token included, so guessing cannot go on and find out) is 429 with `Retry-After`
- * until the window ends. A right token clears the address's count. The token's length already
+ * (the right token included, so guessing cannot go on and find out) waits until the window ends
+ * (the console answers 429 with `Retry-After`). A right token clears the address's count. The token's length already
  * makes guessing hopeless; this keeps a guesser from costing the server and the log much. Behind
  * a proxy every browser shares the proxy's address: the limit then holds for all of them.
  * Memory is bounded by `maxAddresses` (an LRU, keyed by the address as data).
@@ -33,14 +32,11 @@ export class LoginThrottle {
     this.failures = new LRUCache({ max: options.maxAddresses ?? 10_000 });
   }
 
-  /** Throws 429 while `address` has used up its wrong tokens for the window. */
-  check(address: string): void {
+  /** While `address` has used up its wrong tokens: the whole seconds until its window ends; else undefined. */
+  waitSeconds(address: string): number | undefined {
     const seen = this.current(address);
-    if (seen === undefined || seen.count < this.maxFailures) return;
-    const seconds = Math.max(1, Math.ceil((seen.since + this.windowMs - this.now()) / 1000));
-    throw new HttpError(429, `too many wrong tokens from this address: try again in ${seconds} s`, {
-      'Retry-After': String(seconds),
-    });
+    if (seen === undefined || seen.count < this.maxFailures) return undefined;
+    return Math.max(1, Math.ceil((seen.since + this.windowMs - this.now()) / 1000));
   }
 
   failed(address: string): void {
