@@ -71,7 +71,7 @@ export class ConsoleGate {
   info(request: IncomingMessage): SessionInfo {
     const session = this.session(request);
     return {
-      login: this.options.token !== undefined,
+      login: this.token !== undefined,
       loggedIn: session !== undefined && this.open === undefined,
       writes: this.options.writes,
       csrfToken: session?.csrfToken,
@@ -122,7 +122,7 @@ export class ConsoleGate {
     const crossSite = crossSiteReason(request);
     if (crossSite !== undefined) throw new HttpError(403, `refused ${crossSite}`);
     checkJson(request);
-    if (this.options.token === undefined) throw new HttpError(404, 'this console has no login (no token configured)');
+    if (this.token === undefined) throw new HttpError(404, 'this console has no login (no token configured)');
   }
 
   /** `POST /api/login`, once `checkLogin` passed: the token (`{"token": "..."}`) for a session cookie. */
@@ -166,7 +166,7 @@ export class ConsoleGate {
     const id = cookie(request, COOKIE);
     if (id !== undefined) this.sessions.delete(id);
     response.setHeader('Set-Cookie', sessionCookie(request, '', 0));
-    return { login: this.options.token !== undefined, loggedIn: false, writes: this.options.writes };
+    return { login: this.token !== undefined, loggedIn: false, writes: this.options.writes };
   }
 }
 
